@@ -1,0 +1,48 @@
+"""Command line: parse into a request, run the core, print data on stdout and one-line errors on stderr."""
+
+import argparse
+import importlib
+import sys
+
+from audit import __version__
+from audit.errors import AuditError, Exit
+
+# Each module in audit/commands/ adds its own subcommand with register(subparsers).
+COMMAND_MODULES = (
+    "facts",
+    "payload",
+    "validate",
+    "codes",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="telemetry-audit",
+        description="What exactly does this machine send to Netdata's anonymous telemetry, when, and what stops it?",
+    )
+    parser.add_argument("--version", action="version", version=f"telemetry-audit {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"audit.commands.{name}").register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return Exit.OK
+    try:
+        return int(args.func(args))
+    except AuditError as e:
+        print(f"telemetry-audit: error: {e}", file=sys.stderr)
+        return int(e.code)
+    except KeyboardInterrupt:
+        print("telemetry-audit: interrupted", file=sys.stderr)
+        return int(Exit.INTERRUPTED)
+    except BrokenPipeError:
+        sys.stderr.close()
+        return int(Exit.OK)

@@ -1,0 +1,145 @@
+"""The one door to the machine: files, commands and environment, optionally confined to a sysroot.
+
+With a root, every path is resolved as if the root were `/` (absolute symlinks stay inside it); a symlink
+that climbs out of the root is refused, and no command is ever run.
+"""
+
+import os
+import shutil
+import subprocess
+from collections.abc import Mapping
+from pathlib import Path, PurePosixPath
+
+from audit.errors import AuditError
+
+_MAX_LINKS = 40
+
+
+class System:
+    def __init__(self, root: str | None = None, env: Mapping[str, str] | None = None):
+        if root is not None:
+            real = Path(root)
+            if not real.is_dir():
+                raise AuditError(f"--root {root}: not a directory")
+            self.root: Path | None = real.resolve()
+            self.env: Mapping[str, str] = dict(env or {})
+        else:
+            self.root = None
+            self.env = dict(os.environ if env is None else env)
+
+    @property
+    def confined(self) -> bool:
+        return self.root is not None
+
+    def display(self, path: str) -> str:
+        return path if self.root is None else f"{self.root}{path}"
+
+    def _real(self, path: str) -> Path | None:
+        """The real path for `path` as seen from inside the root, or None if it does not exist."""
+        if self.root is None:
+            return Path(path)
+        parts = list(PurePosixPath(path).parts[1:])
+        current: list[str] = []
+        hops = 0
+        while parts:
+            name = parts.pop(0)
+            if name in ("", "."):
+                continue
+            if name == "..":
+                if not current:
+                    raise AuditError(f"{path}: climbs out of --root {self.root}")
+                current.pop()
+                continue
+            candidate = self.root.joinpath(*current, name)
+            if not candidate.is_symlink():
+                if not os.path.lexists(candidate):
+                    return None
+                current.append(name)
+                continue
+            hops += 1
+            if hops > _MAX_LINKS:
+                raise AuditError(f"{path}: too many levels of symbolic links under --root {self.root}")
+            target = os.readlink(candidate)
+            if target.startswith("/"):
+                current = []
+                target = target.lstrip("/")
+            else:
+                depth = len(current) - sum(1 for p in PurePosixPath(target).parts if p == "..")
+                if depth < 0 or _escapes(current, target):
+                    raise AuditError(f"{path}: symlink {candidate} -> {target} points outside --root {self.root}")
+            parts = list(PurePosixPath(target).parts) + parts
+        return self.root.joinpath(*current)
+
+    def exists(self, path: str) -> bool:
+        real = self._real(path)
+        return real is not None and real.exists()
+
+    def is_file(self, path: str) -> bool:
+        real = self._real(path)
+        return real is not None and real.is_file()
+
+    def is_dir(self, path: str) -> bool:
+        real = self._real(path)
+        return real is not None and real.is_dir()
+
+    def listdir(self, path: str) -> list[str]:
+        real = self._real(path)
+        if real is None or not real.is_dir():
+            return []
+        try:
+            return sorted(os.listdir(real))
+        except OSError as e:
+            raise AuditError(f"{self.display(path)}: cannot list ({e.strerror})") from None
+
+    def read_bytes(self, path: str) -> bytes | None:
+        """The file's bytes, None if it does not exist; unreadable files are an error."""
+        real = self._real(path)
+        if real is None or not real.exists():
+            return None
+        try:
+            return real.read_bytes()
+        except OSError as e:
+            raise AuditError(f"{self.display(path)}: cannot read ({e.strerror})") from None
+
+    def read_text(self, path: str) -> str | None:
+        data = self.read_bytes(path)
+        if data is None:
+            return None
+        if b"\0" in data:
+            raise AuditError(f"{self.display(path)}: binary content where text was expected")
+        return data.decode("utf-8", "surrogateescape")
+
+    def has_command(self, name: str) -> bool:
+        return self.root is None and shutil.which(name, path=self.env.get("PATH", os.defpath)) is not None
+
+    def run(self, argv: list[str], extra_env: Mapping[str, str] | None = None, timeout: float = 5) -> str | None:
+        """stdout of a command, or None if it cannot run here (missing, failed to start, or --root mode)."""
+        if not self.has_command(argv[0]):
+            return None
+        env = {**self.env, **(extra_env or {})}
+        try:
+            done = subprocess.run(argv, capture_output=True, env=env, timeout=timeout, stdin=subprocess.DEVNULL)
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        return done.stdout.decode("utf-8", "surrogateescape")
+
+    def run_ok(self, argv: list[str]) -> bool:
+        if not self.has_command(argv[0]):
+            return False
+        try:
+            return subprocess.run(argv, capture_output=True, env=dict(self.env), timeout=5,
+                                  stdin=subprocess.DEVNULL).returncode == 0
+        except (OSError, subprocess.TimeoutExpired):
+            return False
+
+
+def _escapes(current: list[str], target: str) -> bool:
+    depth = len(current)
+    for part in PurePosixPath(target).parts:
+        if part == "..":
+            depth -= 1
+            if depth < 0:
+                return True
+        elif part not in ("", "."):
+            depth += 1
+    return False

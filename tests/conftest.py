@@ -1,0 +1,25 @@
+import socket
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def hermetic(monkeypatch, tmp_path):
+    """No test sees the developer's telemetry settings, writes outside tmp_path, or reaches beyond loopback."""
+    for name in ("DISABLE_TELEMETRY", "DO_NOT_TRACK", "NETDATA_DISABLE_TELEMETRY", "VIRTUALIZATION", "container",
+                 "KUBERNETES_SERVICE_HOST", "KUBERNETES_SERVICE_PORT", "NETDATA_OFFICIAL_IMAGE", "NO_COLOR"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))
+
+    real_connect = socket.socket.connect
+
+    def loopback_only(sock, address):
+        host = address[0] if isinstance(address, tuple) else address
+        if isinstance(host, str) and not (host.startswith("127.") or host in ("::1", "localhost")) \
+                and sock.family in (socket.AF_INET, socket.AF_INET6):
+            raise AssertionError(f"test tried to reach {address}; only loopback is allowed")
+        return real_connect(sock, address)
+
+    monkeypatch.setattr(socket.socket, "connect", loopback_only)
