@@ -1,20 +1,33 @@
-"""Pure core: facts + event request in, the exact bytes the statistics script would POST out.
-
-(Interface fixed; implementation in progress.)
-"""
+"""Pure core: facts + event request in, the exact bytes the statistics script would POST out."""
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from audit import analytics, catalog, versions, wire
+from audit.facts.model import Facts
+
+# Where each non-analytics property's value comes from: a fact name, or a key of the event request.
+_FROM_FACT = {"guid": "machine_guid", "version": "netdata_version", "distinct_id": "system_distinct_id"}
+
+
+@dataclass(frozen=True)
+class Field:
+    key: str  # payload property
+    text: str  # exactly what was pasted into the body for it
+    form: str  # const, quoted, raw, collectors (audit.wire.TEMPLATE)
+    fact: str | None  # the fact it came from, if any
+    assumed: bool = False
 
 
 @dataclass(frozen=True)
 class Payload:
     event: str  # catalog name, e.g. "FATAL"
     wire: bytes  # exactly what would be POSTed
+    fields: tuple[Field, ...] = ()
     invalid: tuple[str, ...] = ()  # why `wire` is not valid JSON, each naming the offending field
     warnings: tuple[str, ...] = ()  # e.g. event outside the chosen version's range
-    assumed: tuple[str, ...] = field(default=())  # payload properties whose value is an assumption
 
     @property
     def sha256(self) -> str:
@@ -24,8 +37,103 @@ class Payload:
     def valid_json(self) -> bool:
         return not self.invalid
 
+    @property
+    def assumed(self) -> tuple[str, ...]:
+        return tuple(f.key for f in self.fields if f.assumed)
+
     def document(self) -> dict | None:
         try:
             return json.loads(self.wire.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError):
             return None
+
+
+def build(facts: Facts, event_name: str, params: Mapping[str, object] | None = None) -> Payload:
+    ev = catalog.event(event_name)
+    version = _value(facts, "netdata_version") or versions.LAST_SCRIPT_VERSION
+    resolved = catalog.resolve_params(ev, params or {})
+    result = ev.result(resolved, version)
+    data = wire.shell_echo(ev.data(resolved, version), _value(facts, "shell") or "dash")
+    inputs = {
+        "action": ev.name, "result": result, "data": data,
+        "guid": _value(facts, "machine_guid") or wire.ALL_ZERO_GUID,
+        "version": _value(facts, "netdata_version") or "",
+        "distinct_id": _value(facts, "system_distinct_id") or "null",
+    }
+    for name in wire.SYSTEM_INFO_NAMES:
+        inputs[f"env:{name}"] = wire.system_info_value(name, _value(facts, name), version)
+    gathered = {key: _value(facts, analytics.fact_name(key)) for key in analytics.BY_KEY}
+    args = analytics.values_for_phase(ev.phase, gathered)
+    body = wire.render(inputs, args)
+    fields = _fields(facts, inputs, args, ev.phase)
+    return Payload(ev.name, body, fields, _invalid(body, fields), _warnings(ev, version, inputs, args))
+
+
+def _value(facts: Facts, name: str) -> str | None:
+    fact = facts.get(name)
+    return fact.value if fact else None
+
+
+def _fields(facts: Facts, inputs: Mapping[str, str], args: list[str], phase: str) -> tuple[Field, ...]:
+    out = []
+    groups = analytics.PHASE_GROUPS[phase]
+    for key, form, source in wire.TEMPLATE:
+        fact_name = None
+        if source.startswith("env:"):
+            fact_name = source[4:]
+        elif source in _FROM_FACT:
+            fact_name = _FROM_FACT[source]
+        elif source.startswith("arg:") and analytics.BY_KEY[key].group in groups:
+            fact_name = analytics.fact_name(key)
+        fact = facts.get(fact_name) if fact_name else None
+        text = source[6:] if source.startswith("const:") else (
+            args[int(source[4:]) - 4] if source.startswith("arg:") else inputs.get(source, ""))
+        out.append(Field(key, text, form, fact_name if fact else None, bool(fact and not fact.observed)))
+    return tuple(out)
+
+
+def _invalid(body: bytes, fields: tuple[Field, ...]) -> tuple[str, ...]:
+    try:
+        json.loads(body.decode("utf-8"))
+        return ()
+    except UnicodeDecodeError:
+        pass
+    except json.JSONDecodeError:
+        pass
+    reasons = [reason for f in fields if (reason := _field_problem(f))]
+    return tuple(reasons) or ("the body is not valid JSON",)
+
+
+def _field_problem(field: Field) -> str | None:
+    try:
+        field.text.encode("utf-8")
+    except UnicodeEncodeError:
+        return f"{field.key}: holds bytes that are not UTF-8"
+    if field.form in ("quoted", "const"):
+        try:
+            json.loads(f'"{field.text}"')
+            return None
+        except json.JSONDecodeError:
+            return f"{field.key}: {field.text!r} holds a quote, backslash or control character the script does not escape"
+    candidate = f"[{field.text}]" if field.form == "collectors" else field.text
+    try:
+        json.loads(candidate)
+        return None
+    except json.JSONDecodeError:
+        what = "is empty" if not field.text.strip() else f"{field.text!r} is not a JSON literal"
+        return f"{field.key}: {what} (the script pastes this value unquoted)"
+
+
+def _warnings(ev: catalog.Event, version: str, inputs: Mapping[str, str], args: list[str]) -> tuple[str, ...]:
+    warnings = []
+    if not ev.sent_by(version):
+        warnings.append(f"Netdata {version} does not send {ev.name} (sent by {ev.versions}); built on request")
+    if versions.parse(version)[:2] < (1, 43):
+        warnings.append(f"Netdata {version} used an older body layout; this is the v1.43-v2.5 layout")
+    if any("'" in inputs[k] for k in ("action", "result", "data")) or any("'" in a for a in args):
+        warnings.append("a value holds a single quote: the daemon passes arguments in single quotes to /bin/sh, "
+                        "so the real command line would break here and these bytes would not be sent as shown")
+    if inputs["distinct_id"].startswith("uuid-"):
+        warnings.append("system_distinct_id comes from uuidgen: the real script sends a new value every time")
+    return tuple(warnings)
+

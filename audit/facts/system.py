@@ -109,6 +109,14 @@ class System:
             raise AuditError(f"{self.display(path)}: binary content where text was expected")
         return data.decode("utf-8", "surrogateescape")
 
+    def link_target(self, path: str) -> str | None:
+        """Where a symlink points (its text, not followed further), or None if it is not a symlink."""
+        parent = self._real(str(PurePosixPath(path).parent))
+        if parent is None:
+            return None
+        candidate = parent / PurePosixPath(path).name
+        return os.readlink(candidate) if candidate.is_symlink() else None
+
     def has_command(self, name: str) -> bool:
         return self.root is None and shutil.which(name, path=self.env.get("PATH", os.defpath)) is not None
 

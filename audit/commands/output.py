@@ -1,0 +1,22 @@
+"""Small helpers for writing data to stdout and diagnostics to stderr."""
+
+import json
+import sys
+
+
+def write_bytes(data: bytes) -> None:
+    sys.stdout.flush()
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
+
+
+def write_json(document: object) -> None:
+    print(json.dumps(document, indent=2, ensure_ascii=False))
+
+
+def warn(message: str) -> None:
+    print(f"telemetry-audit: warning: {message}", file=sys.stderr)
+
+
+def note(message: str) -> None:
+    print(f"telemetry-audit: {message}", file=sys.stderr)

@@ -1,0 +1,34 @@
+"""`telemetry-audit payload EVENT`: the exact bytes the statistics script would POST."""
+
+from audit.commands import eventargs
+from audit.commands.output import note, warn, write_bytes, write_json
+from audit.errors import Exit
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("payload", help="build the exact payload an event would send",
+                                   description="Build the exact bytes Netdata's statistics script would POST for EVENT.")
+    eventargs.add_event_arguments(parser)
+    form = parser.add_mutually_exclusive_group()
+    form.add_argument("--wire", action="store_true", help="print exactly the bytes that would be POSTed (default)")
+    form.add_argument("--json", action="store_true", help="print the parsed JSON document")
+    parser.set_defaults(func=run)
+
+
+def run(args) -> int:
+    built = eventargs.payload_from_args(args)
+    for warning in built.warnings:
+        warn(warning)
+    if args.json:
+        document = built.document()
+        if document is None:
+            note(f"the {built.event} payload is not valid JSON: " + "; ".join(built.invalid))
+            return Exit.FINDING
+        write_json(document)
+        return Exit.OK
+    write_bytes(built.wire)
+    if not built.valid_json:
+        note(f"the {built.event} payload above is not valid JSON (printed as the script would send it): "
+             + "; ".join(built.invalid))
+        return Exit.FINDING
+    return Exit.OK

@@ -1,0 +1,39 @@
+"""Gather every fact the payload depends on, from this machine, a sysroot, or a snapshot."""
+
+from dataclasses import dataclass
+
+from audit.facts import snapshot
+from audit.facts.agent import collect_agent_facts, machine_guid_option, netdata_version_option
+from audit.facts.model import Facts
+from audit.facts.sysinfo import collect_system_info
+from audit.facts.system import System
+
+DEFAULT_CONFIG_DIR = "/etc/netdata"
+
+
+@dataclass(frozen=True)
+class FactsRequest:
+    facts_file: str | None = None
+    root: str | None = None
+    config_dir: str = DEFAULT_CONFIG_DIR
+    netdata_version: str | None = None
+    machine_guid: str | None = None
+
+
+def gather(request: FactsRequest) -> Facts:
+    if request.facts_file:
+        facts = snapshot.load(request.facts_file)
+        _override(facts, request)
+        return facts
+    system = System(root=request.root)
+    facts = collect_system_info(system)
+    facts.update(collect_agent_facts(system, request.config_dir, request.netdata_version, request.machine_guid))
+    return facts
+
+
+def _override(facts: Facts, request: FactsRequest) -> None:
+    """Options given on the command line win over the snapshot's values."""
+    if request.netdata_version:
+        facts["netdata_version"] = netdata_version_option(request.netdata_version)
+    if request.machine_guid:
+        facts["machine_guid"] = machine_guid_option(request.machine_guid)

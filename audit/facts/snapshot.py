@@ -1,0 +1,53 @@
+"""Facts snapshots: everything the payload depends on, saved on one machine and rebuilt on another."""
+
+import json
+from pathlib import Path
+
+from audit.errors import AuditError
+from audit.facts.model import Fact, Facts
+
+FORMAT = "telemetry-audit-facts"
+VERSION = 1
+
+
+def to_json(facts: Facts) -> dict:
+    return {"format": FORMAT, "version": VERSION, "facts": {name: fact.to_json() for name, fact in facts.items()}}
+
+
+def dumps(facts: Facts) -> str:
+    return json.dumps(to_json(facts), indent=2, ensure_ascii=False) + "\n"
+
+
+def load(path: str) -> Facts:
+    try:
+        text = Path(path).read_bytes() if path != "-" else __import__("sys").stdin.buffer.read()
+    except OSError as e:
+        raise AuditError(f"--facts {path}: cannot read ({e.strerror})") from None
+    try:
+        document = json.loads(text.decode("utf-8", "surrogateescape"))
+    except json.JSONDecodeError as e:
+        raise AuditError(f"--facts {path}: not valid JSON ({e.msg} at line {e.lineno} column {e.colno})") from None
+    return from_json(document, path)
+
+
+def from_json(document: object, where: str = "snapshot") -> Facts:
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        raise AuditError(f"{where}: not a telemetry-audit facts snapshot (expected \"format\": \"{FORMAT}\")")
+    if document.get("version") != VERSION:
+        raise AuditError(f"{where}: snapshot version {document.get('version')!r} is not supported (expected {VERSION})")
+    raw = document.get("facts")
+    if not isinstance(raw, dict):
+        raise AuditError(f"{where}: \"facts\" must be an object of name -> {{value, source, note, observed}}")
+    return {name: _fact(where, name, item) for name, item in raw.items()}
+
+
+def _fact(where: str, name: str, item: object) -> Fact:
+    if not isinstance(item, dict) or "value" not in item or "source" not in item:
+        raise AuditError(f"{where}: /facts/{name}: expected an object with \"value\" and \"source\"")
+    value, source = item["value"], item["source"]
+    note, observed = item.get("note", ""), item.get("observed", True)
+    if not (value is None or isinstance(value, str)) or not isinstance(source, str) \
+            or not isinstance(note, str) or not isinstance(observed, bool):
+        raise AuditError(f"{where}: /facts/{name}: value must be a string or null, source and note strings, "
+                         "observed a boolean")
+    return Fact(value, source, note, observed)
