@@ -1,0 +1,92 @@
+"""The one schema loader: every schema under schemas/ (shipped inside the wheel as audit/schemas),
+checked once, registered by $id, so $refs resolve locally and never over the network."""
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+
+from audit.errors import AuditError
+
+BASE = "https://telemetry-audit.dev/schemas/"
+BACKEND_ID = BASE + "backend-event.schema.json"
+INSTALLER_ID = BASE + "installer-event.schema.json"
+FACTS_ID = BASE + "facts-snapshot.schema.json"
+
+
+def schema_dir() -> Path:
+    packaged = resources.files("audit") / "schemas"
+    if packaged.is_dir():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parent.parent / "schemas"  # a source checkout or editable install
+
+
+@cache
+def all_schemas() -> dict[str, dict]:
+    folder = schema_dir()
+    found = {}
+    for path in sorted(folder.rglob("*.schema.json")):
+        schema = json.loads(path.read_text(encoding="utf-8"))
+        Draft202012Validator.check_schema(schema)
+        found[schema["$id"]] = schema
+    if BACKEND_ID not in found:
+        raise AuditError(f"schemas are missing from {folder}: the installation is incomplete")
+    return found
+
+
+@cache
+def registry() -> Registry:
+    return Registry().with_resources((sid, Resource.from_contents(s)) for sid, s in all_schemas().items())
+
+
+def schema(schema_id: str) -> dict:
+    try:
+        return all_schemas()[schema_id]
+    except KeyError:
+        raise AuditError(f"no schema {schema_id}") from None
+
+
+def event_schema_id(event: str) -> str:
+    return f"{BASE}events/{event}.schema.json"
+
+
+@cache
+def validator(schema_id: str) -> Draft202012Validator:
+    return Draft202012Validator(schema(schema_id), registry=registry())
+
+
+def backend_properties() -> dict[str, dict]:
+    """Every backend payload property with its annotations, in wire order."""
+    return schema(BACKEND_ID)["properties"]["properties"]["properties"]
+
+
+def schema_for(document: object) -> str:
+    """The most specific schema for a payload: its event's, else the generic backend or installer one."""
+    if isinstance(document, dict):
+        props = document.get("properties")
+        action = props.get("action") if isinstance(props, dict) else None
+        if isinstance(action, str) and event_schema_id(action) in all_schemas():
+            return event_schema_id(action)
+        if isinstance(props, dict) and props.get("event_source") == "agent installer":
+            return INSTALLER_ID
+    return BACKEND_ID
+
+
+@dataclass(frozen=True)
+class Problem:
+    pointer: str  # JSON pointer into the document
+    message: str
+
+
+def problems(document: object, schema_id: str | None = None) -> list[Problem]:
+    check = validator(schema_id or schema_for(document))
+    errors = sorted(check.iter_errors(document), key=lambda e: (list(e.absolute_path), e.message))
+    return [Problem(_pointer(e.absolute_path), e.message) for e in errors]
+
+
+def _pointer(path) -> str:
+    return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in path) or "/"
