@@ -49,24 +49,28 @@ class Payload:
 
 
 def build(facts: Facts, event_name: str, params: Mapping[str, object] | None = None) -> Payload:
+    """The daemon's side (arguments and environment for this event), then the script's (the body)."""
     ev = catalog.event(event_name)
     version = _value(facts, "netdata_version") or versions.LAST_SCRIPT_VERSION
     resolved = catalog.resolve_params(ev, params or {})
-    result = ev.result(resolved, version)
-    data = wire.shell_echo(ev.data(resolved, version), _value(facts, "shell") or "dash")
-    inputs = {
-        "action": ev.name, "result": result, "data": data,
-        "guid": _value(facts, "machine_guid") or wire.ALL_ZERO_GUID,
-        "version": _value(facts, "netdata_version") or "",
-        "distinct_id": _value(facts, "system_distinct_id") or "null",
-    }
-    for name in wire.SYSTEM_INFO_NAMES:
-        inputs[f"env:{name}"] = wire.system_info_value(name, _value(facts, name), version)
     gathered = {key: _value(facts, analytics.fact_name(key)) for key in analytics.BY_KEY}
-    args = analytics.values_for_phase(ev.phase, gathered)
-    body = wire.render(inputs, args)
-    fields = _fields(facts, inputs, args, ev.phase)
-    return Payload(ev.name, body, fields, _invalid(body, fields), _warnings(ev, version, inputs, args))
+    argv = [ev.name, ev.result(resolved, version), ev.data(resolved, version),
+            *analytics.values_for_phase(ev.phase, gathered)]
+    env = daemon_environment(facts, version)
+    inputs = wire.script_inputs(argv, env, _value(facts, "system_distinct_id") or "null",
+                                _value(facts, "shell") or "dash")
+    body = wire.render(inputs, argv[3:])
+    fields = _fields(facts, inputs, argv[3:], ev.phase)
+    return Payload(ev.name, body, fields, _invalid(body, fields), _warnings(ev, version, inputs, argv[3:]))
+
+
+def daemon_environment(facts: Facts, version: str) -> dict[str, str]:
+    """What the daemon exports before running the script: its GUID and version, and system-info.sh's values as
+    it read them."""
+    env = {name: wire.system_info_value(name, _value(facts, name), version) for name in wire.SYSTEM_INFO_NAMES}
+    env["NETDATA_REGISTRY_UNIQUE_ID"] = _value(facts, "machine_guid") or ""
+    env["NETDATA_VERSION"] = _value(facts, "netdata_version") or ""
+    return env
 
 
 def _value(facts: Facts, name: str) -> str | None:
@@ -86,8 +90,7 @@ def _fields(facts: Facts, inputs: Mapping[str, str], args: list[str], phase: str
         elif source.startswith("arg:") and analytics.BY_KEY[key].group in groups:
             fact_name = analytics.fact_name(key)
         fact = facts.get(fact_name) if fact_name else None
-        text = source[6:] if source.startswith("const:") else (
-            args[int(source[4:]) - 4] if source.startswith("arg:") else inputs.get(source, ""))
+        text = wire.input_text(source, inputs, args)
         out.append(Field(key, text, form, fact_name if fact else None, bool(fact and not fact.observed)))
     return tuple(out)
 

@@ -167,14 +167,34 @@ def _dash_escapes(text: str) -> tuple[str, bool]:
     return "".join(out), False
 
 
+def script_body(argv: Sequence[str], env: Mapping[str, str], system_distinct_id: str, shell: str) -> bytes:
+    """The body anonymous-statistics.sh builds from its 43 arguments and its environment.
+
+    `env` holds what the daemon exported (unset names read as empty); `system_distinct_id` is what the script
+    derives from the machine; `shell` is what /bin/sh is ("dash" or "bash").
+    """
+    return render(script_inputs(argv, env, system_distinct_id, shell), argv[3:])
+
+
+def script_inputs(argv: Sequence[str], env: Mapping[str, str], system_distinct_id: str, shell: str) -> dict[str, str]:
+    """The script's variables as its heredoc sees them (everything but the 40 raw arguments)."""
+    inputs = {
+        "action": argv[0], "result": argv[1], "data": shell_echo(argv[2], shell),
+        "guid": env.get("NETDATA_REGISTRY_UNIQUE_ID") or ALL_ZERO_GUID,
+        "version": env.get("NETDATA_VERSION", ""),
+        "distinct_id": system_distinct_id,
+    }
+    inputs.update({f"env:{name}": env.get(name, "") for name in SYSTEM_INFO_NAMES})
+    return inputs
+
+
 def render(inputs: Mapping[str, str], args: Sequence[str]) -> bytes:
-    """The body for already-resolved inputs (action, result, data, guid, version, distinct_id, env:NAME)
-    and the 40 daemon arguments (args[0] is argument 4)."""
+    """The heredoc, filled: `inputs` by template input name, `args` the 40 daemon arguments (args[0] is arg 4)."""
     lines = ["{", f'    "event": "{inputs["action"]} {inputs["result"]}",', '    "properties": {']
     last = len(TEMPLATE) - 1
     for index, (key, form, source) in enumerate(TEMPLATE):
         comma = "" if index == last else ","
-        value = _input(source, inputs, args)
+        value = input_text(source, inputs, args)
         if form == "collectors":
             lines += [f'        "{key}":[', f"            {value}", f"        ]{comma}"]
         elif form == "raw":
@@ -185,7 +205,7 @@ def render(inputs: Mapping[str, str], args: Sequence[str]) -> bytes:
     return "\n".join(lines).encode("utf-8", "surrogateescape")
 
 
-def _input(source: str, inputs: Mapping[str, str], args: Sequence[str]) -> str:
+def input_text(source: str, inputs: Mapping[str, str], args: Sequence[str]) -> str:
     if source.startswith("const:"):
         return source[6:]
     if source.startswith("arg:"):
