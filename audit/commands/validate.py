@@ -4,7 +4,6 @@ import json
 import sys
 from collections.abc import Iterator
 
-from audit import schemas
 from audit.errors import AuditError, Exit
 
 
@@ -18,6 +17,8 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
+    from audit import schemas  # jsonschema is slow to import; only this command needs it
+
     checked = invalid = 0
     for name in args.files:
         for where, document in documents(name):

@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from audit.facts import snapshot
 from audit.facts.agent import collect_agent_facts, machine_guid_option, netdata_version_option
 from audit.facts.model import Facts
-from audit.facts.sysinfo import collect_system_info
 from audit.facts.system import System
 
 DEFAULT_CONFIG_DIR = "/etc/netdata"
@@ -25,6 +24,8 @@ def gather(request: FactsRequest) -> Facts:
         facts = snapshot.load(request.facts_file)
         _override(facts, request)
         return facts
+    from audit.facts.sysinfo import collect_system_info  # not needed when a snapshot is given
+
     system = System(root=request.root)
     facts = collect_system_info(system)
     facts.update(collect_agent_facts(system, request.config_dir, request.netdata_version, request.machine_guid))
