@@ -2,7 +2,9 @@
 
 import argparse
 
-from audit import catalog, payload
+from audit import catalog, fatallog, payload
+from audit.commands.output import note, warn
+from audit.errors import AuditError
 from audit.facts.collect import DEFAULT_CONFIG_DIR, FactsRequest, gather
 from audit.facts.model import Facts
 
@@ -27,6 +29,11 @@ def add_event_arguments(parser: argparse.ArgumentParser) -> None:
             if param.name not in seen:
                 seen.add(param.name)
                 group.add_argument(f"--{param.name}", metavar=param.name.upper(), help=param.help)
+    group.add_argument("--from-log", metavar="FILE", help="FATAL only: take process, thread, line, file, function "
+                       "and errno from a Netdata FATAL log entry (error.log line, logfmt line or `journalctl -o "
+                       "json` entry; - for stdin); the last FATAL in the file unless --match; explicit options "
+                       "above still override")
+    group.add_argument("--match", metavar="TEXT", help="with --from-log: use the last FATAL entry containing TEXT")
     add_facts_arguments(parser)
 
 
@@ -41,7 +48,36 @@ def facts_from_args(args: argparse.Namespace) -> Facts:
 
 def event_params(args: argparse.Namespace) -> dict:
     names = {p.name for ev in catalog.EVENTS.values() for p in ev.params}
-    return {name: getattr(args, name) for name in names if getattr(args, name, None) is not None}
+    given = {name: getattr(args, name) for name in names if getattr(args, name, None) is not None}
+    return {**log_params(args), **given}
+
+
+def log_params(args: argparse.Namespace) -> dict:
+    """FATAL parameters from --from-log (read once per run; its notes go to stderr)."""
+    source = getattr(args, "from_log", None)
+    if source is None:
+        if getattr(args, "match", None) is not None:
+            raise AuditError("--match needs --from-log FILE")
+        return {}
+    if catalog.event(args.event).name != "FATAL":
+        raise AuditError(f"--from-log applies to FATAL only, not {catalog.event(args.event).name}")
+    cached = getattr(args, "_from_log_entry", None)
+    if cached is None:
+        from audit.commands.validate import read_input
+
+        cached = fatallog.read(source, read_input(source), getattr(args, "match", None))
+        args._from_log_entry = cached
+        note(f"FATAL from {cached.summary()}")
+        for text in cached.notes:
+            if not _overridden(text, args):
+                warn(text)
+    return cached.params()
+
+
+def _overridden(note_text: str, args: argparse.Namespace) -> bool:
+    """A note asking for options the user already gave is not worth repeating."""
+    asked = [name for name in ("line", "file", "function", "errno", "thread") if f"--{name}" in note_text]
+    return bool(asked) and all(getattr(args, name, None) is not None for name in asked)
 
 
 def payload_from_args(args: argparse.Namespace, facts: Facts | None = None) -> payload.Payload:
