@@ -13,6 +13,9 @@ COMMAND_MODULES = (
     "payload",
     "validate",
     "codes",
+    "explain",
+    "diff",
+    "capture",
 )
 
 
