@@ -321,8 +321,8 @@ class _Handler(BaseHTTPRequestHandler):
         record = Record(n, base["time"], base["client"], "POST", self.path, headers, len(body),
                         hashlib.sha256(body).hexdigest(), name, 200, event, valid, schema_id, problems)
         server.store.append(record)
-        self._answer(200, "ok")
         _notify(server.on_record, record)
+        self._answer(200, "ok")
 
     def _refuse(self, base: dict, status: int, size: int, note: str, body: bytes | None = None) -> None:
         server = self.server
@@ -331,8 +331,8 @@ class _Handler(BaseHTTPRequestHandler):
         record = Record(n, base["time"], base["client"], "POST", base["path"], base["headers"], size,
                         hashlib.sha256(body).hexdigest() if body else None, name, status, note=note)
         server.store.append(record)
-        self._answer(status, note, close=True)
         _notify(server.on_record, record)
+        self._answer(status, note, close=True)
 
 
 def _notify(callback: Callable[[Record], None], record: Record) -> None:

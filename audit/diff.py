@@ -124,7 +124,7 @@ def _properties(ra: Reading, rb: Reading, a_label: str, b_label: str) -> list[Di
             va, vb = pa[key], pb[key]
             if not same(va.value, vb.value) or (va.problem is None) != (vb.problem is None):
                 out.append(Difference("changed", _ptr(key), va.value, vb.value, _changed(va, vb, a_label, b_label)))
-            elif va.text != vb.text or ra.raw_lines.get(key, "").strip() != rb.raw_lines.get(key, "").strip():
+            elif va.text != vb.text or _layout(ra, key) != _layout(rb, key):
                 out.append(Difference("format", _ptr(key), ra.raw_lines.get(key, va.text),
                                       rb.raw_lines.get(key, vb.text), "same value, written differently"))
     common_a = [k for k in dict.fromkeys(ka) if k in pb]
@@ -136,6 +136,12 @@ def _properties(ra: Reading, rb: Reading, a_label: str, b_label: str) -> list[Di
                               f"properties in a different order from position {at + 1}: {common_a[at]!r} in "
                               f"{a_label}, {common_b[at]!r} in {b_label} ({len(moved)} properties move)"))
     return out
+
+
+def _layout(reading: Reading, key: str) -> str:
+    """A property's lines as written, without the comma that only says whether another property follows."""
+    text = reading.raw_lines.get(key, "")
+    return text[:-1] if text.endswith(",") else text
 
 
 def _changed(va, vb, a_label: str, b_label: str) -> str:

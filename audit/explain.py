@@ -137,7 +137,8 @@ def _where(e: json.JSONDecodeError, text: str) -> str:
     line = text.split("\n")[e.lineno - 1] if e.lineno - 1 < len(text.split("\n")) else ""
     m = _KEY_LINE.match(line)
     field_name = f" ({m['key']})" if m else ""
-    ends = "; the body ends early (truncated?)" if not text.rstrip().endswith("}") else ""
+    ends = "; the body ends early (truncated?)" if text.lstrip().startswith("{") and \
+        not text.rstrip().endswith("}") else ""
     return f"{e.msg} at line {e.lineno} column {e.colno}{field_name}{ends}"
 
 
