@@ -61,8 +61,7 @@ class Reading:
 def read_payload(raw: bytes, label: str = "payload") -> Reading:
     """Read a payload's bytes; AuditError when they are not usable as a payload at all."""
     if len(raw) > MAX_BODY:
-        raise AuditError(f"{label}: {len(raw)} bytes, over the {MAX_BODY} byte limit for a payload "
-                         f"(a real one is about 5 KiB)")
+        raise AuditError(f"{label}: over the {MAX_BODY} byte limit for a payload (a real one is about 5 KiB)")
     if not raw.strip():
         raise AuditError(f"{label}: empty, not a payload")
     if b"\0" in raw or _binary(raw):

@@ -177,3 +177,13 @@ def test_cli_unusable_exits_2_with_one_line(capsys, tmp_path):
     path.write_bytes(b"\x00\x01\x02")
     code, out, err = run(capsys, "explain", str(path))
     assert code == 2 and out == "" and err == f"telemetry-audit: error: {path}: binary data, not a payload\n"
+
+
+def test_cli_huge_input_is_refused_without_reading_it_all(capsys, tmp_path):
+    path = tmp_path / "huge.json"
+    with open(path, "wb") as f:
+        f.truncate(50 * 1024 * 1024)  # sparse: 50 MiB of zero bytes
+    code, out, err = run(capsys, "explain", str(path))
+    assert code == 2 and out == ""
+    assert err == f"telemetry-audit: error: {path}: over the 1048576 byte limit for a payload (a real one is " \
+                  f"about 5 KiB)\n"

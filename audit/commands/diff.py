@@ -23,8 +23,9 @@ def register(subparsers) -> None:
 
 def run(args) -> int:
     from audit import diff
-    from audit.commands.validate import read_input
+    from audit.commands.explain import read_limited
     from audit.errors import AuditError
+    from audit.explain import MAX_BODY
 
     if args.a == "-" and args.b == "-":
         raise AuditError("only one of A and B can be - (stdin)")
@@ -32,7 +33,7 @@ def run(args) -> int:
     label_b = "<stdin>" if args.b == "-" else args.b
     if label_a == label_b:
         label_a, label_b = f"A ({label_a})", f"B ({label_b})"
-    result = diff.compare(read_input(args.a), read_input(args.b), label_a, label_b)
+    result = diff.compare(read_limited(args.a, MAX_BODY), read_limited(args.b, MAX_BODY), label_a, label_b)
     if args.json:
         write_json(result.to_dict())
     else:

@@ -20,15 +20,29 @@ def register(subparsers) -> None:
 
 def run(args) -> int:
     from audit import explain  # jsonschema is slow to import
-    from audit.commands.validate import read_input
 
     label = "<stdin>" if args.file == "-" else args.file
-    result = explain.explain(read_input(args.file), label)
+    result = explain.explain(read_limited(args.file, explain.MAX_BODY), label)
     if args.json:
         write_json({"file": label, **result.to_dict()})
     else:
         print("\n".join(render(result, label)))
     return Exit.OK if result.valid else Exit.FINDING
+
+
+def read_limited(name: str, limit: int) -> bytes:
+    """At most limit + 1 bytes of a file or stdin: enough to tell an oversized input without reading it all."""
+    import sys
+
+    from audit.errors import AuditError
+
+    try:
+        if name == "-":
+            return sys.stdin.buffer.read(limit + 1)
+        with open(name, "rb") as f:
+            return f.read(limit + 1)
+    except OSError as e:
+        raise AuditError(f"{name}: cannot read ({e.strerror})") from None
 
 
 def _value(value: object) -> str:
