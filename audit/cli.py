@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "explain",
     "diff",
     "capture",
+    "tui",
 )
 
 
@@ -36,8 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        parser.print_help()
-        return Exit.OK
+        args = parser.parse_args(["tui"])  # no command: open the interactive view (Textual loads lazily)
     try:
         return int(args.func(args))
     except AuditError as e:

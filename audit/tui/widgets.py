@@ -1,0 +1,292 @@
+"""Widgets of the main screen. Each posts small dataclass messages upward; the screen decides what to do."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import DataTable, Input, Label, OptionList, Select, Static, TextArea
+from textual.widgets.option_list import Option
+
+from audit import catalog, codes
+from audit.facts.model import Facts
+from audit.payload import Payload
+from audit.tui import adapters
+
+# Channels as data: the agent backend is modelled; the others have their place in the list already.
+CHANNELS: tuple[tuple[str, str, str], ...] = (
+    ("backend", "Agent backend", "anonymous-statistics.sh, v1.12 to v2.5"),
+    ("installer", "Installer", "kickstart.sh telemetry_event: not modelled yet"),
+    ("dashboard", "Dashboard", "PostHog in the browser: not modelled yet"),
+)
+
+
+# ------------------------------------------------------------------------------------------------ event list
+
+def short_versions(ev: catalog.Event) -> str:
+    """`v1.31–v2.5`, `to v2.2`: the catalog's range, short enough for a narrow list."""
+    if ev.since is None and ev.until is None:
+        return "all versions"
+    if ev.since is None:
+        return f"to {ev.until}"
+    return f"{ev.since}–{ev.until}" if ev.until else f"from {ev.since}"
+
+
+class EventList(OptionList):
+    """Events grouped by channel, each with its one-line meaning and the versions that send it."""
+
+    @dataclass
+    class Chosen(Message):
+        name: str
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(*self._options(), **kwargs)
+
+    @staticmethod
+    def _options() -> list[Option]:
+        by_channel: dict[str, list[catalog.Event]] = {}
+        for ev in catalog.EVENTS.values():
+            by_channel.setdefault(ev.channel, []).append(ev)
+        known = [c for c, _, _ in CHANNELS]
+        channels = list(CHANNELS) + [(c, c, "") for c in by_channel if c not in known]
+        options: list[Option] = []
+        for channel, title, note in channels:
+            events = by_channel.get(channel, [])
+            head = Text.assemble((title, "bold"), ("  " + note if not events or channel != "backend" else "",
+                                                   "dim italic"))
+            options.append(Option(head, id=f"channel:{channel}", disabled=True))
+            for ev in events:
+                prompt = Text.assemble((ev.name, "bold"), "  ", (short_versions(ev), "dim"), "\n", (ev.meaning, ""),
+                                       no_wrap=True, overflow="ellipsis")
+                options.append(Option(prompt, id=f"event:{ev.name}"))
+        return options
+
+    def select_event(self, name: str) -> None:
+        self.highlighted = self.get_option_index(f"event:{name}")
+
+    @on(OptionList.OptionHighlighted)
+    @on(OptionList.OptionSelected)
+    def _chosen(self, event: OptionList.OptionHighlighted) -> None:
+        event.stop()
+        option_id = event.option.id or ""
+        if option_id.startswith("event:"):
+            self.post_message(self.Chosen(option_id[6:]))
+
+
+# ------------------------------------------------------------------------------------------------ parameters
+
+class ParamsForm(Widget):
+    """One compact row per Param of the selected event, built from catalog data only."""
+
+    @dataclass
+    class Changed(Message):
+        event: str
+        values: dict
+
+    @dataclass
+    class PickCodes(Message):
+        current: str
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.event: catalog.Event | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Vertical(id="param-rows")
+        yield Static("", id="param-error", classes="error")
+
+    async def show(self, ev: catalog.Event) -> None:
+        self.event = ev
+        rows = self.query_one("#param-rows", Vertical)
+        await rows.remove_children()
+        widgets = []
+        for param in ev.params:
+            widgets.append(Horizontal(Label(param.name, classes="param-label"), self._editor(param),
+                                      classes="param-row", id=f"row-{param.name}"))
+            if param.kind == "codes":
+                widgets.append(Static(self.decode(str(param.default)), id="codes-help", classes="param-help"))
+        if not ev.params:
+            widgets.append(Static(f"{ev.name} takes no parameters: {ev.results_meaning}.", classes="param-help"))
+        await rows.mount_all(widgets)
+        self.set_class(not ev.params, "-empty")
+        self.show_errors({})
+
+    def _editor(self, param: catalog.Param) -> Widget:
+        wid = f"param-{param.name}"
+        if param.kind == "choice":
+            return Select([(c, c) for c in param.choices], value=param.default, allow_blank=False, compact=True,
+                          id=wid, tooltip=param.help)
+        placeholder = "1,2,44 (ctrl+l lists the reasons)" if param.kind == "codes" else param.help
+        return Input(str(param.default if param.default is not None else ""), placeholder=placeholder, compact=True,
+                     id=wid, tooltip=param.help, select_on_focus=False)
+
+    def values(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        if self.event is None:
+            return out
+        for param in self.event.params:
+            for widget in self.query(f"#param-{param.name}"):
+                out[param.name] = str(widget.value)
+        return out
+
+    @staticmethod
+    def decode(text: str) -> str:
+        parts = []
+        for item in text.split(","):
+            item = item.strip()
+            if item.isdigit():
+                parts.append(f"{item} {codes.LWS_REASONS.get(int(item), 'unknown reason')}")
+            elif item:
+                parts.append(f"{item} ?")
+        return "newest first: " + ", ".join(parts) if parts else "comma-separated libwebsockets callback reasons"
+
+    def show_errors(self, errors: dict[str, str]) -> None:
+        """errors: param name -> message ('' key for a message that names no single field)."""
+        for widget in self.query(".param-row"):
+            widget.set_class(widget.id[4:] in errors, "-invalid")
+        self.query_one("#param-error", Static).update("\n".join(errors.values()))
+        self.set_class(bool(errors), "-has-error")
+
+    def set_codes(self, text: str) -> None:
+        self.query_one("#param-codes", Input).value = text
+
+    @on(Input.Changed)
+    @on(Select.Changed)
+    def _changed(self, event: Input.Changed | Select.Changed) -> None:
+        event.stop()
+        if self.event is None:
+            return
+        if isinstance(event, Input.Changed) and event.input.id == "param-codes":
+            for help_ in self.query("#codes-help"):
+                help_.update(self.decode(event.value))
+        self.post_message(self.Changed(self.event.name, self.values()))
+
+    def key_ctrl_l(self) -> None:
+        if self.event is not None and any(p.kind == "codes" for p in self.event.params):
+            self.post_message(self.PickCodes(self.values().get("codes", "")))
+
+
+# ------------------------------------------------------------------------------------------------ payload views
+
+class WireView(Vertical):
+    """The exact bytes, as they would be POSTed, with line numbers; why they are not JSON, when they are not."""
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="wire-invalid", classes="error")
+        yield TextArea("", read_only=True, show_line_numbers=True, soft_wrap=True, id="wire-text")
+
+    def show(self, built: Payload) -> None:
+        problems = self.query_one("#wire-invalid", Static)
+        problems.update("Not valid JSON (sent as is): " + "; ".join(built.invalid) if built.invalid else "")
+        problems.display = bool(built.invalid)
+        text = built.wire.decode("utf-8", "backslashreplace")
+        area = self.query_one("#wire-text", TextArea)
+        if area.text != text:
+            area.load_text(text)
+
+
+class JsonView(Vertical):
+    def compose(self) -> ComposeResult:
+        yield Static("", id="json-invalid", classes="error")
+        yield TextArea("", read_only=True, soft_wrap=True, id="json-text")
+
+    def show(self, built: Payload) -> None:
+        document = built.document()
+        note = self.query_one("#json-invalid", Static)
+        area = self.query_one("#json-text", TextArea)
+        if document is None:
+            note.update("These bytes do not parse as JSON, so there is no pretty form: "
+                        + "; ".join(built.invalid) + ". The Wire tab shows them exactly.")
+            note.display = True
+            area.load_text("")
+            return
+        note.display = False
+        area.load_text(json.dumps(document, indent=2, ensure_ascii=False))
+
+
+class FieldsTable(DataTable):
+    """name, value, meaning, source, sensitivity; identifiers highlighted, assumed values marked."""
+
+    COLUMNS = ("name", "value", "meaning", "source", "sensitivity")
+
+    def on_mount(self) -> None:
+        self.cursor_type = "row"
+        self.zebra_stripes = True
+        for column in self.COLUMNS:
+            self.add_column(column, key=column)
+        self._meanings = adapters.field_meanings()
+
+    def show(self, built: Payload, facts: Facts) -> None:
+        meanings = self._meanings
+        row = self.cursor_row
+        self.clear()
+        for f in built.fields:
+            meaning = meanings.get(f.key, adapters.Meaning())
+            identifier = meaning.sensitivity == "identifier"
+            key_style = "bold red" if identifier else ""
+            value = Text(f.text, style="bold red" if identifier else "")
+            if f.assumed:
+                value.append(" *assumed", style="italic yellow")
+            self.add_row(Text(f.key, style=key_style), value, meaning.description,
+                         adapters.field_source(f, facts),
+                         Text(meaning.sensitivity or "-", style="bold red" if identifier else "dim"), key=f.key)
+        if built.fields:
+            self.move_cursor(row=min(row, len(built.fields) - 1))
+
+
+class OptOutPanel(VerticalScroll):
+    """Each component's verdict, the mechanisms and evidence behind it, and where components disagree."""
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="optout-body")
+
+    def show(self, view: adapters.OptOutView) -> None:
+        text = Text()
+        if view.block_reason:
+            text.append("Backend channel: NOT SENT. ", style="bold red")
+            text.append(view.block_reason + "\n")
+        else:
+            text.append("Backend channel: sent (no opt-out applies)\n", style="bold green")
+        if not view.available:
+            text.append("\n" + view.summary + "\n", style="italic")
+        if view.summary and view.available:
+            text.append(view.summary + "\n")
+        for c in view.components:
+            text.append("\n")
+            text.append(f"{c.component:<10}", style="bold")
+            text.append(" sends " if c.sends else " off   ", style="green" if c.sends else "bold red")
+            if c.mechanisms:
+                text.append("by " + ", ".join(c.mechanisms))
+            for evidence in c.evidence:
+                text.append(f"\n           {evidence}", style="dim")
+        if view.disagreements:
+            text.append("\n\nDisagreements\n", style="bold yellow")
+            for d in view.disagreements:
+                text.append(f"  - {d}\n")
+        self.query_one("#optout-body", Static).update(text)
+
+
+class StatusLine(Static):
+    def show(self, built: Payload | None, error: str = "", send_block: str | None = None, wide: bool = False) -> None:
+        text = Text(no_wrap=False)
+        if built is None:
+            text.append(error or "no payload", style="bold red" if error else "dim")
+        else:
+            text.append("sha256 ", style="dim")
+            text.append(built.sha256 if wide else built.sha256[:16] + "…")
+            text.append(f"  {len(built.wire)} bytes  ")
+            text.append("valid JSON" if built.valid_json else "INVALID JSON",
+                        style="bold green" if built.valid_json else "bold red")
+            if error:
+                text.append("  (last edit not applied: see the form)", style="bold red")
+            if send_block:
+                text.append("  send: off (opt-out)", style="bold yellow")
+            for warning in built.warnings:
+                text.append("\n⚠ " + warning, style="yellow")
+        self.update(text)

@@ -1,0 +1,360 @@
+"""Pilot tests: every flow of the TUI, on a facts snapshot that does not depend on this machine."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+from werkzeug import Response
+
+from audit import payload
+from audit.facts import snapshot
+
+from .conftest import loaded, main_screen, wait_for
+
+SIZE = (80, 24)
+
+
+def expected_wire(facts_file, event, params=None) -> str:
+    return payload.build(snapshot.load(str(facts_file)), event, params or {}).wire.decode()
+
+
+async def choose(pilot, screen, name):
+    from audit.tui.widgets import EventList
+
+    screen.query_one(EventList).select_event(name)
+    await wait_for(pilot, lambda: screen.event == name and screen.built is not None and screen.built.event == name,
+                   what=f"{name} payload")
+
+
+async def set_param(pilot, screen, name, text):
+    """Type into a parameter field the way a user does: focus it, clear it, type."""
+    field = screen.query_one(f"#param-{name}")
+    field.focus()
+    await pilot.pause()
+    field.value = ""
+    await pilot.press(*list(text) if text else [])
+    await pilot.pause()
+
+
+async def test_starts_on_the_first_event_with_exact_wire_bytes(make_app, facts_file):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await loaded(pilot)
+        assert screen.event == "START"
+        assert screen.query_one("#wire-text").text == expected_wire(facts_file, "START")
+        status = str(screen.query_one("#status").render())
+        assert screen.built.sha256[:16] in status and f"{len(screen.built.wire)} bytes" in status
+        assert "valid JSON" in status
+
+
+async def test_arrow_keys_select_an_event_and_its_form(make_app, facts_file):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await loaded(pilot)
+        await pilot.press("down")
+        await wait_for(pilot, lambda: screen.event == "EXIT" and screen.built.event == "EXIT", what="EXIT")
+        assert screen.query_one("#param-result").value == "OK"
+        await wait_for(pilot, lambda: screen.query_one("#wire-text").text == expected_wire(facts_file, "EXIT"))
+        assert '"event": "EXIT OK"' in screen.query_one("#wire-text").text
+
+
+async def test_editing_fatal_fields_changes_the_wire_bytes(make_app, facts_file):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await loaded(pilot)
+        await choose(pilot, screen, "FATAL")
+        before = screen.built.sha256
+        await set_param(pilot, screen, "function", "rrdeng_load")
+        await set_param(pilot, screen, "file", "rrdengine.c")
+        await set_param(pilot, screen, "line", "1234")
+        await set_param(pilot, screen, "errno", "-5")
+        await set_param(pilot, screen, "thread", "RCVR[child]")
+        params = {"function": "rrdeng_load", "file": "rrdengine.c", "line": "1234", "errno": "-5",
+                  "thread": "RCVR[child]", "process": "netdata"}
+        want = expected_wire(facts_file, "FATAL", params)
+        await wait_for(pilot, lambda: screen.query_one("#wire-text").text == want, what="edited FATAL wire")
+        assert '"action_data": "1234@rrdengine.:rrdeng_load    /-5"' in want
+        assert '"event": "FATAL netdata:RCVR"' in want
+        assert screen.built.sha256 != before
+        assert screen.built.sha256 in str(screen.query_one("#status").render()) or \
+            screen.built.sha256[:16] in str(screen.query_one("#status").render())
+
+
+async def test_invalid_errno_shows_inline_and_recovers(make_app, facts_file):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await loaded(pilot)
+        await choose(pilot, screen, "FATAL")
+        good = screen.built
+        await set_param(pilot, screen, "errno", "EIO")
+        await wait_for(pilot, lambda: screen.error != "", what="inline error")
+        error = screen.query_one("#param-error")
+        assert error.display and "--errno 'EIO': not an integer" in str(error.render())
+        assert screen.query_one("#row-errno").has_class("-invalid")
+        assert not screen.query_one("#row-line").has_class("-invalid")
+        assert screen.built is good  # the last good payload stays on screen, never a half-built one
+        assert "last edit not applied" in str(screen.query_one("#status").render())
+        assert screen.check_action("send", ()) is None  # no sending while the form is wrong
+        await set_param(pilot, screen, "errno", "5")
+        await wait_for(pilot, lambda: screen.error == "" and screen.built is not good, what="recovery")
+        assert not screen.query_one("#param-error").display
+        assert not screen.query_one("#row-errno").has_class("-invalid")
+        assert screen.query_one("#wire-text").text == expected_wire(facts_file, "FATAL", {"errno": "5"})
+
+
+async def test_negative_line_is_an_inline_error_too(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await loaded(pilot)
+        await choose(pilot, screen, "FATAL")
+        await set_param(pilot, screen, "line", "-1")
+        await wait_for(pilot, lambda: screen.error != "" or screen.built.wire.count(b"-001@") > 0, what="line")
+        # whatever the core decides about a negative line, the screen shows it and keeps running
+        assert app.is_running
+
+
+async def test_exporting_start_result_and_connector(make_app, facts_file):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await loaded(pilot)
+        await choose(pilot, screen, "EXPORTING_START")
+        await set_param(pilot, screen, "connector", "json:https")
+        await wait_for(pilot, lambda: '"action_data": "json:https"' in screen.query_one("#wire-text").text)
+        screen.query_one("#param-result").value = "FAIL"
+        want = expected_wire(facts_file, "EXPORTING_START", {"result": "FAIL", "connector": "json:https"})
+        await wait_for(pilot, lambda: screen.query_one("#wire-text").text == want, what="FAIL wire")
+        assert '"event": "EXPORTING_START FAIL"' in want
+
+
+async def test_aclk_codes_are_decoded_and_picked(make_app, facts_file):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await loaded(pilot)
+        await choose(pilot, screen, "ACLK_CONN_FAIL")
+        assert "1 CLIENT_CONNECTION_ERROR" in str(screen.query_one("#codes-help").render())
+        await set_param(pilot, screen, "codes", "30,2")
+        await wait_for(pilot, lambda: "30 WSI_DESTROY" in str(screen.query_one("#codes-help").render()))
+        await pilot.press("ctrl+l")
+        await wait_for(pilot, lambda: app.screen.id == "codes-picker", what="picker")
+        app.screen.query_one("#codes-list").highlighted = 4  # code 4, CLOSED
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen.query_one("#param-codes").value == "4,30,2", what="picked code")
+        want = expected_wire(facts_file, "ACLK_CONN_FAIL", {"codes": "4,30,2"})
+        await wait_for(pilot, lambda: screen.query_one("#wire-text").text == want)
+        await set_param(pilot, screen, "codes", "1,x")
+        await wait_for(pilot, lambda: "expected comma-separated integers" in screen.error)
+
+
+async def test_json_and_fields_tabs(make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot)
+        screen.query_one("#tabs").active = "tab-json"
+        await wait_for(pilot, lambda: screen.query_one("#json-text").text.startswith('{\n  "event": "START -"'))
+        screen.query_one("#tabs").active = "tab-fields"
+        table = screen.query_one("#fields")
+        await wait_for(pilot, lambda: table.row_count == len(screen.built.fields), what="fields table")
+        row = table.get_row("netdata_machine_guid")
+        assert "3a2bd8c6" in str(row[1]) and str(row[4]) == "identifier"
+        assert "bold red" in str(row[0].style)  # identifiers stand out
+
+
+async def test_invalid_json_payload_explains_why(make_app, tmp_path):
+    from sample import sample_facts
+
+    bad = tmp_path / "bad-facts.json"
+    bad.write_text(snapshot.dumps(sample_facts(NETDATA_HOST_OS_NAME='Debian "bookworm"')))
+    app = make_app(facts_file=str(bad))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await loaded(pilot)
+        assert not screen.built.valid_json
+        note = screen.query_one("#wire-invalid")
+        assert note.display and "host_os_name" in str(note.render())
+        assert "INVALID JSON" in str(screen.query_one("#status").render())
+
+
+async def test_facts_error_is_a_message_not_a_traceback(make_app, tmp_path):
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json")
+    app = make_app(facts_file=str(broken))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = main_screen(app)
+        await wait_for(pilot, lambda: screen.query_one("#load-error").display, what="load error")
+        text = str(screen.query_one("#load-error").render())
+        assert "Could not gather facts" in text and "not valid JSON" in text
+        assert screen.check_action("send", ()) is None
+        await pilot.press("q")
+    assert app.return_code in (0, None)
+
+
+async def test_send_to_loopback_server_records_the_journal(make_app, httpserver, facts_file, journal_path):
+    want = expected_wire(facts_file, "START").encode()
+    httpserver.expect_oneshot_request("/ingest", method="POST", data=want,
+                                      headers={"Content-Type": "application/json"}).respond_with_response(
+        Response("ok", status=200))
+    app = make_app(endpoint=httpserver.url_for("/ingest"))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await loaded(pilot)
+        await wait_for(pilot, lambda: screen.optout.summary != "checking opt-outs…", what="opt-out verdict")
+        assert screen.check_action("send", ()) is True
+        await pilot.press("s")
+        await wait_for(pilot, lambda: app.screen.id == "confirm-send", what="confirmation")
+        dialog = app.screen
+        assert httpserver.url_for("/ingest") in str(dialog.query_one("#dialog-endpoint").render())
+        assert screen.built.sha256 in str(dialog.query_one("#dialog-sha256").render())
+        assert not httpserver.log  # nothing goes out before the user says yes
+        await pilot.press("y")
+        await wait_for(pilot, lambda: journal_path.exists() and journal_path.read_text().strip(), what="journal")
+        httpserver.check_assertions()
+        assert len(httpserver.log) == 1 and httpserver.log[0][0].get_data() == want
+        await pilot.press("j")
+        await wait_for(pilot, lambda: app.screen.id == "journal", what="journal view")
+        table = app.screen.query_one("#journal-table")
+        await wait_for(pilot, lambda: table.row_count == 1, what="journal row")
+        row = table.get_row_at(0)
+        assert row[1] == "sent" and row[2] == "START" and row[3] == screen.built.sha256[:16]
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is screen)
+
+
+async def test_cancelled_send_sends_nothing(make_app, httpserver, journal_path):
+    app = make_app(endpoint=httpserver.url_for("/ingest"))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await loaded(pilot)
+        await wait_for(pilot, lambda: screen.optout.summary != "checking opt-outs…")
+        await pilot.press("s")
+        await wait_for(pilot, lambda: app.screen.id == "confirm-send")
+        await pilot.press("n")
+        await wait_for(pilot, lambda: app.screen is screen)
+        assert not httpserver.log and not journal_path.exists()
+
+
+async def test_sending_is_disabled_under_disable_telemetry(make_app, httpserver, monkeypatch, journal_path):
+    monkeypatch.setenv("DISABLE_TELEMETRY", "1")
+    app = make_app(endpoint=httpserver.url_for("/ingest"))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await loaded(pilot)
+        await wait_for(pilot, lambda: screen.optout.block_reason is not None, what="opt-out verdict")
+        assert "DISABLE_TELEMETRY" in screen.optout.block_reason
+        assert screen.check_action("send", ()) is None  # dimmed in the footer
+        assert "send: off" in str(screen.query_one("#status").render())
+        screen.action_send()  # what the palette entry runs
+        await wait_for(pilot, lambda: journal_path.exists(), what="refusal recorded")
+        assert app.screen is screen  # no confirmation dialog
+        assert not httpserver.log
+        line = json.loads(journal_path.read_text().splitlines()[0])
+        assert line["decision"] == "refused" and "DISABLE_TELEMETRY" in line["detail"]
+        panel = str(screen.query_one("#optout-body").render())
+        assert "NOT SENT" in panel and "DISABLE_TELEMETRY" in panel
+
+
+async def test_suppress_records_the_decision(make_app, journal_path):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await loaded(pilot)
+        await pilot.press("x")
+        await wait_for(pilot, lambda: journal_path.exists() and journal_path.read_text().strip())
+        line = json.loads(journal_path.read_text().splitlines()[0])
+        assert line["decision"] == "suppressed" and line["sha256"] == screen.built.sha256
+
+
+async def test_save_writes_the_exact_bytes(make_app, tmp_path):
+    app = make_app()
+    target = tmp_path / "out.json"
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await loaded(pilot)
+        await pilot.press("w")
+        await wait_for(pilot, lambda: app.screen.id == "save")
+        app.screen.query_one("#save-path").value = str(target)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: target.exists() and target.stat().st_size == len(screen.built.wire))
+        assert target.read_bytes() == screen.built.wire
+
+
+async def test_save_to_an_unwritable_place_is_a_message(make_app, tmp_path):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        await pilot.press("w")
+        await wait_for(pilot, lambda: app.screen.id == "save")
+        app.screen.query_one("#save-path").value = str(tmp_path / "missing-dir" / "x.json")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: any("cannot write" in str(n.message) for n in app._notifications))
+        assert app.is_running
+
+
+async def test_help_lists_every_action(make_app):
+    from audit.tui.actions import ACTIONS
+
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: app.screen.query_one("#help-text") is not None)
+        source = app.screen.query_one("#help-text").source
+        for a in ACTIONS:
+            assert a.command in source
+        await pilot.press("escape")
+
+
+async def test_every_action_has_binding_id_footer_and_palette_entry(make_app):
+    from audit.tui.actions import ACTIONS
+    from audit.tui.app import AuditCommands
+
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot)
+        ids = {b.id for b in screen.BINDINGS}
+        assert {a.id for a in ACTIONS} <= ids
+        assert all(b.description and b.show for b in screen.BINDINGS)
+        provider = AuditCommands(screen)
+        titles = [hit.text async for hit in provider.discover()]
+        assert titles == [a.command for a in ACTIONS]
+        assert "payload: send" in titles and "opt-out: apply" in titles
+
+
+async def test_palette_runs_a_namespaced_command(make_app, journal_path):
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.press("ctrl+p")
+        await wait_for(pilot, lambda: app.screen.__class__.__name__ == "CommandPalette")
+        await pilot.press(*"payload: suppress")
+        await wait_for(pilot, lambda: app.screen.query("CommandList").first().option_count > 0, what="hits")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: journal_path.exists() and "suppressed" in journal_path.read_text())
+
+
+async def test_optout_apply_needs_confirmation(make_app, config_dir):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await loaded(pilot)
+        await pilot.press("o")
+        await wait_for(pilot, lambda: app.screen.id == "confirm-apply")
+        assert ".opt-out-from-anonymous-statistics" in str(app.screen.query_one("#dialog-file").render())
+        await pilot.press("n")
+        await wait_for(pilot, lambda: app.screen is screen)
+        assert not (config_dir / ".opt-out-from-anonymous-statistics").exists()
+
+
+def test_headless_commands_never_import_textual():
+    code = ("import sys, audit.cli; audit.cli.build_parser(); import audit.tui, audit.tui.adapters; "
+            "assert 'textual' not in sys.modules and 'rich' not in sys.modules, "
+            "[m for m in sys.modules if m.startswith(('textual', 'rich'))]")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_no_command_opens_the_tui(monkeypatch, facts_file):
+    import audit.tui
+    from audit import cli
+
+    seen = []
+    monkeypatch.setattr(audit.tui, "run", lambda options: seen.append(options) or 0)
+    assert cli.main([]) == 0
+    assert seen and seen[0].request.facts_file is None and seen[0].endpoint is None
+    assert cli.main(["tui", "--facts", str(facts_file), "--endpoint", "http://127.0.0.1:1/x",
+                     "--journal", "j.jsonl", "--netdata-version", "v2.2.0"]) == 0
+    options = seen[1]
+    assert options.request.facts_file == str(facts_file) and options.request.netdata_version == "v2.2.0"
+    assert options.endpoint == "http://127.0.0.1:1/x" and options.journal == "j.jsonl"
