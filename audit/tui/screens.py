@@ -26,6 +26,7 @@ from audit.tui.widgets import EventList, FieldsTable, JsonView, OptOutPanel, Par
 
 DEBOUNCE = 0.02  # seconds: coalesce a burst of keystrokes, yet refresh well within 50 ms of the last one
 WIDE = 120
+XWIDE = 160
 TALL = 32
 
 
@@ -62,6 +63,7 @@ class MainScreen(Screen):
                         yield JsonView(id="json")
                     with TabPane("Fields", id="tab-fields"):
                         yield FieldsTable(id="fields")
+                        yield Static("", id="field-detail")
                     with TabPane("Opt-out", id="tab-optout"):
                         yield OptOutPanel(id="optout")
         yield Static("", id="load-error", classes="error")
@@ -82,6 +84,7 @@ class MainScreen(Screen):
 
     def _layout_classes(self, width: int, height: int) -> None:
         self.set_class(width >= WIDE, "-wide")
+        self.set_class(width >= XWIDE, "-xwide")
         self.set_class(height >= TALL, "-tall")
 
     # ------------------------------------------------------------------------------------------------ facts
@@ -155,6 +158,14 @@ class MainScreen(Screen):
         if self._pending is not None:
             self._pending.stop()
         self._pending = self.set_timer(DEBOUNCE, self.rebuild)
+
+    @on(ParamsForm.Leave)
+    def _leave_form(self) -> None:
+        self.query_one(EventList).focus()
+
+    @on(FieldsTable.FieldHighlighted)
+    def _field_highlighted(self, message: FieldsTable.FieldHighlighted) -> None:
+        self.query_one("#field-detail", Static).update(self.query_one(FieldsTable).detail(message.key))
 
     @on(ParamsForm.PickCodes)
     def _pick_codes(self, message: ParamsForm.PickCodes) -> None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widget import Widget
@@ -84,6 +85,10 @@ class EventList(OptionList):
 class ParamsForm(Widget):
     """One compact row per Param of the selected event, built from catalog data only."""
 
+    BINDINGS = [Binding("escape", "leave", "Events", id="form.leave", tooltip="back to the event list"),
+                Binding("ctrl+l", "pick_codes", "Reasons", id="form.codes",
+                        tooltip="list the libwebsockets callback reasons")]
+
     @dataclass
     class Changed(Message):
         event: str
@@ -122,7 +127,7 @@ class ParamsForm(Widget):
         if param.kind == "choice":
             return Select([(c, c) for c in param.choices], value=param.default, allow_blank=False, compact=True,
                           id=wid, tooltip=param.help)
-        placeholder = "1,2,44 (ctrl+l lists the reasons)" if param.kind == "codes" else param.help
+        placeholder = "1,2,44 (ctrl+l lists the reasons)" if param.kind == "codes" else "(empty)"
         return Input(str(param.default if param.default is not None else ""), placeholder=placeholder, compact=True,
                      id=wid, tooltip=param.help, select_on_focus=False)
 
@@ -167,9 +172,21 @@ class ParamsForm(Widget):
                 help_.update(self.decode(event.value))
         self.post_message(self.Changed(self.event.name, self.values()))
 
-    def key_ctrl_l(self) -> None:
-        if self.event is not None and any(p.kind == "codes" for p in self.event.params):
+    def _has_codes(self) -> bool:
+        return self.event is not None and any(p.kind == "codes" for p in self.event.params)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self._has_codes() if action == "pick_codes" else True
+
+    def action_pick_codes(self) -> None:
+        if self._has_codes():
             self.post_message(self.PickCodes(self.values().get("codes", "")))
+
+    def action_leave(self) -> None:
+        self.post_message(self.Leave())
+
+    class Leave(Message):
+        """The user is done with the form (escape)."""
 
 
 # ------------------------------------------------------------------------------------------------ payload views
@@ -213,31 +230,63 @@ class JsonView(Vertical):
 class FieldsTable(DataTable):
     """name, value, meaning, source, sensitivity; identifiers highlighted, assumed values marked."""
 
-    COLUMNS = ("name", "value", "meaning", "source", "sensitivity")
+    COLUMNS = (("name", None), ("value", 36), ("meaning", 48), ("source", 28), ("sensitivity", None))
+
+    @dataclass
+    class FieldHighlighted(Message):
+        key: str
 
     def on_mount(self) -> None:
         self.cursor_type = "row"
         self.zebra_stripes = True
-        for column in self.COLUMNS:
-            self.add_column(column, key=column)
+        for column, width in self.COLUMNS:
+            self.add_column(column, key=column, width=width)
         self._meanings = adapters.field_meanings()
+        self.built: Payload | None = None
+        self.facts: Facts = {}
 
     def show(self, built: Payload, facts: Facts) -> None:
+        self.built, self.facts = built, facts
         meanings = self._meanings
         row = self.cursor_row
         self.clear()
         for f in built.fields:
             meaning = meanings.get(f.key, adapters.Meaning())
             identifier = meaning.sensitivity == "identifier"
-            key_style = "bold red" if identifier else ""
-            value = Text(f.text, style="bold red" if identifier else "")
+            style = "bold red" if identifier else ""
+            value = Text(f.text, style=style, no_wrap=True, overflow="ellipsis")
             if f.assumed:
-                value.append(" *assumed", style="italic yellow")
-            self.add_row(Text(f.key, style=key_style), value, meaning.description,
+                value = Text.assemble(("*", "bold yellow"), value)
+            self.add_row(Text(f.key, style=style), value, Text(meaning.description, overflow="ellipsis"),
                          adapters.field_source(f, facts),
-                         Text(meaning.sensitivity or "-", style="bold red" if identifier else "dim"), key=f.key)
+                         Text(meaning.sensitivity or "-", style=style or "dim"), key=f.key)
         if built.fields:
             self.move_cursor(row=min(row, len(built.fields) - 1))
+
+    def detail(self, key: str) -> Text:
+        if self.built is None:
+            return Text()
+        f = next((f for f in self.built.fields if f.key == key), None)
+        if f is None:
+            return Text()
+        meaning = self._meanings.get(key, adapters.Meaning())
+        text = Text.assemble((f.key, "bold red" if meaning.sensitivity == "identifier" else "bold"), " = ",
+                             (f.text, ""), (f"   [{meaning.sensitivity}]" if meaning.sensitivity else "", "dim"))
+        if meaning.description:
+            text.append("\n" + meaning.description)
+        text.append("\nsource: ", style="dim")
+        text.append(adapters.field_source(f, self.facts))
+        fact = self.facts.get(f.fact) if f.fact else None
+        if fact is not None and fact.note:
+            text.append("  " + fact.note, style="dim")
+        if f.assumed:
+            text.append("\n* assumed: not read from this machine, the daemon's or script's default", style="yellow")
+        return text
+
+    @on(DataTable.RowHighlighted)
+    def _row(self, event: DataTable.RowHighlighted) -> None:
+        if event.row_key is not None and event.row_key.value is not None:
+            self.post_message(self.FieldHighlighted(event.row_key.value))
 
 
 class OptOutPanel(VerticalScroll):
