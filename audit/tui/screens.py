@@ -24,7 +24,7 @@ from audit.facts.model import Facts
 from audit.tui import TuiOptions, actions, adapters
 from audit.tui.widgets import EventList, FieldsTable, JsonView, OptOutPanel, ParamsForm, StatusLine, WireView
 
-DEBOUNCE = 0.02  # seconds: coalesce a burst of keystrokes, yet refresh well within 50 ms of the last one
+DEBOUNCE = 0.015  # seconds: coalesce a burst of keystrokes, yet refresh well within 50 ms of the last one
 WIDE = 120
 XWIDE = 160
 TALL = 32
