@@ -121,9 +121,6 @@ class MainScreen(Screen):
     @work(exclusive=True, group="optout")
     async def evaluate_optout(self) -> None:
         config_dir = self.options.request.config_dir
-        fact = (self.facts or {}).get("config_dir")
-        if fact and fact.value and self.options.request.facts_file:
-            config_dir = self.options.request.config_dir
         try:
             view = await asyncio.to_thread(adapters.optout_view, self.facts or {}, config_dir, dict(os.environ))
         except AuditError as e:
@@ -257,6 +254,7 @@ class MainScreen(Screen):
         lines = [("Event", built.event), ("Endpoint", self.endpoint), ("sha256", built.sha256),
                  ("Bytes", str(len(built.wire))), ("JSON", "valid" if built.valid_json else
                                                    "NOT valid (sent exactly as the script would)")]
+        lines += [("Note", w) for w in built.warnings]
         self.app.push_screen(ConfirmScreen("Send this payload?", lines, "Send", id="confirm-send"), confirmed)
 
     @work(exclusive=True, group="send")
@@ -359,9 +357,12 @@ class ConfirmScreen(ModalScreen[bool]):
         with Vertical(classes="dialog"):
             yield Label(self.title_text, classes="dialog-title")
             with Grid(classes="dialog-facts"):
+                seen = set()
                 for name, value in self.lines:
                     yield Label(name, classes="dialog-key")
-                    yield Static(value, classes="dialog-value", id=f"dialog-{name.lower()}")
+                    wid = f"dialog-{name.lower()}" if name not in seen else None
+                    seen.add(name)
+                    yield Static(value, classes="dialog-value", id=wid)
             with Horizontal(classes="dialog-buttons"):
                 yield Button(f"{self.confirm_label} (y)", variant="warning", id="yes")
                 yield Button("Cancel (n)", id="no")
