@@ -95,8 +95,9 @@ class MainScreen(Screen):
         except AuditError as e:
             self._load_failed(str(e))
             return
-        except OSError as e:  # defensive: gather turns expected problems into AuditError
-            self._load_failed(f"cannot read facts: {e}")
+        except Exception as e:  # a bug or missing piece of the core: say so on screen, never a traceback
+            self._load_failed(f"internal error while gathering facts ({type(e).__name__}: {e}); "
+                              "a facts snapshot (--facts FILE) still works")
             return
         self.facts = facts
         self.query_one("#main").loading = False

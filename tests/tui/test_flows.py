@@ -358,3 +358,30 @@ def test_no_command_opens_the_tui(monkeypatch, facts_file):
     options = seen[1]
     assert options.request.facts_file == str(facts_file) and options.request.netdata_version == "v2.2.0"
     assert options.endpoint == "http://127.0.0.1:1/x" and options.journal == "j.jsonl"
+
+
+async def test_unexpected_gather_failure_is_a_message_too(make_app, monkeypatch):
+    import audit.tui.screens
+
+    def broken(request):
+        raise RuntimeError("sysinfo module missing")
+
+    monkeypatch.setattr(audit.tui.screens, "gather", broken)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = main_screen(app)
+        await wait_for(pilot, lambda: screen.query_one("#load-error").display, what="load error")
+        text = str(screen.query_one("#load-error").render())
+        assert "RuntimeError: sysinfo module missing" in text and "--facts FILE" in text
+
+
+async def test_send_confirmation_repeats_version_warnings(make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot)
+        await choose(pilot, screen, "FATAL")
+        await wait_for(pilot, lambda: screen.optout.summary != "checking opt-outs…")
+        await pilot.press("s")
+        await wait_for(pilot, lambda: app.screen.id == "confirm-send")
+        assert "does not send FATAL" in str(app.screen.query_one("#dialog-note").render())
+        await pilot.press("escape")
