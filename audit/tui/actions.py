@@ -26,7 +26,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("optout.apply", "o", "optout_apply", "Opt out", "opt-out: apply",
            "Create the opt-out file in the config dir (asks first)"),
     Action("optout.revert", "i", "optout_revert", "Opt in", "opt-out: revert",
-           "Remove the opt-out file the tool created (asks first)"),
+           "Remove the opt-out file from the config dir (asks first)"),
     Action("journal.show", "j", "journal", "Journal", "journal: show", "Every send/suppress decision recorded"),
     Action("app.help", "question_mark,f1", "help", "Help", "app: help", "Keys, tabs and what each view means"),
     Action("app.quit", "q", "app.quit", "Quit", "app: quit", "Leave telemetry-audit"),
