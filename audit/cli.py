@@ -20,21 +20,22 @@ COMMAND_MODULES = (
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """All subcommands, or just `only` when the command line names it (so a command loads only its own code)."""
     parser = argparse.ArgumentParser(
         prog="telemetry-audit",
         description="What exactly does this machine send to Netdata's anonymous telemetry, when, and what stops it?",
     )
     parser.add_argument("--version", action="version", version=f"telemetry-audit {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
+    for name in (only,) if only in COMMAND_MODULES else COMMAND_MODULES:
         importlib.import_module(f"audit.commands.{name}").register(subparsers)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    parser = build_parser()
+    parser = build_parser(argv[0] if argv else None)
     args = parser.parse_args(argv)
     if args.command is None:
         args = parser.parse_args(["tui"])  # no command: open the interactive view (Textual loads lazily)
