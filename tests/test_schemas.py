@@ -61,3 +61,10 @@ def test_examples_validate_with_an_independent_validator(tmp_path):
                            str(schemas.schema_dir() / "backend-event.schema.json"), str(path)],
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_fast_and_reference_validators_agree():
+    good = payload.build(sample_facts(), "START").document()
+    bad = dict(good, event=7)
+    assert schemas.problems(good) == []
+    assert [p.pointer for p in schemas.problems(bad)] == ["/event"]

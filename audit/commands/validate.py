@@ -53,31 +53,55 @@ def read_input(name: str) -> bytes:
 
 
 def documents(name: str) -> Iterator[tuple[str, object]]:
-    """(location, document) for a JSON file, or one per line of a JSON Lines file."""
-    raw = read_input(name)
+    """(location, document) for a JSON file, or one per line of a JSON Lines file (streamed, so a large
+    file is never held in memory)."""
     label = "<stdin>" if name == "-" else name
+    try:
+        stream = sys.stdin.buffer if name == "-" else open(name, "rb")
+    except OSError as e:
+        raise AuditError(f"{name}: cannot read ({e.strerror})") from None
+    with stream:
+        try:
+            head = [stream.readline()]
+            while head[-1] and not head[-1].strip():
+                head.append(stream.readline())
+            if _parses(head[-1]) and head[-1].strip():
+                yield from _lines(label, len(head), head[-1], stream)
+                return
+            raw = b"".join(head) + stream.read()
+        except OSError as e:
+            raise AuditError(f"{label}: cannot read ({e.strerror})") from None
+    yield label, _whole(label, raw)
+
+
+def _whole(label: str, raw: bytes) -> object:
     if b"\0" in raw:
         raise AuditError(f"{label}: binary data, not JSON")
-    text = raw.decode("utf-8", "replace")
+    if not raw.strip():
+        raise AuditError(f"{label}: empty input")
     try:
-        yield label, json.loads(text)
-        return
-    except json.JSONDecodeError as whole:
-        lines = [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
-        if not lines:
-            raise AuditError(f"{label}: empty input") from None
-        if not _parses(lines[0][1]):
-            raise AuditError(f"{label}: not JSON ({whole.msg} at line {whole.lineno} column {whole.colno})") from None
-    for number, line in lines:
-        try:
-            yield f"{label}:{number}", json.loads(line)
-        except json.JSONDecodeError as e:
-            yield f"{label}:{number}", _NotJson(f"not JSON ({e.msg} at column {e.colno})")
+        return json.loads(raw.decode("utf-8", "replace"))
+    except json.JSONDecodeError as e:
+        raise AuditError(f"{label}: not JSON ({e.msg} at line {e.lineno} column {e.colno})") from None
 
 
-def _parses(line: str) -> bool:
+def _lines(label: str, number: int, first: bytes, stream) -> Iterator[tuple[str, object]]:
+    line = first
+    while line:
+        if line.strip():
+            if b"\0" in line:
+                raise AuditError(f"{label}:{number}: binary data, not JSON")
+            try:
+                yield f"{label}:{number}", json.loads(line)
+            except (json.JSONDecodeError, UnicodeDecodeError) as e:
+                yield f"{label}:{number}", _NotJson(f"not JSON ({getattr(e, 'msg', e)})")
+        number += 1
+        line = stream.readline()
+
+
+def _parses(line: bytes) -> bool:
     try:
         json.loads(line)
         return True
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, UnicodeDecodeError):
         return False
