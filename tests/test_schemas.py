@@ -67,4 +67,4 @@ def test_fast_and_reference_validators_agree():
     good = payload.build(sample_facts(), "START").document()
     bad = dict(good, event=7)
     assert schemas.problems(good) == []
-    assert [p.pointer for p in schemas.problems(bad)] == ["/event"]
+    assert {p.pointer for p in schemas.problems(bad)} == {"/event"}
