@@ -95,7 +95,7 @@ def _shell(system: System) -> Fact:
     target = system.link_target("/bin/sh")
     if target is None:
         return Fact("dash", "default", "could not see what /bin/sh is; assuming dash (Debian, Ubuntu)", observed=False)
-    name = "bash" if "bash" in target else "dash" if "dash" in target else "dash"
+    name = "bash" if "bash" in target else "dash"  # anything else: assume a dash-like echo
     return Fact(name, "file:/bin/sh", f"/bin/sh -> {target}")
 
 

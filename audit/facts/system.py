@@ -63,10 +63,8 @@ class System:
             if target.startswith("/"):
                 current = []
                 target = target.lstrip("/")
-            else:
-                depth = len(current) - sum(1 for p in PurePosixPath(target).parts if p == "..")
-                if depth < 0 or _escapes(current, target):
-                    raise AuditError(f"{path}: symlink {candidate} -> {target} points outside --root {self.root}")
+            elif _escapes(current, target):
+                raise AuditError(f"{path}: symlink {candidate} -> {target} points outside --root {self.root}")
             parts = list(PurePosixPath(target).parts) + parts
         return self.root.joinpath(*current)
 
