@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "diff",
     "capture",
     "tui",
+    "optout",
 )
 
 

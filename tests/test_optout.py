@@ -1,0 +1,96 @@
+import json
+import os
+
+import pytest
+from hypothesis import given, strategies as st
+
+from audit import optout
+from audit.cli import main
+from audit.errors import AuditError
+from audit.facts.system import System
+
+VALUES = [None, "", "0", "1", " 1", "yes", "true", "2"]
+
+
+def verdict(tmp_path, env, file=False, version="v2.5.4"):
+    if file:
+        (tmp_path / optout.OPT_OUT_FILE).write_text("")
+    return optout.evaluate(System(env=env), str(tmp_path), version)
+
+
+def test_nothing_set_everything_sends(tmp_path):
+    v = verdict(tmp_path, {})
+    assert all(c["sends"] for c in v.components.values())
+    assert v.backend_sends
+
+
+def test_zero_disables_script_and_daemon_but_not_kickstart(tmp_path):
+    v = verdict(tmp_path, {"DISABLE_TELEMETRY": "0"})
+    c = v.components
+    assert not c["script"]["sends"] and not c["daemon"]["sends"] and c["kickstart"]["sends"]
+    assert not c["docker"]["sends"] and not c["dashboard"]["sends"]
+    assert not v.backend_sends
+    assert v.disagreements
+
+
+def test_old_daemon_ignores_env(tmp_path):
+    v = verdict(tmp_path, {"DISABLE_TELEMETRY": "1"}, version="v2.2.0")
+    assert v.components["daemon"]["sends"] and not v.components["script"]["sends"]
+    assert not v.backend_sends
+    assert v.components["dashboard"]["sends"]
+
+
+def test_do_not_track_ignored_by_daemon(tmp_path):
+    v = verdict(tmp_path, {"DO_NOT_TRACK": "1"})
+    assert v.components["daemon"]["sends"] and not v.components["kickstart"]["sends"]
+    assert v.components["script"]["suppressed_by"] == ["DO_NOT_TRACK=1"]
+
+
+def test_kickstart_precedence_and_blanks(tmp_path):
+    assert verdict(tmp_path, {"DISABLE_TELEMETRY": "0", "DO_NOT_TRACK": "1"}).components["kickstart"]["sends"]
+    assert not verdict(tmp_path, {"DISABLE_TELEMETRY": " 1"}).components["kickstart"]["sends"]
+    assert verdict(tmp_path, {"DISABLE_TELEMETRY": "2"}).components["kickstart"]["sends"]
+
+
+def test_file_no_effect_on_kickstart(tmp_path):
+    v = verdict(tmp_path, {}, file=True)
+    assert not v.components["daemon"]["sends"] and not v.components["script"]["sends"]
+    assert v.components["kickstart"]["sends"]
+
+
+@given(st.sampled_from(VALUES), st.sampled_from(VALUES), st.booleans(), st.sampled_from(["v2.2.0", "v2.5.4"]))
+def test_backend_rule(tmp_path_factory, d, n, file, version):
+    tmp = tmp_path_factory.mktemp("c")
+    env = {k: x for k, x in (("DISABLE_TELEMETRY", d), ("DO_NOT_TRACK", n)) if x is not None}
+    v = verdict(tmp, env, file, version)
+    script_off = file or bool(d) or bool(n)
+    assert v.components["script"]["sends"] is not script_off
+    assert v.backend_sends is (not script_off)
+    assert v.components["kickstart"]["sends"] is not ((d or n or "0").strip() == "1")
+
+
+def test_apply_revert_dry_run(tmp_path):
+    f = tmp_path / optout.OPT_OUT_FILE
+    assert "would create" in optout.apply(str(tmp_path), dry_run=True) and not f.exists()
+    optout.apply(str(tmp_path))
+    assert f.exists()
+    assert "would remove" in optout.revert(str(tmp_path), dry_run=True) and f.exists()
+    optout.revert(str(tmp_path))
+    assert not f.exists()
+
+
+def test_unwritable_config_dir(tmp_path):
+    plain = tmp_path / "plain"
+    plain.write_text("x")
+    with pytest.raises(AuditError):
+        optout.apply(str(plain / "sub"))
+    assert main(["opt-out", "--apply", "--config-dir", str(plain / "sub")]) == 2
+
+
+def test_cli_json(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("DISABLE_TELEMETRY", "1")
+    assert main(["opt-out", "--json", "--config-dir", str(tmp_path)]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert set(doc["components"]) == {"daemon", "script", "kickstart", "docker", "dashboard"}
+    assert doc["components"]["kickstart"]["sends"] is False
+    assert doc["backend_sends"] is False
