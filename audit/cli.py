@@ -18,6 +18,8 @@ COMMAND_MODULES = (
     "capture",
     "tui",
     "optout",
+    "send",
+    "journal",
 )
 
 
