@@ -161,14 +161,12 @@ def _from_optout(optout, facts: Facts, config_dir: str, env: dict[str, str]) -> 
 
 
 def _call_evaluate(optout, facts, config_dir, env):
-    import inspect
+    from audit import versions
+    from audit.facts.system import System
 
-    params = inspect.signature(optout.evaluate).parameters
-    kwargs = {}
-    for name, value in (("facts", facts), ("config_dir", config_dir), ("env", env), ("environ", env)):
-        if name in params:
-            kwargs[name] = value
-    return optout.evaluate(**kwargs)
+    fact = facts.get("netdata_version")
+    version = fact.value if fact and fact.value else versions.LAST_SCRIPT_VERSION
+    return optout.evaluate(System(env=env), config_dir, version)
 
 
 def apply_optout(config_dir: str) -> str:
@@ -202,9 +200,8 @@ def send(wire: bytes, endpoint: str, timeout: float = SEND_TIMEOUT) -> Outcome:
     transport = _optional("audit.transport")
     if transport is not None and hasattr(transport, "post"):
         result = transport.post(wire, endpoint, timeout)
-        decision = str(getattr(result, "outcome", None) or getattr(result, "status", None)
-                       or getattr(result, "decision", None) or "sent")
-        status = getattr(result, "http_status", None) or getattr(result, "code", None)
+        decision = str(result.outcome)
+        status = getattr(result, "status", None)
         detail = str(getattr(result, "detail", None) or getattr(result, "message", None) or decision)
         return Outcome(decision if not hasattr(decision, "value") else decision.value, detail, status)
     return _fallback_post(wire, endpoint, timeout)
@@ -266,23 +263,20 @@ def record(path: Path, payload: Payload, outcome: Outcome, endpoint: str = "") -
 
 
 def _journal_append(journal, path, payload, outcome, endpoint) -> None:
-    import inspect
-
-    params = inspect.signature(journal.append).parameters
-    values = {"path": path, "journal": path, "payload": payload, "decision": outcome.decision,
-              "event": payload.event, "sha256": payload.sha256, "wire": payload.wire, "endpoint": endpoint,
-              "detail": outcome.detail, "status": outcome.status}
-    journal.append(**{k: v for k, v in values.items() if k in params})
+    journal.append(str(path), {"time": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "event": payload.event,
+                               "sha256": payload.sha256, "bytes": len(payload.wire), "endpoint": endpoint,
+                               "outcome": outcome.decision, "decision": outcome.decision, "status": outcome.status,
+                               "detail": outcome.detail, "source": "tui"})
 
 
 def entries(path: Path) -> list[JournalEntry]:
     journal = _optional("audit.journal")
     if journal is not None and hasattr(journal, "entries") or journal is not None and hasattr(journal, "list"):
-        fn = getattr(journal, "entries", None) or getattr(journal, "list")
+        found = journal.entries(str(path))
         out = []
-        for e in fn(path):
+        for e in (found[0] if isinstance(found, tuple) else found):
             get = (lambda k, d="": e.get(k, d)) if isinstance(e, dict) else (lambda k, d="": getattr(e, k, d))
-            out.append(JournalEntry(str(get("time")), str(get("decision")), str(get("event")),
+            out.append(JournalEntry(str(get("time")), str(get("decision") or get("outcome")), str(get("event")),
                                     str(get("sha256")), int(get("bytes", 0) or get("size", 0) or 0),
                                     str(get("endpoint")), str(get("detail"))))
         return out

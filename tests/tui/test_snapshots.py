@@ -99,8 +99,11 @@ def test_json_tab(snap_compare, app):
 
 
 @pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "120x40"])
-def test_optout_tab_under_disable_telemetry(snap_compare, app, monkeypatch, size):
+def test_optout_tab_under_disable_telemetry(snap_compare, make_app, monkeypatch, tmp_path, size):
+    monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("DISABLE_TELEMETRY", "1")
+    # a fixed (absent) config dir: the evidence names its path, which must not vary between runs
+    app = make_app(endpoint=ENDPOINT, config_dir="/nonexistent/netdata")
     assert snap_compare(app, terminal_size=size, run_before=tab("tab-optout"))
 
 
