@@ -43,7 +43,7 @@ class MainScreen(Screen):
         self.values: dict[str, str] = {}
         self.built: payload.Payload | None = None
         self.error = ""
-        self.optout = adapters.OptOutView(False, summary="checking opt-outs…")
+        self.optout = adapters.OptOutView(summary="checking opt-outs…")
         self._pending: Timer | None = None
         self._dirty: set[str] = set()
 
@@ -125,7 +125,7 @@ class MainScreen(Screen):
         try:
             view = await asyncio.to_thread(adapters.optout_view, self.facts or {}, config_dir, dict(os.environ))
         except AuditError as e:
-            view = adapters.OptOutView(False, backend_sends=True, summary=f"opt-out evaluation failed: {e}")
+            view = adapters.OptOutView(summary=f"opt-out evaluation failed: {e}")
         self.optout = view
         self.query_one(OptOutPanel).show(view)
         self._show_status()

@@ -302,10 +302,8 @@ class OptOutPanel(VerticalScroll):
             text.append(view.block_reason + "\n")
         else:
             text.append("Backend channel: sent (no opt-out applies)\n", style="bold green")
-        if not view.available:
+        if view.summary:
             text.append("\n" + view.summary + "\n", style="italic")
-        if view.summary and view.available:
-            text.append(view.summary + "\n")
         for c in view.components:
             text.append("\n")
             text.append(f"{c.component:<10}", style="bold")
