@@ -1,11 +1,13 @@
 """Which opt-out mechanisms are active, and what each telemetry component does about them (fact sheet §6)."""
 
+import json
 import os
 import re
 from dataclasses import dataclass, field
 
 from audit import versions
 from audit.errors import AuditError, Exit
+from audit.facts.agentconf import parse_assignments
 from audit.facts.system import System
 
 OPT_OUT_FILE = ".opt-out-from-anonymous-statistics"
@@ -57,7 +59,16 @@ def mechanisms(system: System, config_dir: str) -> dict:
             if key.strip() == "respect do not track policy":
                 dnt = val.strip()
     return {"opt_out_file": {"path": system.display(path), "exists": exists, "readable": readable},
-            **env, "respect_do_not_track_policy": dnt}
+            **env, "respect_do_not_track_policy": dnt, "installer_option": _installer_option(system, config_dir)}
+
+
+def _installer_option(system: System, config_dir: str) -> dict:
+    """netdata-installer.sh and the static installer record their options as REINSTALL_OPTIONS in .environment."""
+    path = f"{config_dir.rstrip('/')}/.environment"
+    text = system.read_text(path)
+    options = parse_assignments(text).get("REINSTALL_OPTIONS") if text is not None else None
+    return {"path": system.display(path), "reinstall_options": options,
+            "recorded": options is not None and "--disable-telemetry" in options.split()}
 
 
 def _val(mech: dict, name: str) -> str:
@@ -88,6 +99,20 @@ def _docker(m, version):
     return [x for x in ("DISABLE_TELEMETRY", "DO_NOT_TRACK") if _val(m, x)]
 
 
+# Each component's rule in words (fact sheet §6); shown beside its verdict and used by the docs.
+RULE_TEXT = {
+    "script": "anonymous-statistics.sh exits without sending when the opt-out file exists or DISABLE_TELEMETRY or "
+              "DO_NOT_TRACK is non-empty (any value, even 0).",
+    "daemon": "The daemon stops when the opt-out file is readable; from v2.3 also when DISABLE_TELEMETRY is "
+              "non-empty. It never reads DO_NOT_TRACK.",
+    "kickstart": "kickstart.sh uses DISABLE_TELEMETRY if non-empty, else DO_NOT_TRACK, and skips its events only "
+                 "when that value is exactly 1 (or with --disable-telemetry). It ignores the opt-out file.",
+    "docker": "The Docker entrypoint creates the opt-out file at start when DISABLE_TELEMETRY or DO_NOT_TRACK is "
+              "non-empty, and never removes it.",
+    "dashboard": "The dashboard loads PostHog unless the agent's registry hello says anonymous_statistics=false; "
+                 "that flag follows the daemon's decision.",
+}
+
 RULES = {
     "script": _script,
     "daemon": _daemon,
@@ -103,21 +128,36 @@ def _label(m: dict, name: str) -> str:
     return f"{name}={value}" if value == value.strip() else f"{name}={value!r}"
 
 
-def evaluate(system: System, config_dir: str, version: str) -> Verdict:
+def evaluate(system: System, config_dir: str, version: str, hello: dict | None = None) -> Verdict:
+    """`hello`: what a running agent answered to the registry hello (see transport.agent_hello), if asked."""
     m = mechanisms(system, config_dir)
+    if hello is not None:
+        m["agent_hello"] = hello
     comps = {}
     for name, rule in RULES.items():
         by = rule(m, version)
         comps[name] = {"sends": not by, "suppressed_by": [_label(m, b) for b in by],
-                       "evidence": _evidence(m, name)}
-    daemon_off = not comps["daemon"]["sends"]
-    comps["dashboard"] = {"sends": not daemon_off,
-                          "suppressed_by": ["daemon opt-out"] if daemon_off else [],
-                          "evidence": "the daemon's anonymous_statistics flag; browser DNT matters only with "
-                                      f"[web] respect do not track policy = yes (now: {m['respect_do_not_track_policy'] or 'no'})"}
+                       "rule": RULE_TEXT[name], "evidence": _evidence(m, name)}
     comps["docker"]["evidence"] = "the entrypoint creates the opt-out file when either variable is non-empty"
+    comps["dashboard"] = _dashboard(m, comps)
     backend = comps["daemon"]["sends"] and comps["script"]["sends"]
     return Verdict(m, comps, backend, _disagreements(m, comps, version))
+
+
+def _dashboard(m: dict, comps: dict) -> dict:
+    """The dashboard injects PostHog unless the agent's hello says anonymous_statistics is false."""
+    dnt = (f"browser DNT matters only with [web] respect do not track policy = yes "
+           f"(now: {m['respect_do_not_track_policy'] or 'no'})")
+    hello = m.get("agent_hello")
+    if hello and hello.get("error") is None:
+        flag = hello.get("anonymous_statistics")
+        off = flag is False
+        return {"sends": not off, "suppressed_by": ["agent hello anonymous_statistics=false"] if off else [],
+                "rule": RULE_TEXT["dashboard"], "evidence": f"{hello['url']} answered anonymous_statistics={json.dumps(flag)}; {dnt}"}
+    off = not comps["daemon"]["sends"]
+    asked = f"; could not ask the agent: {hello['error']}" if hello else ""
+    return {"sends": not off, "suppressed_by": ["daemon opt-out"] if off else [], "rule": RULE_TEXT["dashboard"],
+            "evidence": f"modelled from the daemon's rule (its hello flag){asked}; {dnt}"}
 
 
 def _evidence(m: dict, name: str) -> str:
@@ -139,6 +179,16 @@ def _disagreements(m, comps, version) -> list:
     if m["opt_out_file"]["exists"] and comps["kickstart"]["sends"]:
         out.append("The opt-out file does not affect kickstart: installer events are still sent unless "
                    "DISABLE_TELEMETRY=1 or --disable-telemetry is used.")
+    installer = m["installer_option"]
+    if installer["recorded"] and not m["opt_out_file"]["exists"]:
+        out.append(f"The installer was given --disable-telemetry ({installer['path']}) but the opt-out file is "
+                   "missing, so the agent sends: create it with `opt-out --apply`.")
+    hello = m.get("agent_hello")
+    if hello and hello.get("error") is None and (hello.get("anonymous_statistics") is not False) != comps["daemon"]["sends"]:
+        out.append(f"The running agent ({hello['url']}) reports anonymous_statistics="
+                   f"{json.dumps(hello.get('anonymous_statistics'))}, but its files and environment here say the "
+                   f"daemon {'sends' if comps['daemon']['sends'] else 'is opted out'}: it may read another config "
+                   "dir or environment, or decided before the change; restart it.")
     return out
 
 

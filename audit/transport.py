@@ -1,5 +1,9 @@
-"""One POST of the exact payload bytes: no redirects, no retries, TLS verified."""
+"""The only network code: one POST of the exact payload bytes, and one GET of an agent's registry hello.
 
+No redirects, no retries, TLS verified.
+"""
+
+import json
 from dataclasses import dataclass
 
 DEFAULT_ENDPOINT = "https://us-east1-netdata-analytics-bi.cloudfunctions.net/ingest_agent_events"
@@ -19,19 +23,53 @@ def post(wire: bytes, endpoint: str, timeout: float = 2.0) -> SendResult:
     try:
         r = requests.post(endpoint, data=wire, headers={"Content-Type": "application/json"},
                           timeout=timeout, verify=True, allow_redirects=False)
-    except requests.exceptions.SSLError as e:
-        return SendResult("failed", None, "tls", f"TLS verification failed for {endpoint}: {e}")
-    except requests.exceptions.Timeout:
-        return SendResult("failed", None, "timeout", f"no answer from {endpoint} within {timeout}s")
-    except requests.exceptions.ConnectionError as e:
-        text = str(e)
-        if "Name or service not known" in text or "NameResolution" in text or "getaddrinfo" in text:
-            return SendResult("failed", None, "dns", f"cannot resolve the host of {endpoint}")
-        if "refused" in text.lower():
-            return SendResult("failed", None, "refused", f"connection refused by {endpoint}")
-        return SendResult("failed", None, "connection", f"cannot connect to {endpoint}: {text}")
     except requests.exceptions.RequestException as e:
-        return SendResult("failed", None, "request", f"request to {endpoint} failed: {e}")
+        return SendResult("failed", None, *_describe(e, endpoint, timeout))
     if r.status_code != 200:
         return SendResult("failed", r.status_code, "http", f"{endpoint} answered HTTP {r.status_code}")
     return SendResult("sent", 200, None, f"{endpoint} answered HTTP 200")
+
+
+def _describe(error: Exception, url: str, timeout: float) -> tuple[str, str]:
+    """(kind, one-line message) for a requests failure."""
+    import requests
+
+    if isinstance(error, requests.exceptions.SSLError):
+        return "tls", f"TLS handshake or certificate verification failed for {url}"
+    if isinstance(error, requests.exceptions.Timeout):
+        return "timeout", f"no answer from {url} within {timeout}s"
+    text = str(error)
+    if isinstance(error, requests.exceptions.ConnectionError):
+        if "Name or service not known" in text or "NameResolution" in text or "getaddrinfo" in text:
+            return "dns", f"cannot resolve the host of {url}"
+        if "refused" in text.lower():
+            return "refused", f"connection refused by {url}"
+        return "connection", f"cannot connect to {url}"
+    return "request", f"request to {url} failed: {type(error).__name__}"
+
+
+def agent_hello(agent_url: str, timeout: float = 2.0) -> dict:
+    """Ask a running agent what it tells dashboards: GET <agent>/api/v1/registry?action=hello (one request)."""
+    import requests
+
+    url = agent_url.rstrip("/") + "/api/v1/registry?action=hello"
+    answer = {"url": url, "anonymous_statistics": None, "error": None}
+    try:
+        r = requests.get(url, timeout=timeout, allow_redirects=False)
+    except requests.exceptions.RequestException as e:
+        answer["error"] = _describe(e, url, timeout)[1]
+        return answer
+    if r.status_code != 200:
+        answer["error"] = f"{url} answered HTTP {r.status_code}"
+        return answer
+    try:
+        document = json.loads(r.content)
+    except ValueError:
+        document = None
+    if not isinstance(document, dict):
+        answer["error"] = f"{url}: the answer is not a JSON object"
+        return answer
+    flag = document.get("anonymous_statistics")
+    answer["anonymous_statistics"] = flag if isinstance(flag, bool) else None
+    return answer
+

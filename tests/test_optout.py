@@ -94,3 +94,61 @@ def test_cli_json(tmp_path, capsys, monkeypatch):
     assert set(doc["components"]) == {"daemon", "script", "kickstart", "docker", "dashboard"}
     assert doc["components"]["kickstart"]["sends"] is False
     assert doc["backend_sends"] is False
+
+
+def test_installer_option_recorded_without_file(tmp_path, capsys):
+    (tmp_path / ".environment").write_text('# Created by installer\nREINSTALL_OPTIONS=" --disable-telemetry --stable-channel"\n')
+    v = verdict(tmp_path, {})
+    assert v.mechanisms["installer_option"]["recorded"] is True
+    assert v.backend_sends  # the option alone stops nothing: only the file it should have created does
+    assert any("--disable-telemetry" in d and "opt-out --apply" in d for d in v.disagreements)
+    assert main(["opt-out", "--config-dir", str(tmp_path)]) == 0
+    assert "(includes --disable-telemetry)" in capsys.readouterr().out
+
+
+def test_installer_option_not_recorded(tmp_path):
+    (tmp_path / ".environment").write_text('REINSTALL_OPTIONS="--stable-channel --disable-telemetry-later"\n')
+    assert verdict(tmp_path, {}).mechanisms["installer_option"]["recorded"] is False
+
+
+def agent_json(httpserver, answer, tmp_path, capsys, *env):
+    httpserver.expect_oneshot_request("/api/v1/registry", query_string="action=hello").respond_with_json(answer)
+    code = main(["opt-out", "--json", "--config-dir", str(tmp_path), "--agent-url", httpserver.url_for("/")])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_agent_hello_false_turns_dashboard_off(httpserver, tmp_path, capsys):
+    code, doc = agent_json(httpserver, {"anonymous_statistics": False, "registry": "x"}, tmp_path, capsys)
+    assert code == 0 and len(httpserver.log) == 1
+    dashboard = doc["components"]["dashboard"]
+    assert dashboard["sends"] is False and dashboard["suppressed_by"] == ["agent hello anonymous_statistics=false"]
+    assert any("reports anonymous_statistics=false" in d for d in doc["disagreements"])
+
+
+def test_agent_hello_true_agrees_with_files(httpserver, tmp_path, capsys):
+    code, doc = agent_json(httpserver, {"anonymous_statistics": True}, tmp_path, capsys)
+    assert code == 0 and doc["components"]["dashboard"]["sends"] is True and doc["disagreements"] == []
+    assert doc["mechanisms"]["agent_hello"]["anonymous_statistics"] is True
+
+
+def test_agent_hello_unreachable_is_one_line_and_exit_3(tmp_path, capsys):
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    assert main(["opt-out", "--config-dir", str(tmp_path), "--agent-url", f"http://127.0.0.1:{port}"]) == 3
+    err = capsys.readouterr().err
+    assert "connection refused" in err and err.count("\n") == 1
+
+
+def test_agent_hello_not_json(httpserver, tmp_path, capsys):
+    httpserver.expect_request("/api/v1/registry").respond_with_data("<html>")
+    assert main(["opt-out", "--config-dir", str(tmp_path), "--agent-url", httpserver.url_for("/")]) == 3
+    assert "not a JSON object" in capsys.readouterr().err
+
+
+def test_no_network_without_agent_url(tmp_path, monkeypatch):
+    import requests
+    monkeypatch.setattr(requests, "get", lambda *a, **k: pytest.fail("opt-out made a request"))
+    assert main(["opt-out", "--config-dir", str(tmp_path)]) == 0

@@ -120,3 +120,93 @@ def test_default_journal_path_under_xdg(tmp_path, monkeypatch):
     path = journal.append(None, {"a": 1})
     assert path == str(tmp_path / "xdg" / "telemetry-audit" / "journal.jsonl")
     assert journal.entries(None) == ([{"a": 1}], [])
+
+
+def test_http_404(httpserver, snap, tmp_path, capsys):
+    httpserver.expect_request("/ingest").respond_with_data("no", status=404)
+    assert main(args(snap, tmp_path, httpserver.url_for("/ingest"), "--yes")) == 3
+    assert "HTTP 404" in capsys.readouterr().err
+
+
+def test_dns_failure(snap, tmp_path, capsys, monkeypatch):
+    def no_resolver(*a, **k):  # no test may ask a real resolver
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_resolver)
+    assert main(args(snap, tmp_path, "http://telemetry.invalid/x", "--yes")) == 3
+    err = capsys.readouterr().err
+    assert "cannot resolve" in err and err.count("\n") == 1
+    items, _ = journal.entries(str(tmp_path / "j.jsonl"))
+    assert items[0]["outcome"] == "failed"
+
+
+def test_tls_failure(httpserver, snap, tmp_path, capsys):
+    """https:// to a plain-HTTP loopback server: the handshake fails; nothing is sent in clear."""
+    httpserver.expect_request("/ingest").respond_with_data("ok")
+    url = httpserver.url_for("/ingest").replace("http://", "https://")
+    assert main(args(snap, tmp_path, url, "--yes")) == 3
+    assert "TLS" in capsys.readouterr().err
+    assert httpserver.log == []
+
+
+def test_root_does_not_hide_this_machines_opt_out(httpserver, snap, tmp_path, monkeypatch, capsys):
+    httpserver.expect_request("/ingest").respond_with_data("ok")
+    root = tmp_path / "root"
+    (root / "etc" / "netdata").mkdir(parents=True)
+    monkeypatch.setenv("DO_NOT_TRACK", "1")
+    a = ["send", "START", "--root", str(root), "--config-dir", "/etc/netdata", "--endpoint",
+         httpserver.url_for("/ingest"), "--journal", str(tmp_path / "j.jsonl"), "--yes"]
+    assert main(a) == 1 and httpserver.log == []
+    assert "DO_NOT_TRACK=1" in capsys.readouterr().out
+
+
+def test_opt_out_file_inside_root_refuses(httpserver, tmp_path, capsys):
+    httpserver.expect_request("/ingest").respond_with_data("ok")
+    root = tmp_path / "root"
+    (root / "etc" / "netdata").mkdir(parents=True)
+    (root / "etc" / "netdata" / optout.OPT_OUT_FILE).write_text("")
+    a = ["send", "START", "--root", str(root), "--endpoint", httpserver.url_for("/ingest"),
+         "--journal", str(tmp_path / "j.jsonl"), "--yes"]
+    assert main(a) == 1 and httpserver.log == []
+    items, _ = journal.entries(str(tmp_path / "j.jsonl"))
+    assert items[0]["outcome"] == "refused" and items[0]["suppressed_by"] == ["opt-out file"]
+
+
+def run_in_terminal(argv, answer: bytes, env) -> tuple[int, bytes]:
+    """Run the CLI on a pseudo-terminal, answer its question, return (exit code, everything it printed)."""
+    import os
+    import pty
+    import subprocess
+    import sys
+    import time
+
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "audit", *argv], stdin=slave, stdout=slave, stderr=slave,
+                            env=env, close_fds=True)
+    os.close(slave)
+    seen, deadline = b"", time.monotonic() + 30
+    while b"[y/N]" not in seen and time.monotonic() < deadline:
+        seen += os.read(master, 65536)
+    os.write(master, answer)
+    code = proc.wait(timeout=30)
+    try:
+        while chunk := os.read(master, 65536):
+            seen += chunk
+    except OSError:  # the terminal closes when the child exits
+        pass
+    os.close(master)
+    return code, seen
+
+
+@pytest.mark.parametrize("answer,code,outcome", [(b"y\n", 0, "sent"), (b"\n", 1, "declined")])
+def test_interactive_prompt_shows_payload_and_asks(httpserver, snap, tmp_path, answer, code, outcome):
+    import os
+    httpserver.expect_request("/ingest").respond_with_data("ok")
+    env = {k: v for k, v in os.environ.items() if k not in ("DISABLE_TELEMETRY", "DO_NOT_TRACK")}
+    got, printed = run_in_terminal(args(snap, tmp_path, httpserver.url_for("/ingest")), answer, env)
+    p = payload.build(sample_facts(), "START")
+    assert got == code
+    assert p.sha256.encode() in printed and b'"action": "START"' in printed
+    assert len(httpserver.log) == (1 if outcome == "sent" else 0)
+    items, _ = journal.entries(str(tmp_path / "j.jsonl"))
+    assert [e["outcome"] for e in items] == [outcome]

@@ -1,15 +1,14 @@
 """`telemetry-audit send` / `suppress`: POST a payload (after the opt-out check) or only record that it was withheld."""
 
+import os
 import sys
 from datetime import datetime, timezone
 
-from audit import journal, optout, transport
+from audit import journal, optout, transport, versions
 from audit.commands.eventargs import add_event_arguments, facts_from_args, payload_from_args
+from audit.commands.output import write_bytes
 from audit.errors import AuditError, Exit
 from audit.facts.system import System
-
-DEFAULT_VERSION = "v2.5.4"
-
 
 def register(subparsers) -> None:
     send = subparsers.add_parser("send", help="send one event to Netdata's backend, unless opted out")
@@ -30,40 +29,58 @@ def _now() -> str:
 
 
 def _version(args, facts) -> str:
-    if args.netdata_version:
-        return args.netdata_version
-    try:
-        return facts["netdata_version"].value or DEFAULT_VERSION
-    except Exception:
-        return DEFAULT_VERSION
+    fact = facts.get("netdata_version")
+    return args.netdata_version or (fact and fact.value) or versions.LAST_SCRIPT_VERSION
 
 
-def _entry(p, endpoint, outcome, status=None, verdict=None, message=None) -> dict:
+def _entry(p, endpoint, outcome, verdict, status=None, message=None) -> dict:
     return {"time": _now(), "event": p.event, "sha256": p.sha256, "bytes": len(p.wire), "endpoint": endpoint,
-            "outcome": outcome, "status": status, "verdict": verdict, "message": message}
+            "outcome": outcome, "status": status, "message": message,
+            "verdict": "sends" if verdict.backend_sends else "suppressed", "suppressed_by": _stopped_by(verdict)}
+
+
+def _stopped_by(verdict: optout.Verdict) -> list[str]:
+    """The mechanisms stopping the backend channel (the script's and the daemon's, once each)."""
+    c = verdict.components
+    return list(dict.fromkeys(c["script"]["suppressed_by"] + c["daemon"]["suppressed_by"]))
+
+
+def sender_verdict(args, facts) -> optout.Verdict:
+    """The opt-out of the machine that would send: this process's environment and config dir.
+
+    With --root, an opt-out inside the sysroot counts too; a snapshot (--facts) carries no opt-out state,
+    so the environment here decides."""
+    version = _version(args, facts)
+    here = optout.evaluate(System(), args.config_dir, version)
+    if not args.root or not here.backend_sends:
+        return here
+    return optout.evaluate(System(root=args.root, env=os.environ), args.config_dir, version)
+
+
+def _confirm(p, endpoint: str) -> bool:
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise AuditError("refusing to send without confirmation: pass --yes (stdin is not a terminal)")
+    write_bytes(p.wire if p.wire.endswith(b"\n") else p.wire + b"\n")
+    print(f"sha256 {p.sha256}, {len(p.wire)} bytes" + ("" if p.valid_json else " (not valid JSON, sent as is)"))
+    answer = input(f"POST this {p.event} payload to {endpoint}? [y/N] ")
+    return answer.strip().lower() in ("y", "yes")
 
 
 def run_send(args) -> int:
     facts = facts_from_args(args)
-    system = System(root=args.root)
-    verdict = optout.evaluate(system, args.config_dir, _version(args, facts))
+    verdict = sender_verdict(args, facts)
     p = payload_from_args(args, facts)
     if not verdict.backend_sends:
-        by = verdict.components["script"]["suppressed_by"] or verdict.components["daemon"]["suppressed_by"]
-        reason = ", ".join(by)
-        journal.append(args.journal, _entry(p, args.endpoint, "refused", verdict="suppressed",
-                                            message=f"opted out by {reason}"))
+        reason = ", ".join(_stopped_by(verdict))
+        journal.append(args.journal, _entry(p, args.endpoint, "refused", verdict, message=f"opted out by {reason}"))
         print(f"not sent: telemetry is opted out by {reason}")
         return Exit.FINDING
-    if not args.yes:
-        if not (sys.stdin.isatty() and sys.stdout.isatty()):
-            raise AuditError("refusing to send without confirmation: pass --yes (stdin is not a terminal)")
-        answer = input(f"POST {len(p.wire)} bytes ({p.event}) to {args.endpoint}? [y/N] ")
-        if answer.strip().lower() not in ("y", "yes"):
-            print("not sent")
-            return Exit.FINDING
+    if not args.yes and not _confirm(p, args.endpoint):
+        journal.append(args.journal, _entry(p, args.endpoint, "declined", verdict, message="the user answered no"))
+        print("not sent")
+        return Exit.FINDING
     result = transport.post(p.wire, args.endpoint, args.timeout)
-    journal.append(args.journal, _entry(p, args.endpoint, result.outcome, result.status, "sends", result.message))
+    journal.append(args.journal, _entry(p, args.endpoint, result.outcome, verdict, result.status, result.message))
     if result.outcome != "sent":
         raise AuditError(f"send failed ({result.error_kind}): {result.message}", Exit.NETWORK)
     print(f"sent {len(p.wire)} bytes, sha256 {p.sha256}: {result.message}")
@@ -71,7 +88,8 @@ def run_send(args) -> int:
 
 
 def run_suppress(args) -> int:
-    p = payload_from_args(args)
-    path = journal.append(args.journal, _entry(p, None, "suppressed"))
+    facts = facts_from_args(args)
+    p = payload_from_args(args, facts)
+    path = journal.append(args.journal, _entry(p, None, "suppressed", sender_verdict(args, facts)))
     print(f"recorded {p.event} as suppressed in {path}")
     return Exit.OK
