@@ -21,5 +21,6 @@ def run(args) -> int:
         return Exit.OK
     for e in items:
         print(f"{e.get('time')}  {e.get('outcome', '?'):<10} {e.get('event')}  {e.get('bytes')} bytes  "
-              f"{e.get('status') or '-'}  {e.get('endpoint') or '-'}")
+              f"sha256 {str(e.get('sha256'))[:12]}  {e.get('status') or '-'}  {e.get('endpoint') or '-'}"
+              + (f"  ({e['message']})" if e.get("outcome") != "sent" and e.get("message") else ""))
     return Exit.OK
