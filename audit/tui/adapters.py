@@ -76,7 +76,7 @@ def optout_view(facts: Facts, config_dir: str, env: dict[str, str] | None = None
     fact = facts.get("netdata_version")
     version = fact.value if fact and fact.value else versions.LAST_SCRIPT_VERSION
     verdict = optout.evaluate(System(env=dict(os.environ if env is None else env)), config_dir, version)
-    components = tuple(ComponentVerdict(name, c["sends"], tuple(c["suppressed_by"]), (c["evidence"],))
+    components = tuple(ComponentVerdict(name, c["sends"], tuple(c["suppressed_by"]), (c["rule"], c["evidence"]))
                        for name, c in verdict.components.items())
     reason = None
     if not verdict.backend_sends:
