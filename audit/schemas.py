@@ -4,11 +4,7 @@ checked once, registered by $id, so $refs resolve locally and never over the net
 import json
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from pathlib import Path
-
-from jsonschema import Draft202012Validator
-from referencing import Registry, Resource
 
 from audit.errors import AuditError
 
@@ -19,10 +15,9 @@ FACTS_ID = BASE + "facts-snapshot.schema.json"
 
 
 def schema_dir() -> Path:
-    packaged = resources.files("audit") / "schemas"
-    if packaged.is_dir():
-        return Path(str(packaged))
-    return Path(__file__).resolve().parent.parent / "schemas"  # a source checkout or editable install
+    here = Path(__file__).resolve().parent
+    packaged = here / "schemas"  # inside the wheel
+    return packaged if packaged.is_dir() else here.parent / "schemas"  # a source checkout or editable install
 
 
 @cache
@@ -31,7 +26,6 @@ def all_schemas() -> dict[str, dict]:
     found = {}
     for path in sorted(folder.rglob("*.schema.json")):
         schema = json.loads(path.read_text(encoding="utf-8"))
-        Draft202012Validator.check_schema(schema)
         found[schema["$id"]] = schema
     if BACKEND_ID not in found:
         raise AuditError(f"schemas are missing from {folder}: the installation is incomplete")
@@ -39,7 +33,9 @@ def all_schemas() -> dict[str, dict]:
 
 
 @cache
-def registry() -> Registry:
+def registry():
+    from referencing import Registry, Resource  # jsonschema's stack is slow to import; reading annotations needs none
+
     return Registry().with_resources((sid, Resource.from_contents(s)) for sid, s in all_schemas().items())
 
 
@@ -55,13 +51,31 @@ def event_schema_id(event: str) -> str:
 
 
 @cache
-def validator(schema_id: str) -> Draft202012Validator:
+def validator(schema_id: str):
+    from jsonschema import Draft202012Validator
+
+    _check_schemas()
     return Draft202012Validator(schema(schema_id), registry=registry())
 
 
+@cache
+def _check_schemas() -> None:
+    """A broken schema stops validation with jsonschema's error rather than giving wrong verdicts."""
+    from jsonschema import Draft202012Validator
+
+    for each in all_schemas().values():
+        Draft202012Validator.check_schema(each)
+
+
+@cache
 def backend_properties() -> dict[str, dict]:
-    """Every backend payload property with its annotations, in wire order."""
-    return schema(BACKEND_ID)["properties"]["properties"]["properties"]
+    """Every backend payload property with its annotations, in wire order (reads only that one schema)."""
+    path = schema_dir() / "backend-event.schema.json"
+    try:
+        backend = json.loads(path.read_text(encoding="utf-8"))
+    except OSError:
+        raise AuditError(f"schemas are missing from {path.parent}: the installation is incomplete") from None
+    return backend["properties"]["properties"]["properties"]
 
 
 @cache

@@ -16,9 +16,11 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    built = eventargs.payload_from_args(args)
+    facts = eventargs.facts_from_args(args)
+    built = eventargs.payload_from_args(args, facts)
     for warning in built.warnings:
         warn(warning)
+    _identifying_note(built, args, facts)
     if args.json:
         document = built.document()
         if document is None:
@@ -32,3 +34,11 @@ def run(args) -> int:
              + "; ".join(built.invalid))
         return Exit.FINDING
     return Exit.OK
+
+
+def _identifying_note(built, args, facts) -> None:
+    """Anything unexpected that points back at this machine, on stderr (stdout stays exactly the payload)."""
+    from audit import identify
+    from audit.commands.check import identity_for, print_summary
+
+    print_summary(identify.check(built, identity_for(args, facts)))
