@@ -20,6 +20,8 @@ COMMAND_MODULES = (
     "optout",
     "send",
     "journal",
+    "check",
+    "docs",
 )
 
 
