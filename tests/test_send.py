@@ -210,3 +210,23 @@ def test_interactive_prompt_shows_payload_and_asks(httpserver, snap, tmp_path, a
     assert len(httpserver.log) == (1 if outcome == "sent" else 0)
     items, _ = journal.entries(str(tmp_path / "j.jsonl"))
     assert [e["outcome"] for e in items] == [outcome]
+
+
+def test_strict_refuses_unexpected_identifier(httpserver, snap, tmp_path, capsys):
+    httpserver.expect_request("/ingest").respond_with_data("ok")
+    a = args(snap, tmp_path, httpserver.url_for("/ingest"), "--yes")
+    a[1] = "FATAL"
+    planted = [*a, "--file", "/home/alice/src/netdata/web/api/x.c", "--netdata-version", "v2.2.0"]
+    assert main([*planted, "--strict"]) == 1 and httpserver.log == []
+    out = capsys.readouterr()
+    assert "--strict" in out.out and "/home/alic" in out.err
+    assert main(planted) == 0 and len(httpserver.log) == 1  # without --strict: a warning, then sent
+    assert "identifying data" in capsys.readouterr().err
+    items, _ = journal.entries(str(tmp_path / "j.jsonl"))
+    assert [e["outcome"] for e in items] == ["refused", "sent"] and "home-directory" in items[0]["message"]
+
+
+def test_strict_sends_a_clean_payload(httpserver, snap, tmp_path, capsys):
+    httpserver.expect_request("/ingest").respond_with_data("ok")
+    assert main(args(snap, tmp_path, httpserver.url_for("/ingest"), "--yes", "--strict")) == 0
+    assert len(httpserver.log) == 1 and capsys.readouterr().err == ""

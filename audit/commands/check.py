@@ -99,15 +99,10 @@ def _snapshot_facts(args) -> dict:
 
 
 def identity_for(args, facts):
-    """This machine's identity (or --root's); a snapshot without --root contributes only its own identifiers."""
-    from audit.facts.identity import collect_identity, identity_from_facts
-    from audit.facts.system import System
+    from audit.facts import identity
 
-    root = getattr(args, "root", None)
-    if getattr(args, "facts", None) and root is None:
-        return identity_from_facts(facts)
-    config_dir = getattr(args, "config_dir", None) or "/etc/netdata"
-    return collect_identity(System(root=root), config_dir, facts)
+    return identity.identity_for(facts, getattr(args, "root", None), getattr(args, "config_dir", None)
+                                 or "/etc/netdata", bool(getattr(args, "facts", None)))
 
 
 def render(findings, event: object, sha256: str) -> list[str]:

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 from audit import journal, optout, transport, versions
 from audit.commands.eventargs import add_event_arguments, facts_from_args, payload_from_args
-from audit.commands.output import write_bytes
+from audit.commands.output import warn, write_bytes
 from audit.errors import AuditError, Exit
 from audit.facts.system import System
 
@@ -16,6 +16,8 @@ def register(subparsers) -> None:
     send.add_argument("--endpoint", default=transport.DEFAULT_ENDPOINT, help="where to POST (default: Netdata's)")
     send.add_argument("--timeout", type=float, default=2.0, metavar="S", help="seconds to wait (default 2)")
     send.add_argument("--yes", action="store_true", help="send without asking")
+    send.add_argument("--strict", action="store_true",
+                      help="refuse to send when `check` finds an unexpected identifier in the payload")
     send.add_argument("--journal", metavar="FILE", help="journal file (default $XDG_DATA_HOME/telemetry-audit/journal.jsonl)")
     send.set_defaults(func=run_send)
     sup = subparsers.add_parser("suppress", help="record an event as deliberately not sent")
@@ -75,6 +77,11 @@ def run_send(args) -> int:
         journal.append(args.journal, _entry(p, args.endpoint, "refused", verdict, message=f"opted out by {reason}"))
         print(f"not sent: telemetry is opted out by {reason}")
         return Exit.FINDING
+    odd = _unexpected_identifiers(args, facts, p)
+    if odd and args.strict:
+        journal.append(args.journal, _entry(p, args.endpoint, "refused", verdict, message=f"--strict: {odd}"))
+        print(f"not sent (--strict): {odd}")
+        return Exit.FINDING
     if not args.yes and not _confirm(p, args.endpoint):
         journal.append(args.journal, _entry(p, args.endpoint, "declined", verdict, message="the user answered no"))
         print("not sent")
@@ -85,6 +92,19 @@ def run_send(args) -> int:
         raise AuditError(f"send failed ({result.error_kind}): {result.message}", Exit.NETWORK)
     print(f"sent {len(p.wire)} bytes, sha256 {p.sha256}: {result.message}")
     return Exit.OK
+
+
+def _unexpected_identifiers(args, facts, p) -> str:
+    """The `check` summary when the payload holds something unexpected (warned about on stderr), else ''."""
+    from audit import identify
+    from audit.commands.check import identity_for
+
+    findings = identify.check(p, identity_for(args, facts))
+    if not identify.unexpected(findings):
+        return ""
+    summary = identify.summary(findings)
+    warn(f"the payload holds identifying data: {summary}")
+    return summary
 
 
 def run_suppress(args) -> int:

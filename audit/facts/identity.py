@@ -254,3 +254,11 @@ def _fact_value(facts: Mapping, name: str) -> str | None:
     fact = facts.get(name)
     value = getattr(fact, "value", fact)
     return value if isinstance(value, str) else None
+
+
+def identity_for(facts: Mapping, root: str | None, config_dir: str, from_snapshot: bool) -> Identity:
+    """Whose identity to look for: --root's, else this machine's; a snapshot without --root usually comes from
+    another machine, so then only the identifiers it carries."""
+    if from_snapshot and root is None:
+        return identity_from_facts(facts)
+    return collect_identity(System(root=root), config_dir, facts)

@@ -1,4 +1,4 @@
-"""The TUI's only door into the core: field meanings, opt-out verdicts, sending and the journal.
+"""The TUI's only door into the core: field meanings, identifying data, opt-out verdicts, sending, the journal.
 
 Everything here is plain Python (no Textual), so it can be tested and reused.
 """
@@ -12,7 +12,10 @@ from pathlib import Path
 
 from audit import journal, optout, transport, versions
 from audit.errors import AuditError
+from audit.facts.collect import FactsRequest
+from audit.facts.identity import Identity
 from audit.facts.model import Facts
+from audit.identify import Finding
 from audit.facts.system import System
 from audit.payload import Field, Payload
 
@@ -50,6 +53,33 @@ def field_source(f: Field, facts: Facts) -> str:
     if f.key in ("action", "action_result", "action_data"):
         return "event request"
     return "daemon default (null)" if f.text == "null" else "script"
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Identifying data (audit.identify)
+
+def identity(request: FactsRequest, facts: Facts) -> Identity:
+    from audit.facts import identity as identity_facts
+
+    return identity_facts.identity_for(facts, request.root, request.config_dir, bool(request.facts_file))
+
+
+def findings_by_field(built: Payload, found_in: Identity) -> dict[str, list[Finding]]:
+    from audit import identify
+
+    out: dict[str, list[Finding]] = {}
+    for finding in identify.check(built, found_in):
+        out.setdefault(finding.field, []).append(finding)
+    return out
+
+
+def wire_line(built: Payload, key: str) -> int | None:
+    """1-based line of the wire text where `key` is written (the script puts one property per line)."""
+    needle = f'"{key}":'.encode()
+    for number, line in enumerate(built.wire.split(b"\n"), 1):
+        if line.lstrip().startswith(needle):
+            return number
+    return None
 
 
 # ----------------------------------------------------------------------------------------------------------------

@@ -20,7 +20,9 @@ from textual.widgets.option_list import Option
 from audit import catalog, codes, payload
 from audit.errors import AuditError
 from audit.facts.collect import gather
+from audit.facts.identity import Identity
 from audit.facts.model import Facts
+from audit.identify import Finding
 from audit.tui import TuiOptions, actions, adapters
 from audit.tui.widgets import EventList, FieldsTable, JsonView, OptOutPanel, ParamsForm, StatusLine, WireView
 
@@ -42,6 +44,8 @@ class MainScreen(Screen):
         self.event = next(iter(catalog.EVENTS))
         self.values: dict[str, str] = {}
         self.built: payload.Payload | None = None
+        self.identity = Identity()
+        self.findings: dict[str, list[Finding]] = {}
         self.error = ""
         self.optout = adapters.OptOutView(summary="checking opt-outs…")
         self._pending: Timer | None = None
@@ -92,6 +96,7 @@ class MainScreen(Screen):
     async def load_facts(self) -> None:
         try:
             facts = await asyncio.to_thread(gather, self.options.request)
+            self.identity = await asyncio.to_thread(adapters.identity, self.options.request, facts)
         except AuditError as e:
             self._load_failed(str(e))
             return
@@ -190,6 +195,7 @@ class MainScreen(Screen):
         self.error = ""
         self.query_one(ParamsForm).show_errors({})
         self.built = built
+        self.findings = adapters.findings_by_field(built, self.identity)
         self._dirty = {"tab-wire", "tab-json", "tab-fields"}
         self._refresh_tab(self.query_one(TabbedContent).active)
         self._show_status()
@@ -214,15 +220,15 @@ class MainScreen(Screen):
             return
         self._dirty.discard(tab)
         if tab == "tab-wire":
-            self.query_one(WireView).show(self.built)
+            self.query_one(WireView).show(self.built, self.findings)
         elif tab == "tab-json":
             self.query_one(JsonView).show(self.built)
         elif tab == "tab-fields":
-            self.query_one(FieldsTable).show(self.built, self.facts or {})
+            self.query_one(FieldsTable).show(self.built, self.facts or {}, self.findings)
 
     def _show_status(self) -> None:
         self.query_one(StatusLine).show(self.built if self.facts else None, self.error, self.optout.block_reason,
-                                        wide=self.size.width >= WIDE)
+                                        wide=self.size.width >= WIDE, findings=self.findings)
 
     # ------------------------------------------------------------------------------------------------ actions
     def send_block(self) -> str | None:

@@ -17,6 +17,7 @@ from textual.widgets.option_list import Option
 
 from audit import catalog, codes
 from audit.facts.model import Facts
+from audit.identify import Finding
 from audit.payload import Payload
 from audit.tui import adapters
 
@@ -196,16 +197,32 @@ class WireView(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="wire-invalid", classes="error")
+        yield Static("", id="wire-identifying", classes="error")
         yield TextArea("", read_only=True, show_line_numbers=True, soft_wrap=True, id="wire-text")
 
-    def show(self, built: Payload) -> None:
+    def show(self, built: Payload, findings: dict[str, list[Finding]] | None = None) -> None:
         problems = self.query_one("#wire-invalid", Static)
         problems.update("Not valid JSON (sent as is): " + "; ".join(built.invalid) if built.invalid else "")
         problems.display = bool(built.invalid)
+        leaks, found = self.query_one("#wire-identifying", Static), _identifying_text(built, findings or {})
+        leaks.update(found)
+        leaks.display = bool(found)
         text = built.wire.decode("utf-8", "backslashreplace")
         area = self.query_one("#wire-text", TextArea)
         if area.text != text:
             area.load_text(text)
+
+
+def _identifying_text(built: Payload, findings: dict[str, list[Finding]]) -> str:
+    """One line per unexpected finding, with the wire line it sits on."""
+    lines = []
+    for key, found in findings.items():
+        for f in found:
+            if not f.expected:
+                at = adapters.wire_line(built, key)
+                lines.append(f"⚠ line {at}: {key} holds {f.description} ({f.text}, {f.match})" if at
+                             else f"⚠ {key} holds {f.description} ({f.text}, {f.match})")
+    return "\n".join(lines)
 
 
 class JsonView(Vertical):
@@ -244,17 +261,21 @@ class FieldsTable(DataTable):
         self._meanings = adapters.field_meanings()
         self.built: Payload | None = None
         self.facts: Facts = {}
+        self.findings: dict[str, list[Finding]] = {}
 
-    def show(self, built: Payload, facts: Facts) -> None:
-        self.built, self.facts = built, facts
+    def show(self, built: Payload, facts: Facts, findings: dict[str, list[Finding]] | None = None) -> None:
+        self.built, self.facts, self.findings = built, facts, findings or {}
         meanings = self._meanings
         row = self.cursor_row
         self.clear()
         for f in built.fields:
             meaning = meanings.get(f.key, adapters.Meaning())
             identifier = meaning.sensitivity == "identifier"
-            style = "bold red" if identifier else ""
+            leak = any(not x.expected for x in self.findings.get(f.key, ()))
+            style = "bold white on red" if leak else "bold red" if identifier else ""
             value = Text(f.text, style=style, no_wrap=True, overflow="ellipsis")
+            if leak:
+                value = Text.assemble(("⚠", "bold red"), value)
             if f.assumed:
                 value = Text.assemble(("*", "bold yellow"), value)
             self.add_row(Text(f.key, style=style), value, Text(meaning.description, overflow="ellipsis"),
@@ -281,6 +302,10 @@ class FieldsTable(DataTable):
             text.append("  " + fact.note, style="dim")
         if f.assumed:
             text.append("\n* assumed: not read from this machine, the daemon's or script's default", style="yellow")
+        for finding in self.findings.get(key, ()):
+            verdict = "by design" if finding.expected else "UNEXPECTED"
+            text.append(f"\n{'' if finding.expected else '⚠ '}{verdict}: {finding.description} "
+                        f"({finding.text}, {finding.match})", style="yellow" if finding.expected else "bold red")
         return text
 
     @on(DataTable.RowHighlighted)
@@ -320,7 +345,8 @@ class OptOutPanel(VerticalScroll):
 
 
 class StatusLine(Static):
-    def show(self, built: Payload | None, error: str = "", send_block: str | None = None, wide: bool = False) -> None:
+    def show(self, built: Payload | None, error: str = "", send_block: str | None = None, wide: bool = False,
+             findings: dict[str, list[Finding]] | None = None) -> None:
         text = Text(no_wrap=False)
         if built is None:
             text.append(error or "no payload", style="bold red" if error else "dim")
@@ -334,6 +360,9 @@ class StatusLine(Static):
                 text.append("  (last edit not applied: see the form)", style="bold red")
             if send_block:
                 text.append("  send: off (opt-out)", style="bold yellow")
+            leaks = sum(not f.expected for found in (findings or {}).values() for f in found)
+            if leaks:
+                text.append(f"  ⚠ {leaks} identifying value{'s' * (leaks != 1)}", style="bold red")
             for warning in built.warnings:
                 text.append("\n⚠ " + warning, style="yellow")
         self.update(text)

@@ -385,3 +385,26 @@ async def test_send_confirmation_repeats_version_warnings(make_app):
         await wait_for(pilot, lambda: app.screen.id == "confirm-send")
         assert "does not send FATAL" in str(app.screen.query_one("#dialog-note").render())
         await pilot.press("escape")
+
+
+async def test_identifying_data_is_flagged_in_fields_wire_and_status(make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot)
+        await choose(pilot, screen, "FATAL")
+        await set_param(pilot, screen, "file", "/home/alice/src/netdata/web/api/x.c")
+        await wait_for(pilot, lambda: "action_data" in screen.findings, what="finding")
+        banner = screen.query_one("#wire-identifying")
+        await wait_for(pilot, lambda: banner.display, what="wire banner")
+        assert "action_data holds a home-directory path (/home/alic, truncated)" in str(banner.render())
+        assert "⚠ 1 identifying value" in str(screen.query_one("#status").render())
+        screen.query_one("#tabs").active = "tab-fields"
+        table = screen.query_one("#fields")
+        await wait_for(pilot, lambda: table.row_count == len(screen.built.fields), what="fields table")
+        value = table.get_row("action_data")[1]
+        assert str(value).startswith("⚠") and "on red" in str(value.spans[-1].style if value.spans else value.style)
+        assert "UNEXPECTED" in str(table.detail("action_data"))
+        await set_param(pilot, screen, "file", "x.c")  # a plain file name is clean again
+        await wait_for(pilot, lambda: "action_data" not in screen.findings, what="clean payload")
+        screen.query_one("#tabs").active = "tab-wire"
+        await wait_for(pilot, lambda: not banner.display, what="banner gone")

@@ -113,3 +113,15 @@ def test_send_confirmation(snap_compare, app):
 
 def test_help(snap_compare, app):
     assert snap_compare(app, terminal_size=LARGE, run_before=help_screen)
+
+
+async def fatal_home_path(pilot):
+    screen = await ready(pilot)
+    await choose(pilot, screen, "FATAL")
+    await set_param(pilot, screen, "file", "/home/alice/src/netdata/web/api/x.c")
+    await wait_for(pilot, lambda: screen.query_one("#wire-identifying").display, what="identifying banner")
+    await pilot.pause()
+
+
+def test_fatal_home_path_flagged(snap_compare, app):
+    assert snap_compare(app, terminal_size=LARGE, run_before=fatal_home_path)
