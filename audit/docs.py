@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 from importlib import resources
 
-from audit import catalog, codes, fatal, optout, payload, schemas, versions
+from audit import catalog, codes, fatal, identify, optout, payload, schemas, versions
 from audit.errors import AuditError
 from audit.facts import snapshot
 from audit.facts.model import Fact, Facts
@@ -333,7 +333,11 @@ def _personal_data_section() -> list[str]:
               if not host_like else f"Only in: {', '.join(host_like)}")
              + f": `$host` is the constant {_code(props['$host']['const'])} "
              "(PostHog's host field, masked). FATAL thread tags of streaming threads, which contain the name of "
-             "the other host, are masked to `RCVR` / `SNDR` (see [fatal.md](fatal.md)).", "",
+             "the other host, are masked to `RCVR` / `SNDR` (see [fatal.md](fatal.md)). A host name can still "
+             "reach a free-text field (a FATAL source path, a SQLite error; see the table below): "
+             "`telemetry-audit check EVENT` looks in every field for this machine's host names, addresses, "
+             "MAC addresses, users and home directories before anything is sent, and `send --strict` refuses "
+             "when it finds one.", "",
              "### Does Netdata send my IP address?", "",
              f"The body does not: `$ip` is the constant {_code(props['$ip']['const'])}. But the receiving server "
              "sees the connection's source address, as every server you connect to does; a proxy or NAT changes "
@@ -348,8 +352,9 @@ def _personal_data_section() -> list[str]:
               "are not names or addresses.", ""]
     lines += _table(("field", "meaning", "source"),
                     ((f"`{n}`", p["description"], p["x-source"]) for n, p in identifiers))
-    lines += ["", "`distinct_id` and `netdata_machine_guid` are the agent's machine GUID; `system_distinct_id` is "
-              "`machine-` followed by the md5 of `/etc/machine-id` (the raw machine id is never sent).", ""]
+    lines += ["", "What they link, and what they do not reveal:", ""]
+    lines += [f"- **{kind}**: {identify.EXPLANATIONS[kind]}." for kind in ("machine-guid", "system-distinct-id")]
+    lines += [""]
     return lines
 
 
