@@ -153,7 +153,8 @@ def _dashboard(m: dict, comps: dict) -> dict:
         flag = hello.get("anonymous_statistics")
         off = flag is False
         return {"sends": not off, "suppressed_by": ["agent hello anonymous_statistics=false"] if off else [],
-                "rule": RULE_TEXT["dashboard"], "evidence": f"{hello['url']} answered anonymous_statistics={json.dumps(flag)}; {dnt}"}
+                "rule": RULE_TEXT["dashboard"],
+                "evidence": f"{hello['url']} answered anonymous_statistics={json.dumps(flag)}; {dnt}"}
     off = not comps["daemon"]["sends"]
     asked = f"; could not ask the agent: {hello['error']}" if hello else ""
     return {"sends": not off, "suppressed_by": ["daemon opt-out"] if off else [], "rule": RULE_TEXT["dashboard"],
@@ -184,7 +185,8 @@ def _disagreements(m, comps, version) -> list:
         out.append(f"The installer was given --disable-telemetry ({installer['path']}) but the opt-out file is "
                    "missing, so the agent sends: create it with `opt-out --apply`.")
     hello = m.get("agent_hello")
-    if hello and hello.get("error") is None and (hello.get("anonymous_statistics") is not False) != comps["daemon"]["sends"]:
+    agent_sends = hello and hello.get("error") is None and hello.get("anonymous_statistics") is not False
+    if hello and hello.get("error") is None and agent_sends != comps["daemon"]["sends"]:
         out.append(f"The running agent ({hello['url']}) reports anonymous_statistics="
                    f"{json.dumps(hello.get('anonymous_statistics'))}, but its files and environment here say the "
                    f"daemon {'sends' if comps['daemon']['sends'] else 'is opted out'}: it may read another config "

@@ -97,7 +97,8 @@ def test_cli_json(tmp_path, capsys, monkeypatch):
 
 
 def test_installer_option_recorded_without_file(tmp_path, capsys):
-    (tmp_path / ".environment").write_text('# Created by installer\nREINSTALL_OPTIONS=" --disable-telemetry --stable-channel"\n')
+    (tmp_path / ".environment").write_text('# Created by installer\n'
+                                           'REINSTALL_OPTIONS=" --disable-telemetry --stable-channel"\n')
     v = verdict(tmp_path, {})
     assert v.mechanisms["installer_option"]["recorded"] is True
     assert v.backend_sends  # the option alone stops nothing: only the file it should have created does

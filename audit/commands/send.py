@@ -10,6 +10,7 @@ from audit.commands.output import warn, write_bytes
 from audit.errors import AuditError, Exit
 from audit.facts.system import System
 
+
 def register(subparsers) -> None:
     send = subparsers.add_parser("send", help="send one event to Netdata's backend, unless opted out")
     add_event_arguments(send)
@@ -18,7 +19,8 @@ def register(subparsers) -> None:
     send.add_argument("--yes", action="store_true", help="send without asking")
     send.add_argument("--strict", action="store_true",
                       help="refuse to send when `check` finds an unexpected identifier in the payload")
-    send.add_argument("--journal", metavar="FILE", help="journal file (default $XDG_DATA_HOME/telemetry-audit/journal.jsonl)")
+    send.add_argument("--journal", metavar="FILE",
+                      help="journal file (default $XDG_DATA_HOME/telemetry-audit/journal.jsonl)")
     send.set_defaults(func=run_send)
     sup = subparsers.add_parser("suppress", help="record an event as deliberately not sent")
     add_event_arguments(sup)
