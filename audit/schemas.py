@@ -20,16 +20,21 @@ def schema_dir() -> Path:
     return packaged if packaged.is_dir() else here.parent / "schemas"  # a source checkout or editable install
 
 
+BACKEND_FILE = "backend-event.schema.json"
+
+
 @cache
 def all_schemas() -> dict[str, dict]:
     folder = schema_dir()
-    found = {}
-    for path in sorted(folder.rglob("*.schema.json")):
-        schema = json.loads(path.read_text(encoding="utf-8"))
-        found[schema["$id"]] = schema
-    if BACKEND_ID not in found:
-        raise AuditError(f"schemas are missing from {folder}: the installation is incomplete")
-    return found
+    _read(folder / BACKEND_FILE)  # a clear error when the installation lacks its schemas
+    return {schema["$id"]: schema for schema in map(_read, sorted(folder.rglob("*.schema.json")))}
+
+
+def _read(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError:
+        raise AuditError(f"schemas are missing from {path.parent}: the installation is incomplete") from None
 
 
 @cache
@@ -70,12 +75,7 @@ def _check_schemas() -> None:
 @cache
 def backend_properties() -> dict[str, dict]:
     """Every backend payload property with its annotations, in wire order (reads only that one schema)."""
-    path = schema_dir() / "backend-event.schema.json"
-    try:
-        backend = json.loads(path.read_text(encoding="utf-8"))
-    except OSError:
-        raise AuditError(f"schemas are missing from {path.parent}: the installation is incomplete") from None
-    return backend["properties"]["properties"]["properties"]
+    return _read(schema_dir() / BACKEND_FILE)["properties"]["properties"]["properties"]
 
 
 @cache

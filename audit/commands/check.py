@@ -101,8 +101,7 @@ def _snapshot_facts(args) -> dict:
 def identity_for(args, facts):
     from audit.facts import identity
 
-    return identity.identity_for(facts, getattr(args, "root", None), getattr(args, "config_dir", None)
-                                 or "/etc/netdata", bool(getattr(args, "facts", None)))
+    return identity.identity_for(eventargs.facts_request(args), facts)
 
 
 def render(findings, event: object, sha256: str) -> list[str]:

@@ -36,10 +36,10 @@ def _identifying_note(raw: bytes) -> None:
     """Anything unexpected that points back at this machine (or anyone), as a note on stderr."""
     from audit import identify
     from audit.commands.check import print_summary
-    from audit.facts.identity import collect_identity
-    from audit.facts.system import System
+    from audit.facts.collect import FactsRequest
+    from audit.facts.identity import identity_for
 
-    print_summary(identify.check(raw, collect_identity(System(), "/etc/netdata", {})))
+    print_summary(identify.check(raw, identity_for(FactsRequest(), {})))
 
 
 def read_limited(name: str, limit: int) -> bytes:

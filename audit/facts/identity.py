@@ -9,10 +9,14 @@ import ipaddress
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from audit.errors import AuditError
 from audit.facts.system import System
 from audit.wire import ALL_ZERO_GUID
+
+if TYPE_CHECKING:
+    from audit.facts.collect import FactsRequest
 
 # Names that point at nobody in particular: distribution defaults for host and user names. Matching them would
 # flag host_os_id "debian" on every Debian machine that kept the installer's default host name.
@@ -256,9 +260,9 @@ def _fact_value(facts: Mapping, name: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def identity_for(facts: Mapping, root: str | None, config_dir: str, from_snapshot: bool) -> Identity:
+def identity_for(request: "FactsRequest", facts: Mapping) -> Identity:
     """Whose identity to look for: --root's, else this machine's; a snapshot without --root usually comes from
     another machine, so then only the identifiers it carries."""
-    if from_snapshot and root is None:
+    if request.facts_file and request.root is None:
         return identity_from_facts(facts)
-    return collect_identity(System(root=root), config_dir, facts)
+    return collect_identity(System(root=request.root), request.config_dir, facts)

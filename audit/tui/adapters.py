@@ -61,7 +61,7 @@ def field_source(f: Field, facts: Facts) -> str:
 def identity(request: FactsRequest, facts: Facts) -> Identity:
     from audit.facts import identity as identity_facts
 
-    return identity_facts.identity_for(facts, request.root, request.config_dir, bool(request.facts_file))
+    return identity_facts.identity_for(request, facts)
 
 
 def findings_by_field(built: Payload, found_in: Identity) -> dict[str, list[Finding]]:
