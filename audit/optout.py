@@ -20,9 +20,10 @@ class Verdict:
     components: dict
     backend_sends: bool
     disagreements: list = field(default_factory=list)
+    channels: dict = field(default_factory=dict)
 
     def to_json(self) -> dict:
-        return {"mechanisms": self.mechanisms, "components": self.components,
+        return {"mechanisms": self.mechanisms, "components": self.components, "channels": self.channels,
                 "backend_sends": self.backend_sends, "disagreements": self.disagreements}
 
 
@@ -141,7 +142,25 @@ def evaluate(system: System, config_dir: str, version: str, hello: dict | None =
     comps["docker"]["evidence"] = "the entrypoint creates the opt-out file when either variable is non-empty"
     comps["dashboard"] = _dashboard(m, comps)
     backend = comps["daemon"]["sends"] and comps["script"]["sends"]
-    return Verdict(m, comps, backend, _disagreements(m, comps, version))
+    return Verdict(m, comps, backend, _disagreements(m, comps, version), channel_verdicts(comps, version))
+
+
+def channel_verdicts(comps: dict, version: str) -> dict:
+    """Per channel (audit.channels): whether it sends from this machine at `version`, and what decides it."""
+    from audit.channels import CHANNELS
+
+    out = {}
+    for ch in CHANNELS.values():
+        if not all(name in comps for name in ch.components):
+            continue
+        by = list(dict.fromkeys(b for name in ch.components for b in comps[name]["suppressed_by"]))
+        active = ch.active_at(version)
+        out[ch.name] = {"sends": active and not by, "active": active, "by": by,
+                        "components": list(ch.components),
+                        "evidence": "; ".join(dict.fromkeys(comps[name]["evidence"] for name in ch.components))}
+        if not active:
+            out[ch.name]["evidence"] = f"Netdata {version} does not send on this channel ({ch.versions})"
+    return out
 
 
 def _dashboard(m: dict, comps: dict) -> dict:

@@ -28,6 +28,7 @@ class Payload:
     fields: tuple[Field, ...] = ()
     invalid: tuple[str, ...] = ()  # why `wire` is not valid JSON, each naming the offending field
     warnings: tuple[str, ...] = ()  # e.g. event outside the chosen version's range
+    channel: str = "backend"  # audit.channels.CHANNELS key
 
     @property
     def sha256(self) -> str:

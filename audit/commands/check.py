@@ -43,7 +43,7 @@ def _retitle_target(parser: argparse.ArgumentParser) -> None:
 def run(args) -> int:
     from audit import identify
 
-    if _is_event(args.event):
+    if args.channel != "backend" or _is_event(args.event):
         facts = eventargs.facts_from_args(args)
         built = eventargs.payload_from_args(args, facts)
         event, sha256, source = built.event, built.sha256, built
@@ -62,8 +62,8 @@ def run(args) -> int:
     return Exit.FINDING if identify.unexpected(findings) else Exit.OK
 
 
-def _is_event(target: str) -> bool:
-    return target.upper() in catalog.EVENTS
+def _is_event(target: str | None) -> bool:
+    return target is None or target.upper() in catalog.EVENTS
 
 
 def _received(args) -> tuple[object, str, object]:

@@ -2,7 +2,7 @@
 
 import argparse
 
-from audit import catalog, fatallog, payload
+from audit import catalog, channels, fatallog, payload
 from audit.commands.output import note, warn
 from audit.errors import AuditError
 from audit.facts.collect import DEFAULT_CONFIG_DIR, FactsRequest, gather
@@ -21,7 +21,10 @@ def add_facts_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def add_event_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("event", metavar="EVENT", help=f"one of: {', '.join(catalog.EVENTS)}")
+    parser.add_argument("event", metavar="EVENT", nargs="?",
+                        help=f"the event; backend channel: one of {', '.join(catalog.EVENTS)}")
+    parser.add_argument("--channel", default=channels.DEFAULT, metavar="CHANNEL",
+                        help=f"which channel's body: {', '.join(channels.CHANNELS)} (default {channels.DEFAULT})")
     group = parser.add_argument_group("event parameters (see `telemetry-audit payload EVENT --help`)")
     seen = set()
     for ev in catalog.EVENTS.values():
@@ -29,6 +32,10 @@ def add_event_arguments(parser: argparse.ArgumentParser) -> None:
             if param.name not in seen:
                 seen.add(param.name)
                 group.add_argument(f"--{param.name}", metavar=param.name.upper(), help=param.help)
+    for ch in channels.built():
+        add_own = getattr(ch.impl(), "add_arguments", None)
+        if add_own is not None:  # a channel's own options; names already defined above are shared
+            add_own(group, seen)
     group.add_argument("--from-log", metavar="FILE", help="FATAL only: take process, thread, line, file, function "
                        "and errno from a Netdata FATAL log entry (error.log line, logfmt line or `journalctl -o "
                        "json` entry; - for stdin); the last FATAL in the file unless --match; explicit options "
@@ -81,5 +88,11 @@ def _overridden(note_text: str, args: argparse.Namespace) -> bool:
 
 
 def payload_from_args(args: argparse.Namespace, facts: Facts | None = None) -> payload.Payload:
+    ch = channels.channel(getattr(args, "channel", channels.DEFAULT))
+    facts = facts if facts is not None else facts_from_args(args)
+    if ch.name != channels.DEFAULT:
+        return ch.impl().build_from_args(facts, args)
+    if args.event is None:
+        raise AuditError(f"which event? one of {', '.join(catalog.EVENTS)}")
     ev = catalog.event(args.event)
-    return payload.build(facts if facts is not None else facts_from_args(args), ev.name, event_params(args))
+    return payload.build(facts, ev.name, event_params(args))

@@ -1,0 +1,78 @@
+"""The telemetry channels, as data: who sends, in which Netdata versions, to where, what stops it, and which module
+builds its bodies. The CLI, TUI, docs, check, explain and validate iterate CHANNELS; each channel's code lives in its
+own module under audit/channels/ and is imported only when used (so `payload` loads one channel, not four).
+
+A channel module exposes:
+  events() -> list of event specs (each with .name, .meaning, .since, .until)
+  build(facts, event, params) -> audit.payload.Payload   (pure: facts + event in, exact bytes out)
+A channel with no module is documented (and observed), not built.
+"""
+
+import importlib
+from dataclasses import dataclass
+from types import ModuleType
+
+from audit import versions
+from audit.errors import AuditError
+
+
+@dataclass(frozen=True)
+class Channel:
+    name: str  # the --channel value
+    title: str
+    sender: str  # the program that sends
+    endpoint: str  # where the real sender POSTs (newest release)
+    since: str | None  # first Netdata release that sends on this channel (None: as far back as modelled)
+    until: str | None  # last release (None: still sends today)
+    schema: str  # file name of the body's schema under schemas/
+    components: tuple[str, ...]  # the opt-out components (audit.optout.RULES) that decide whether it sends
+    module: str | None = None  # audit.channels.<x>, or None when only documented
+
+    @property
+    def versions(self) -> str:
+        return versions.span(self.since, self.until)
+
+    def active_at(self, version: str) -> bool:
+        return versions.within(version, self.since, self.until)
+
+    @property
+    def built(self) -> bool:
+        return self.module is not None
+
+    def impl(self) -> ModuleType:
+        if self.module is None:
+            raise AuditError(f"the {self.name} channel is documented and observed, not built: "
+                             "there is no payload to build for it")
+        return importlib.import_module(self.module)
+
+
+CHANNELS: dict[str, Channel] = {c.name: c for c in (
+    Channel("backend", "Agent backend", "anonymous-statistics.sh, run by the daemon",
+            "https://us-east1-netdata-analytics-bi.cloudfunctions.net/ingest_agent_events",
+            None, "v2.5", "backend-event.schema.json", ("daemon", "script"), "audit.channels.backend"),
+    Channel("agent-events", "Agent events", "the daemon, at each start, from its saved status file",
+            "https://agent-events.netdata.cloud/agent-events",
+            "v2.4", None, "agent-events.schema.json", ("agent-events",), None),
+    Channel("installer", "Installer", "kickstart.sh telemetry_event",
+            "https://us-east1-netdata-analytics-bi.cloudfunctions.net/ingest_agent_events",
+            None, None, "installer-event.schema.json", ("kickstart",), None),
+    Channel("dashboard", "Dashboard", "PostHog JavaScript in the browser",
+            "https://app.posthog.com/", None, None, "dashboard.schema.json", ("dashboard",), None),
+)}
+
+DEFAULT = "backend"
+
+
+def channel(name: str) -> Channel:
+    try:
+        return CHANNELS[name]
+    except KeyError:
+        raise AuditError(f"unknown channel {name!r}: one of {', '.join(CHANNELS)}") from None
+
+
+def built() -> list[Channel]:
+    return [c for c in CHANNELS.values() if c.built]
+
+
+def active_at(version: str) -> list[Channel]:
+    return [c for c in CHANNELS.values() if c.active_at(version)]
