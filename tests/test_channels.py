@@ -1,0 +1,55 @@
+"""The channel registry is data the faces iterate: every built channel must keep its side of the contract."""
+
+import json
+
+import pytest
+
+from audit import channels, optout, schemas
+from audit.errors import AuditError
+from audit.facts.system import System
+
+
+@pytest.mark.parametrize("ch", channels.built(), ids=lambda c: c.name)
+def test_built_channel_has_events_builder_and_schema(ch):
+    impl = ch.impl()
+    events = impl.events()
+    assert events and all(e.name and e.meaning for e in events)
+    assert callable(impl.build)
+    assert (schemas.schema_dir() / ch.schema).is_file()
+    if ch.name != channels.DEFAULT:
+        assert callable(impl.build_from_args)
+
+
+def test_unknown_channel_is_a_one_line_error():
+    with pytest.raises(AuditError, match="unknown channel 'nope': one of backend, agent-events"):
+        channels.channel("nope")
+
+
+def test_unbuilt_channel_says_so():
+    unbuilt = [c for c in channels.CHANNELS.values() if not c.built]
+    for ch in unbuilt:
+        with pytest.raises(AuditError, match="documented and observed, not built"):
+            ch.impl()
+
+
+def test_backend_channel_stops_at_v2_5():
+    backend = channels.channel("backend")
+    assert backend.active_at("v2.5.4") and not backend.active_at("v2.6.0")
+    assert "backend" in [c.name for c in channels.active_at("v1.37.1")]
+
+
+def test_opt_out_reports_every_channel_whose_components_it_knows(tmp_path):
+    verdict = optout.evaluate(System(env={}), str(tmp_path), "v2.5.4")
+    named = {c.name for c in channels.CHANNELS.values() if all(n in verdict.components for n in c.components)}
+    assert set(verdict.channels) == named and "backend" in named
+    assert verdict.channels["backend"] == {**verdict.channels["backend"], "sends": True, "by": []}
+    (tmp_path / optout.OPT_OUT_FILE).touch()
+    stopped = optout.evaluate(System(env={}), str(tmp_path), "v2.5.4").channels["backend"]
+    assert stopped["sends"] is False and stopped["by"] == ["opt-out file"]
+    json.dumps(stopped)
+
+
+def test_backend_channel_does_not_send_after_v2_5(tmp_path):
+    verdict = optout.evaluate(System(env={}), str(tmp_path), "v2.6.0").channels["backend"]
+    assert verdict["sends"] is False and verdict["active"] is False
+    assert "does not send on this channel" in verdict["evidence"]
