@@ -85,14 +85,16 @@ def _event_schema_ids() -> dict[str, str]:
 
 
 def schema_for(document: object) -> str:
-    """The most specific schema for a payload: its event's, else the generic backend or installer one."""
-    if isinstance(document, dict):
-        props = document.get("properties")
-        action = props.get("action") if isinstance(props, dict) else None
-        if isinstance(action, str) and action in _event_schema_ids():
-            return _event_schema_ids()[action]
-        if isinstance(props, dict) and props.get("event_source") == "agent installer":
-            return INSTALLER_ID
+    """The most specific schema for a payload: a backend event's own, else its channel's (backend by default)."""
+    from audit.channels import channel_of
+
+    ch = channel_of(document)
+    if ch is not None and ch.name != "backend" and (schema_dir() / ch.schema).is_file():
+        return BASE + ch.schema
+    props = document.get("properties") if isinstance(document, dict) else None
+    action = props.get("action") if isinstance(props, dict) else None
+    if isinstance(action, str) and action in _event_schema_ids():
+        return _event_schema_ids()[action]
     return BACKEND_ID
 
 

@@ -53,3 +53,16 @@ def test_backend_channel_does_not_send_after_v2_5(tmp_path):
     verdict = optout.evaluate(System(env={}), str(tmp_path), "v2.6.0").channels["backend"]
     assert verdict["sends"] is False and verdict["active"] is False
     assert "does not send on this channel" in verdict["evidence"]
+
+
+@pytest.mark.parametrize("document, name", [
+    ({"event": "START -", "properties": {"event_source": "agent backend"}}, "backend"),
+    ({"event": "INSTALL_SUCCESS", "properties": {"event_source": "agent installer"}}, "installer"),
+    ({"exit_cause": "killed hard", "agent_health": "crash-first", "agent": {}}, "agent-events"),
+    ({"exit_cause": "killed hard"}, None),
+    ([], None),
+    ("text", None),
+])
+def test_a_body_names_its_channel(document, name):
+    found = channels.channel_of(document)
+    assert (found.name if found else None) == name

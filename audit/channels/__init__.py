@@ -27,6 +27,7 @@ class Channel:
     schema: str  # file name of the body's schema under schemas/
     components: tuple[str, ...]  # the opt-out components (audit.optout.RULES) that decide whether it sends
     module: str | None = None  # audit.channels.<x>, or None when only documented
+    marks: tuple[tuple[str, str | None], ...] = ()  # (member path, value or None for "present") a body carries
 
     @property
     def versions(self) -> str:
@@ -49,13 +50,16 @@ class Channel:
 CHANNELS: dict[str, Channel] = {c.name: c for c in (
     Channel("backend", "Agent backend", "anonymous-statistics.sh, run by the daemon",
             "https://us-east1-netdata-analytics-bi.cloudfunctions.net/ingest_agent_events",
-            None, "v2.5", "backend-event.schema.json", ("daemon", "script"), "audit.channels.backend"),
+            None, "v2.5", "backend-event.schema.json", ("daemon", "script"), "audit.channels.backend",
+            (("properties/event_source", "agent backend"),)),
     Channel("agent-events", "Agent events", "the daemon, at each start, from its saved status file",
             "https://agent-events.netdata.cloud/agent-events",
-            "v2.4", None, "agent-events.schema.json", ("agent-events",), None),
+            "v2.4", None, "agent-events.schema.json", ("agent-events",), None,
+            (("exit_cause", None), ("agent_health", None))),
     Channel("installer", "Installer", "kickstart.sh telemetry_event",
             "https://us-east1-netdata-analytics-bi.cloudfunctions.net/ingest_agent_events",
-            None, None, "installer-event.schema.json", ("kickstart",), None),
+            None, None, "installer-event.schema.json", ("kickstart",), None,
+            (("properties/event_source", "agent installer"),)),
     Channel("dashboard", "Dashboard", "PostHog JavaScript in the browser",
             "https://app.posthog.com/", None, None, "dashboard.schema.json", ("dashboard",), None),
 )}
@@ -76,3 +80,19 @@ def built() -> list[Channel]:
 
 def active_at(version: str) -> list[Channel]:
     return [c for c in CHANNELS.values() if c.active_at(version)]
+
+
+def channel_of(document: object) -> Channel | None:
+    """The channel whose body this parsed document is, by the members each channel's bodies carry."""
+    for ch in CHANNELS.values():
+        if ch.marks and all(_carries(document, path, value) for path, value in ch.marks):
+            return ch
+    return None
+
+
+def _carries(document: object, path: str, value: str | None) -> bool:
+    for key in path.split("/"):
+        if not isinstance(document, dict) or key not in document:
+            return False
+        document = document[key]
+    return value is None or document == value
