@@ -138,6 +138,7 @@ def test_agent_hello_unreachable_is_one_line_and_exit_3(tmp_path, capsys):
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]
     s.close()
+    (tmp_path / "netdata.conf").touch()
     assert main(["opt-out", "--config-dir", str(tmp_path), "--agent-url", f"http://127.0.0.1:{port}"]) == 3
     err = capsys.readouterr().err
     assert "connection refused" in err and err.count("\n") == 1

@@ -22,6 +22,7 @@ def snap(tmp_path):
 def args(snap, tmp_path, url, *extra):
     cfg = tmp_path / "cfg"
     cfg.mkdir(exist_ok=True)
+    (cfg / "netdata.conf").touch()
     return ["send", "START", "--facts", snap, "--config-dir", str(cfg), "--endpoint", url,
             "--journal", str(tmp_path / "j.jsonl"), *extra]
 
@@ -153,6 +154,7 @@ def test_root_does_not_hide_this_machines_opt_out(httpserver, snap, tmp_path, mo
     httpserver.expect_request("/ingest").respond_with_data("ok")
     root = tmp_path / "root"
     (root / "etc" / "netdata").mkdir(parents=True)
+    (root / "etc" / "netdata" / "netdata.conf").touch()
     monkeypatch.setenv("DO_NOT_TRACK", "1")
     a = ["send", "START", "--root", str(root), "--config-dir", "/etc/netdata", "--endpoint",
          httpserver.url_for("/ingest"), "--journal", str(tmp_path / "j.jsonl"), "--yes"]

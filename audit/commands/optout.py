@@ -2,7 +2,7 @@
 
 import json
 
-from audit import optout, transport, versions
+from audit import configdir, optout, transport, versions
 from audit.commands.output import warn, write_json
 from audit.errors import Exit
 from audit.facts.collect import DEFAULT_CONFIG_DIR
@@ -30,12 +30,16 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
+    system = System(root=args.root)
+    bad = configdir.problem(system, args.config_dir)
+    if bad:
+        warn(configdir.consequence(bad))
     if args.apply or args.revert:
         print((optout.apply if args.apply else optout.revert)(args.config_dir, args.dry_run))
         if args.dry_run:
             return Exit.OK
     hello = transport.agent_hello(args.agent_url) if args.agent_url else None
-    verdict = optout.evaluate(System(root=args.root), args.config_dir, args.netdata_version, hello)
+    verdict = optout.evaluate(system, args.config_dir, args.netdata_version, hello)
     status = Exit.NETWORK if hello and hello["error"] else Exit.OK
     if args.json:
         write_json(verdict.to_json())
@@ -51,6 +55,8 @@ def run(args) -> int:
     print(f"backend channel: {'sends' if verdict.backend_sends else 'suppressed'}")
     for d in verdict.disagreements:
         print(f"note: {d}")
+    if bad:
+        warn(f"the verdict above is for {args.config_dir}, which does not look like an agent's config dir")
     if status:
         warn(f"could not ask the agent at {args.agent_url}: {hello['error']}")
     return status

@@ -16,6 +16,8 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
+    if not args.facts:
+        _config_dir_warning(args)
     facts = eventargs.facts_from_args(args)
     built = eventargs.payload_from_args(args, facts)
     for warning in built.warnings:
@@ -42,3 +44,13 @@ def _identifying_note(built, args, facts) -> None:
     from audit.commands.check import identity_for, print_summary
 
     print_summary(identify.check(built, identity_for(args, facts)))
+
+
+def _config_dir_warning(args) -> None:
+    """The payload's config-derived values (and the opt-out) come from the config dir: say when it is not an agent's."""
+    from audit import configdir
+    from audit.facts.system import System
+
+    bad = configdir.problem(System(root=args.root), args.config_dir)
+    if bad:
+        warn(configdir.consequence(bad))

@@ -4,7 +4,7 @@ import os
 import sys
 from datetime import datetime, timezone
 
-from audit import journal, optout, transport, versions
+from audit import configdir, journal, optout, transport, versions
 from audit.commands.eventargs import add_event_arguments, facts_from_args, payload_from_args
 from audit.commands.output import warn, write_bytes
 from audit.errors import AuditError, Exit
@@ -70,7 +70,16 @@ def _confirm(p, endpoint: str) -> bool:
     return answer.strip().lower() in ("y", "yes")
 
 
+def config_dir_refusal(args) -> str | None:
+    """Why the opt-out state cannot be trusted: the config dir (inside --root, if given) is not an agent's."""
+    bad = configdir.problem(System(root=args.root), args.config_dir)
+    return configdir.consequence(bad) if bad else None
+
+
 def run_send(args) -> int:
+    refusal = config_dir_refusal(args)
+    if refusal:
+        raise AuditError(f"not sent: {refusal}")
     facts = facts_from_args(args)
     verdict = sender_verdict(args, facts)
     p = payload_from_args(args, facts)

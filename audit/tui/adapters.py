@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from audit import journal, optout, transport, versions
+from audit import configdir, journal, optout, transport, versions
 from audit.errors import AuditError
 from audit.facts.collect import FactsRequest
 from audit.facts.identity import Identity
@@ -113,6 +113,9 @@ def optout_view(facts: Facts, config_dir: str, env: dict[str, str] | None = None
         stopped_by = dict.fromkeys(m for c in components if not c.sends and c.component in ("script", "daemon")
                                    for m in c.mechanisms)
         reason = "; ".join(stopped_by) or "an opt-out applies to the backend channel"
+    misplaced = None if reason else configdir.problem(System(), config_dir, option="the config dir")
+    if misplaced:
+        reason = f"{misplaced}, so the opt-out cannot be checked"
     return OptOutView(components, verdict.backend_sends, reason, tuple(verdict.disagreements))
 
 

@@ -37,6 +37,7 @@ def facts_file(tmp_path) -> Path:
 def config_dir(tmp_path) -> Path:
     path = tmp_path / "netdata"
     path.mkdir()
+    (path / "netdata.conf").touch()  # an agent's config dir: an empty one blocks sending
     return path
 
 

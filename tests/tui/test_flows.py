@@ -408,3 +408,11 @@ async def test_identifying_data_is_flagged_in_fields_wire_and_status(make_app):
         await wait_for(pilot, lambda: "action_data" not in screen.findings, what="clean payload")
         screen.query_one("#tabs").active = "tab-wire"
         await wait_for(pilot, lambda: not banner.display, what="banner gone")
+
+
+async def test_send_is_off_when_the_config_dir_is_not_an_agents(make_app, tmp_path):
+    app = make_app(config_dir=str(tmp_path / "netdta"))
+    async with app.run_test() as pilot:
+        screen = app.screen
+        await wait_for(pilot, lambda: screen.send_block() not in (None, "no payload yet"), what="send blocked")
+        assert "does not exist" in screen.send_block()

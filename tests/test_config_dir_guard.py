@@ -1,0 +1,68 @@
+"""A config dir that is not an agent's must never let the opt-out check pass by looking in the wrong place."""
+
+import pytest
+
+from audit import optout
+from audit.cli import main
+from audit.facts.snapshot import dumps
+from tests.sample import sample_facts
+
+
+@pytest.fixture
+def snap(tmp_path):
+    f = tmp_path / "facts.json"
+    f.write_text(dumps(sample_facts()))
+    return str(f)
+
+
+def send(snap, tmp_path, url, config_dir):
+    return main(["send", "START", "--facts", snap, "--config-dir", str(config_dir), "--endpoint", url,
+                 "--journal", str(tmp_path / "j.jsonl"), "--yes"])
+
+
+@pytest.mark.parametrize("make", ["missing", "empty", "file"])
+def test_send_refuses_a_config_dir_that_is_not_an_agents(httpserver, snap, tmp_path, capsys, make):
+    real = tmp_path / "netdata"
+    real.mkdir()
+    (real / optout.OPT_OUT_FILE).touch()  # the real dir holds the opt-out; the user mistyped its name
+    mistyped = tmp_path / "netdta"
+    if make == "empty":
+        mistyped.mkdir()
+    elif make == "file":
+        mistyped.write_text("")
+    httpserver.expect_request("/ingest").respond_with_data("ok")
+    assert send(snap, tmp_path, httpserver.url_for("/ingest"), mistyped) == 2
+    assert httpserver.log == []
+    out = capsys.readouterr()
+    assert out.out == "" and str(mistyped) in out.err and out.err.count("\n") == 1
+
+
+def test_send_refuses_a_mistyped_config_dir_inside_root(httpserver, tmp_path, capsys):
+    root = tmp_path / "root"
+    (root / "etc" / "netdata").mkdir(parents=True)
+    (root / "etc" / "netdata" / optout.OPT_OUT_FILE).touch()
+    httpserver.expect_request("/ingest").respond_with_data("ok")
+    code = main(["send", "START", "--root", str(root), "--config-dir", "/etc/netdta", "--endpoint",
+                 httpserver.url_for("/ingest"), "--journal", str(tmp_path / "j.jsonl"), "--yes"])
+    assert code == 2 and httpserver.log == []
+    assert "does not exist" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("marker", ["netdata.conf", optout.OPT_OUT_FILE, ".environment", ".install-type"])
+def test_any_agent_file_makes_a_config_dir(tmp_path, marker):
+    from audit import configdir
+    from audit.facts.system import System
+
+    (tmp_path / marker).touch()
+    assert configdir.problem(System(), str(tmp_path)) is None
+
+
+def test_opt_out_warns_loudly_on_a_mistyped_config_dir(tmp_path, capsys):
+    assert main(["opt-out", "--config-dir", str(tmp_path / "netdta")]) == 0
+    err = capsys.readouterr().err
+    assert "does not exist" in err and "may be wrong" in err
+
+
+def test_payload_warns_when_its_config_dir_is_empty(tmp_path, capsys):
+    assert main(["payload", "START", "--config-dir", str(tmp_path), "--netdata-version", "v2.2.0"]) in (0, 1)
+    assert "holds nothing an agent would" in capsys.readouterr().err
