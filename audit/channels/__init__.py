@@ -52,7 +52,7 @@ CHANNELS: dict[str, Channel] = {c.name: c for c in (
             None, "v2.5", "backend-event.schema.json", ("daemon", "script"), "audit.channels.backend"),
     Channel("agent-events", "Agent events", "the daemon, at each start, from its saved status file",
             "https://agent-events.netdata.cloud/agent-events",
-            "v2.4", None, "agent-events.schema.json", ("agent-events",), None),
+            "v2.4", None, "agent-events.schema.json", ("agent-events",), "audit.channels.agent_events"),
     Channel("installer", "Installer", "kickstart.sh telemetry_event",
             "https://us-east1-netdata-analytics-bi.cloudfunctions.net/ingest_agent_events",
             None, None, "installer-event.schema.json", ("kickstart",), None),
