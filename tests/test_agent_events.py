@@ -312,3 +312,73 @@ def test_agent_health():
 def test_unusable_status_files(raw, message):
     with pytest.raises(AuditError, match=re.escape(message)):
         status.parse(status.read_document(raw, "f.json"), "f.json")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# property: any status document survives the daemon's pretty file form, and its body is JSON
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_UUIDS = st.one_of(st.none(), st.binary(min_size=16, max_size=16).map(lambda b: str(__import__("uuid").UUID(bytes=b))))
+
+
+def _value(kind: str, size: int):
+    if kind == "str":
+        return st.text(max_size=(size - 1) // 4)
+    if kind == "uuid":
+        return _UUIDS
+    if kind in ("u", "i"):
+        return st.integers(-(2 ** (size - 1)) if kind == "i" else 0, 2 ** (size - (kind == "i")) - 1)
+    if kind in ("bool", "sentry"):
+        return st.booleans()
+    if kind == "time":
+        return st.integers(0, 2 ** 34).map(lambda s: emit.rfc3339(s * 10_000).decode())
+    if kind == "signal":
+        return st.sampled_from(["", "SIGSEGV/SEGV_MAPERR", "SIGBUS/BUS_ADRALN", "SIGFPE/3"])
+    if kind == "address":
+        return st.integers(0, 2 ** 64 - 1).map(lambda n: hex(n))
+    if kind.startswith("enum:"):
+        return st.sampled_from(status.ENUMS[kind[5:]] + ("bogus",))
+    return st.lists(st.sampled_from(status.BITS[kind[5:]]), unique=True)
+
+
+@st.composite
+def status_documents(draw):
+    doc: dict = {"version": 0}
+    for path, (kind, size) in status.FIELDS.items():
+        if draw(st.integers(0, 9)) == 0:
+            continue  # a missing member
+        parts = path.split(".") if path != "@timestamp" else [path]
+        node = doc
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = draw(_value(kind, size))
+    return doc
+
+
+@settings(max_examples=150, deadline=None)
+@given(status_documents(), st.sampled_from([r.tag for r in releases.RELEASES]))
+def test_any_status_survives_its_pretty_form_and_posts_valid_json(doc, version):
+    """The daemon writes its file at its own STATUS_FILE_VERSION, so a document of that version is what it reads."""
+    release = releases.release_for(version)
+    doc["version"] = release.status_file_version
+    first = emit.pretty(status.parse(doc), release)
+    written = json.loads(first)
+    again = emit.pretty(status.parse(status.read_document(first, "pretty")), release)
+    assert json.loads(again) == written
+    for path, (kind, _) in status.FIELDS.items():
+        if kind == "str" and (release.product_ids or not path.endswith("product.id")):
+            parts = path.split(".")
+            given, out = doc, written
+            for part in parts:
+                given, out = given.get(part, {}) if isinstance(given, dict) else {}, out[part]
+            assert out == (given.split("\0")[0] if isinstance(given, str) else "")
+    ds = status.parse(doc)
+    if ds.get("agent.status") == "none":
+        ds.set("agent.status", "running")
+    body = post.post_for_saved(ds, post.NextStart(bytes(16), version, 1, release)).body
+    parsed = json.loads(body)
+    assert list(parsed)[:9] == ["exit_cause", "message", "priority", "version_saved", "agent_version_now",
+                                "agent_pid_now", "host_memory_critical", "host_memory_free_percent", "agent_health"]
+    assert b"\n" not in body and not body.endswith(b" ")
