@@ -68,6 +68,11 @@ class System:
             parts = list(PurePosixPath(target).parts) + parts
         return self.root.joinpath(*current)
 
+    def real_path(self, path: str) -> str | None:
+        """Where `path` (as seen inside the root) really is, for calls such as statvfs; None if it does not exist."""
+        real = self._real(path)
+        return str(real) if real is not None and os.path.lexists(real) else None
+
     def exists(self, path: str) -> bool:
         real = self._real(path)
         return real is not None and real.exists()

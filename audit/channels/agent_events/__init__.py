@@ -1,0 +1,221 @@
+"""The agent-events channel: at each start (v2.4 and later) the daemon POSTs how its previous run ended, built from
+the status file it saved (status-netdata.json), to https://agent-events.netdata.cloud/agent-events.
+
+Two ways to a body: from a saved status file (what the next start would post: `build_saved`), or prospective, from
+this machine's facts for a chosen exit cause (`build`). The pure parts live in status, emit, causes, body and
+prospective; machine reads the machine.
+"""
+
+import json
+import os
+from collections.abc import Mapping
+
+from audit import versions
+from audit.channels.agent_events import body as post
+from audit.channels.agent_events import causes, emit, prospective, releases, status
+from audit.channels.agent_events.machine import Machine
+from audit.errors import AuditError
+from audit.facts.model import Facts
+from audit.payload import Field, Payload
+
+CHANNEL = "agent-events"
+DEFAULT_LIB_DIR = "/var/lib/netdata"
+STATUS_FILENAME = "status-netdata.json"
+PID_NOTE = (f"agent_pid_now is the next start's process id, unknowable beforehand: shown as {post.DEFAULT_PID} "
+            "(--agent-pid to set it)")
+
+
+def events() -> list[causes.Cause]:
+    return list(causes.CAUSES)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# pure builders
+
+def build(facts: Facts, event: str, params: Mapping[str, object] | None = None) -> Payload:
+    """A prospective body for exit cause `event`, from the facts and (params["machine"]) what machine.collect read."""
+    params = dict(params or {})
+    cause = causes.cause(event)
+    machine = params.pop("machine", None) or Machine()
+    given_pid = params.pop("agent_pid", None)
+    pid = int(given_pid or post.DEFAULT_PID)
+    version_now, warnings = _version_now(facts, params.pop("netdata_version", None), None)
+    release = releases.release_for(version_now)
+    fatal_params = {k: v for k, v in params.items() if v is not None}
+    p = prospective.build_status(facts, machine, cause.name, fatal_params, release, version_now)
+    now = post.NextStart(p.boot_id_now, version_now, pid, release)
+    if cause.name == "no last status":
+        built = post.post_for_saved(None, now, current=p.status)
+    else:
+        built = post.post_for_saved(p.status, now)
+    if built.verdict.cause != cause.name:
+        warnings.append(f"with this machine's values the next start would report {built.verdict.cause!r}, "
+                        f"not {cause.name!r}")
+    assumed = p.assumed | ({"agent_pid_now"} if given_pid is None else set())
+    if not machine.values:
+        warnings.append("no machine values were read (ids, DMI, memory, disk): they are shown empty")
+    return _payload(built, p.sources, assumed, warnings + [PID_NOTE] * (given_pid is None))
+
+
+def build_saved(raw: bytes, label: str, facts: Facts, boot_id_now: bytes = bytes(16),
+                netdata_version: str | None = None, pid: int | None = None) -> Payload:
+    """What the next start would post for a saved status file's bytes (the daemon's reading, then its rules)."""
+    saved = status.parse(status.read_document(raw, label), label)
+    version_now, warnings = _version_now(facts, netdata_version, saved.get("agent.version").decode("utf-8", "replace"))
+    release = releases.release_for(version_now)
+    now = post.NextStart(boot_id_now, version_now, pid or post.DEFAULT_PID, release)
+    if saved.get("agent.status") == "none":
+        raise AuditError(f"{label}: the saved status is `none`: the next start would post its own current session "
+                         "('no last status'); see `payload --channel agent-events \"no last status\"`")
+    built = post.post_for_saved(saved, now)
+    sources = {path: f"status-file:{path}" for path in status.FIELDS}
+    assumed = {"agent_pid_now"} if pid is None else set()
+    if not any(boot_id_now):
+        warnings.append("the next start's boot id is unknown (no /proc/sys/kernel/random/boot_id): "
+                        "'abnormal power off' cannot be told from 'killed hard'")
+    notes = [f"{label}: {n}" for n in saved.notes]
+    return _payload(built, sources, assumed, warnings + notes + [PID_NOTE] * (pid is None))
+
+
+def _version_now(facts: Facts, given: str | None, saved_version: str | None) -> tuple[str, list[str]]:
+    """The running binary's version: --netdata-version, else the installed agent's, else the saved file's, else
+    the newest release modelled."""
+    if given:
+        return given, []
+    fact = facts.get("netdata_version")
+    if fact is not None and fact.observed and fact.value and _sends(fact.value):
+        return fact.value, []
+    warnings = []
+    if fact is not None and fact.observed and fact.value:
+        warnings.append(f"the installed Netdata {fact.value} does not send agent-events (since "
+                        f"{releases.FIRST.tag}); built as the next start of {saved_version or releases.NEWEST.tag}")
+    if saved_version and _sends(saved_version):
+        return saved_version, warnings
+    return releases.NEWEST.tag, warnings
+
+
+def _sends(version: str) -> bool:
+    try:
+        return versions.parse(version)[:2] >= versions.parse(releases.FIRST.tag)[:2]
+    except AuditError:
+        return False
+
+
+def _payload(built: post.Post, sources: Mapping[str, str], assumed: set[str], warnings: list[str]) -> Payload:
+    fields = tuple(_fields(built.body, sources, assumed))
+    invalid = ()
+    try:
+        built.body.decode("utf-8")
+    except UnicodeDecodeError:
+        invalid = ("a string holds bytes that are not UTF-8 (the daemon copies them raw, e.g. a message cut inside "
+                   "a character)",)
+    return Payload(built.verdict.cause, built.body, fields, invalid, tuple(warnings), CHANNEL)
+
+
+def _fields(body: bytes, sources: Mapping[str, str], assumed: set[str]) -> list[Field]:
+    document = json.loads(body.decode("utf-8", "surrogateescape"), object_pairs_hook=list)
+    out: list[Field] = []
+    _walk(document, "", sources, assumed, out)
+    return out
+
+
+def _walk(node: object, prefix: str, sources: Mapping[str, str], assumed: set[str], out: list[Field]) -> None:
+    for key, value in node:
+        path = f"{prefix}{key}"
+        if isinstance(value, list) and all(isinstance(i, tuple) for i in value) and value:
+            _walk(value, path + ".", sources, assumed, out)
+            continue
+        if value == []:
+            text = "[]" if not _is_object(path) else "{}"
+        elif isinstance(value, str):
+            text = emit.escape(status.to_bytes(value)).decode("utf-8", "surrogateescape")
+        else:
+            text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        out.append(Field(path, text, "json", sources.get(path), path in assumed))
+
+
+def _is_object(path: str) -> bool:
+    return path in ("host.memory", "host.disk.db")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# command line (the I/O edge)
+
+def add_arguments(group, seen: set[str]) -> None:
+    own = (
+        ("status-file", "FILE", "agent-events: the saved status file to build from (default LIB_DIR/"
+                                f"{STATUS_FILENAME})"),
+        ("lib-dir", "DIR", f"agent-events: the agent's var-lib dir (default {DEFAULT_LIB_DIR}, under --root)"),
+        ("message", "TEXT", "agent-events: the fatal message"),
+        ("stack-trace", "FILE", "agent-events: a file holding the stack trace (up to 4095 bytes are kept)"),
+        ("signal", "SIGNAL", f"agent-events: the deadly signal, e.g. SIGBUS or {prospective.DEFAULT_SIGNAL}"),
+        ("agent-pid", "PID", f"agent-events: agent_pid_now, the next start's pid (default {post.DEFAULT_PID})"),
+    )
+    for name, metavar, text in own:
+        if name.replace("-", "_") not in seen and name not in seen:
+            seen.add(name.replace("-", "_"))
+            group.add_argument(f"--{name}", metavar=metavar, help=text)
+
+
+def build_from_args(facts: Facts, args) -> Payload:
+    from audit.facts.system import System
+
+    system = System(root=getattr(args, "root", None))
+    pid = _int_option(args, "agent_pid")
+    if args.event is None:
+        raw, label = read_status_file(system, args)
+        from audit.channels.agent_events.machine import collect_boot_id
+
+        return build_saved(raw, label, facts, collect_boot_id(system), getattr(args, "netdata_version", None), pid)
+    from audit.channels.agent_events.machine import collect
+
+    params: dict[str, object] = {"machine": collect(system, getattr(args, "config_dir", "/etc/netdata")),
+                                 "netdata_version": getattr(args, "netdata_version", None), "agent_pid": pid}
+    for name in ("file", "function", "message", "errno", "thread", "signal"):
+        params[name] = getattr(args, name, None)
+    params["line"] = _int_option(args, "line")
+    if getattr(args, "stack_trace", None):
+        params["stack_trace"] = _read_limited(args.stack_trace, 4095)
+    return build(facts, args.event, params)
+
+
+def _int_option(args, name: str) -> int | None:
+    value = getattr(args, name, None)
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise AuditError(f"--{name.replace('_', '-')} {value!r}: expected a whole number") from None
+
+
+def _read_limited(path: str, limit: int) -> bytes:
+    try:
+        with open(path, "rb") as f:
+            return f.read(limit)
+    except OSError as e:
+        raise AuditError(f"{path}: cannot read ({e.strerror})") from None
+
+
+def read_status_file(system, args) -> tuple[bytes, str]:
+    """--status-file as given, else <lib dir>/status-netdata.json inside --root."""
+    given = getattr(args, "status_file", None)
+    if given:
+        if not os.path.isfile(given):
+            raise AuditError(f"{given}: no such status file")
+        return _bounded(given, given), given
+    lib_dir = getattr(args, "lib_dir", None) or DEFAULT_LIB_DIR
+    path = f"{lib_dir.rstrip('/')}/{STATUS_FILENAME}"
+    real = system.real_path(path)
+    if real is None or not os.path.isfile(real):
+        raise AuditError(f"no saved status file at {system.display(path)}: the agent has not run here (or "
+                         "--lib-dir/--status-file point elsewhere); give a CAUSE for a prospective body")
+    return _bounded(real, system.display(path)), system.display(path)
+
+
+def _bounded(real: str, label: str) -> bytes:
+    try:
+        with open(real, "rb") as f:
+            return f.read(status.MAX_FILE + 1)
+    except OSError as e:
+        raise AuditError(f"{label}: cannot read ({e.strerror})") from None
