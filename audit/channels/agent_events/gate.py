@@ -68,12 +68,12 @@ def _setting(g: GateInput, default_enabled: bool) -> tuple[str, list[str]]:
     """How `crash reports` was decided, in words, and the facts behind a default."""
     if g.crash_reports:
         return f"crash reports = {g.crash_reports}", []
-    default = "all" if default_enabled else "off"
+    setting = f"crash reports unset: default {'all' if default_enabled else 'off'}"
     if not g.opted_out_by:
-        return f"crash reports unset (default {default})", ["telemetry not opted out"]
+        return setting, ["telemetry not opted out"]
     if g.claimed_by:
-        return f"crash reports unset (default {default})", list(g.claimed_by)
-    return f"crash reports unset (default {default})", [*g.opted_out_by, "never claimed"]
+        return setting, list(g.claimed_by)
+    return setting, [*g.opted_out_by, "never claimed"]
 
 
 def _versions_note(version: str) -> str:
@@ -102,7 +102,8 @@ def evaluate(g: GateInput) -> GateVerdict:
                         f"restarts = {g.restarts})")
     stop = _stopped(g, mode, setting, why, cause, crash, ci)
     if stop:
-        return GateVerdict(False, tuple(stop), mode, tuple(evidence), f"not sent: {'; '.join(stop)}")
+        more = f" ({', '.join(stop[1:])})" if len(stop) > 1 else ""
+        return GateVerdict(False, tuple(stop), mode, tuple(evidence), f"not sent: {stop[0]}{more}")
     summary = "would send at next start" + (f": {cause}" if cause else "")
     summary += f", priority {g.priority}" if g.priority is not None else ""
     if mode == "crashes" and crash is None:
