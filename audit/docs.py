@@ -399,6 +399,15 @@ class _ImaginedSystem:
     def display(self, path: str) -> str:
         return path
 
+    def stat(self, path: str) -> None:  # no status file, claim or Sentry database in these situations
+        return None
+
+    def is_dir(self, path: str) -> bool:
+        return False
+
+    def listdir(self, path: str) -> list[str]:
+        return []
+
 
 def _verdicts(version: str) -> list[tuple[str, optout.Verdict]]:
     return [(label, optout.evaluate(_ImaginedSystem(has_file, env), OPT_OUT_CONFIG_DIR, version))
@@ -411,7 +420,7 @@ def _component_state(component: dict) -> str:
 
 def _opt_out_table(version: str) -> list[str]:
     verdicts = _verdicts(version)
-    components = list(verdicts[0][1].components)
+    components = [c for c in verdicts[0][1].components if c in optout.COMPONENTS]
     return _table(("situation", *components, "backend events"),
                   ((label, *(_component_state(v.components[c]) for c in components),
                     "sent" if v.backend_sends else "not sent") for label, v in verdicts))

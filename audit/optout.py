@@ -6,12 +6,14 @@ import re
 from dataclasses import dataclass, field
 
 from audit import versions
+from audit.channels.agent_events import gate, locate
 from audit.errors import AuditError, Exit
 from audit.facts.agentconf import parse_assignments
 from audit.facts.system import System
 
 OPT_OUT_FILE = ".opt-out-from-anonymous-statistics"
 COMPONENTS = ("daemon", "script", "kickstart", "docker", "dashboard")
+AGENT_COMPONENTS = ("agent-events", "sentry")  # decided by the daemon's status-file code (audit/channels/agent_events)
 
 
 @dataclass
@@ -112,6 +114,18 @@ RULE_TEXT = {
               "non-empty, and never removes it.",
     "dashboard": "The dashboard loads PostHog unless the agent's registry hello says anonymous_statistics=false; "
                  "that flag follows the daemon's decision.",
+    "agent-events": "From v2.4 the daemon posts how its previous run ended at each start when `[global] crash "
+                    "reports` (netdata.conf) is all, or crashes and that run crashed; any other value stops it. "
+                    "Unset, it is all unless the agent is opted out (opt-out file, DISABLE_TELEMETRY) and was "
+                    "never claimed: a claimed agent sends despite the opt-out. CI variables stop it while "
+                    "restarts <= 1; a repeat within 23 h is not sent.",
+    "sentry": "Builds with sentry-native (ENABLE_SENTRY: at v2.11.0 the amd64 native packages for Debian and "
+              "Ubuntu) upload a report of each crash unless the daemon is opted out (opt-out file, "
+              "DISABLE_TELEMETRY); the claim and crash reports do not matter. A report holds a minidump of the "
+              "crashed process (thread stacks and registers, loaded modules), the fatal message, function, file, "
+              "line, thread and stack trace, the machine GUID as user id, and tags: install type, OS, "
+              "architecture, virtualization, container, cloud provider/type/region, timezone, hardware vendor "
+              "and product, profile, db mode, restarts.",
 }
 
 RULES = {
@@ -129,9 +143,13 @@ def _label(m: dict, name: str) -> str:
     return f"{name}={value}" if value == value.strip() else f"{name}={value!r}"
 
 
-def evaluate(system: System, config_dir: str, version: str, hello: dict | None = None) -> Verdict:
-    """`hello`: what a running agent answered to the registry hello (see transport.agent_hello), if asked."""
+def evaluate(system: System, config_dir: str, version: str, hello: dict | None = None,
+             lib_dir: str | None = None) -> Verdict:
+    """`hello`: what a running agent answered to the registry hello (see transport.agent_hello), if asked;
+    `lib_dir`: the agent's var-lib dir when not netdata.conf's (or /var/lib/netdata)."""
     m = mechanisms(system, config_dir)
+    state = locate.collect(system, config_dir, lib_dir)
+    m.update(_agent_mechanisms(state))
     if hello is not None:
         m["agent_hello"] = hello
     comps = {}
@@ -141,6 +159,8 @@ def evaluate(system: System, config_dir: str, version: str, hello: dict | None =
                        "rule": RULE_TEXT[name], "evidence": _evidence(m, name)}
     comps["docker"]["evidence"] = "the entrypoint creates the opt-out file when either variable is non-empty"
     comps["dashboard"] = _dashboard(m, comps)
+    comps["agent-events"] = _agent_events(system, state, comps, version)
+    comps["sentry"] = _sentry(state, comps)
     backend = comps["daemon"]["sends"] and comps["script"]["sends"]
     return Verdict(m, comps, backend, _disagreements(m, comps, version), channel_verdicts(comps, version))
 
@@ -154,10 +174,14 @@ def channel_verdicts(comps: dict, version: str) -> dict:
         if not all(name in comps for name in ch.components):
             continue
         by = list(dict.fromkeys(b for name in ch.components for b in comps[name]["suppressed_by"]))
+        decided = by or list(dict.fromkeys(b for name in ch.components for b in comps[name].get("decided_by", ())))
         active = ch.active_at(version)
-        out[ch.name] = {"sends": active and not by, "active": active, "by": by,
+        out[ch.name] = {"sends": active and not by, "active": active, "by": decided,
                         "components": list(ch.components),
                         "evidence": "; ".join(dict.fromkeys(comps[name]["evidence"] for name in ch.components))}
+        summaries = [comps[name]["summary"] for name in ch.components if "summary" in comps[name]]
+        if summaries and active:
+            out[ch.name]["summary"] = "; ".join(summaries)
         if not active:
             out[ch.name]["evidence"] = f"Netdata {version} does not send on this channel ({ch.versions})"
     return out
@@ -178,6 +202,56 @@ def _dashboard(m: dict, comps: dict) -> dict:
     asked = f"; could not ask the agent: {hello['error']}" if hello else ""
     return {"sends": not off, "suppressed_by": ["daemon opt-out"] if off else [], "rule": RULE_TEXT["dashboard"],
             "evidence": f"modelled from the daemon's rule (its hello flag){asked}; {dnt}"}
+
+
+def _agent_mechanisms(state: locate.AgentEventsState) -> dict:
+    """What the agent-events gate and Sentry read: netdata.conf, the saved status, the claim, Sentry's database."""
+    d, loc, saved, claim, db = state.dirs, state.status, state.saved, state.claim, state.sentry
+    chosen = loc.chosen
+    return {
+        "crash_reports": {"path": d.conf_display, "found": d.conf_found, "value": d.crash_reports},
+        "status_file": {"path": chosen.display if chosen else None, "where": chosen.where if chosen else None,
+                        "mode": f"{chosen.mode:04o}" if chosen else None,
+                        "world_readable": chosen.world_readable if chosen else None,
+                        "loaded": saved.loaded, "problem": saved.problem, "status": saved.status,
+                        "restarts": saved.restarts, "lib_dir": d.lib, "lib_dir_from": d.lib_from,
+                        "searched": list(loc.searched), "copies": [c.display for c in loc.copies],
+                        "notes": loc.notes(),
+                        "dedup_file": state.dedup.chosen.display if state.dedup.chosen else None},
+        "claim": {"saved_status": saved.claimed_by, "files": claim.claimed_by, "unreadable": list(claim.unreadable),
+                  "auto_claim": claim.auto_claim},
+        "sentry": {"sentry_available": saved.sentry_available, "database": db.display, "exists": db.exists,
+                   "unreadable": db.unreadable, "pending": list(db.pending), "last_crash": db.last_crash},
+    }
+
+
+def _agent_events(system: System, state: locate.AgentEventsState, comps: dict, version: str) -> dict:
+    """The daemon's own gate; it reads the opt-out exactly as the daemon's analytics_check_enabled() does."""
+    opted_out = comps["daemon"]["suppressed_by"]
+    verdict = gate.evaluate(locate.gate_input(state, opted_out, system.env, version))
+    return {"sends": verdict.sends, "suppressed_by": [] if verdict.sends else list(verdict.by),
+            "decided_by": list(verdict.by), "rule": RULE_TEXT["agent-events"],
+            "evidence": "; ".join(verdict.evidence), "summary": verdict.summary}
+
+
+def _sentry(state: locate.AgentEventsState, comps: dict) -> dict:
+    available, db = state.saved.sentry_available, state.sentry
+    built = True if available or db.exists else (False if available is False else None)
+    opted_out = comps["daemon"]["suppressed_by"]
+    if opted_out:
+        by = list(opted_out)
+    elif built is None:
+        by = ["no sign of a Sentry build"]
+    else:
+        by = [] if built else ["built without Sentry"]
+    facts = [f"saved status: sentry_available={json.dumps(available)}" if available is not None else
+             "no saved status says whether this build has Sentry (netdata -W buildinfo does not list it)",
+             f"{db.display} " + ("unreadable" if db.unreadable else "exists" if db.exists else "absent")]
+    if db.pending:
+        facts.append(f"{len(db.pending)} report(s) waiting to upload at the next start: {', '.join(db.pending)}")
+    if db.last_crash:
+        facts.append(f"last crash recorded by Sentry: {db.last_crash}")
+    return {"sends": not by, "suppressed_by": by, "rule": RULE_TEXT["sentry"], "evidence": "; ".join(facts)}
 
 
 def _evidence(m: dict, name: str) -> str:
@@ -203,6 +277,7 @@ def _disagreements(m, comps, version) -> list:
     if installer["recorded"] and not m["opt_out_file"]["exists"]:
         out.append(f"The installer was given --disable-telemetry ({installer['path']}) but the opt-out file is "
                    "missing, so the agent sends: create it with `opt-out --apply`.")
+    out += _agent_disagreements(m, comps)
     hello = m.get("agent_hello")
     agent_sends = hello and hello.get("error") is None and hello.get("anonymous_statistics") is not False
     if hello and hello.get("error") is None and agent_sends != comps["daemon"]["sends"]:
@@ -211,6 +286,17 @@ def _disagreements(m, comps, version) -> list:
                    f"daemon {'sends' if comps['daemon']['sends'] else 'is opted out'}: it may read another config "
                    "dir or environment, or decided before the change; restart it.")
     return out
+
+
+def _agent_disagreements(m: dict, comps: dict) -> list:
+    events = comps.get("agent-events")
+    if comps["daemon"]["sends"] or not events or not events["sends"]:
+        return []
+    if m["crash_reports"]["value"]:
+        return [f"Opted out, but netdata.conf sets `crash reports = {m['crash_reports']['value']}`: agent-events "
+                "still sends at each start; set `[global] crash reports = off` (`opt-out --apply` does)."]
+    return ["Opted out, but this agent is claimed: agent-events still sends at each start (a claimed agent's "
+            "crash reports default to all) — set `[global] crash reports = off` (`opt-out --apply` does)."]
 
 
 def _path(config_dir: str) -> str:

@@ -20,7 +20,7 @@ def verdict(tmp_path, env, file=False, version="v2.5.4"):
 
 def test_nothing_set_everything_sends(tmp_path):
     v = verdict(tmp_path, {})
-    assert all(c["sends"] for c in v.components.values())
+    assert all(v.components[name]["sends"] for name in optout.COMPONENTS)
     assert v.backend_sends
 
 
@@ -91,7 +91,7 @@ def test_cli_json(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("DISABLE_TELEMETRY", "1")
     assert main(["opt-out", "--json", "--config-dir", str(tmp_path)]) == 0
     doc = json.loads(capsys.readouterr().out)
-    assert set(doc["components"]) == {"daemon", "script", "kickstart", "docker", "dashboard"}
+    assert set(doc["components"]) == {"daemon", "script", "kickstart", "docker", "dashboard", "agent-events", "sentry"}
     assert doc["components"]["kickstart"]["sends"] is False
     assert doc["backend_sends"] is False
 

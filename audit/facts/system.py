@@ -94,6 +94,25 @@ class System:
         except OSError as e:
             raise AuditError(f"{self.display(path)}: cannot list ({e.strerror})") from None
 
+    def stat(self, path: str) -> os.stat_result | None:
+        """stat(2) of the file (symlinks followed, inside the root), or None if it does not exist."""
+        try:
+            real = self._real(path)
+            return None if real is None else real.stat()
+        except FileNotFoundError:
+            return None
+        except OSError as e:
+            raise AuditError(f"{self.display(path)}: cannot stat ({e.strerror})") from None
+
+    def host_path(self, path: str) -> str | None:
+        """Where `path` (seen from inside the root) lives on this machine, for writing; None if its parent is
+        missing. A symlink out of the root is refused as for reading."""
+        full = self._real(path)
+        if full is not None:
+            return str(full)
+        parent = self._real(str(PurePosixPath(path).parent))
+        return None if parent is None else str(parent / PurePosixPath(path).name)
+
     def read_bytes(self, path: str) -> bytes | None:
         """The file's bytes, None if it does not exist; unreadable files are an error."""
         real = self._real(path)

@@ -107,7 +107,7 @@ def optout_view(facts: Facts, config_dir: str, env: dict[str, str] | None = None
     version = fact.value if fact and fact.value else versions.LAST_SCRIPT_VERSION
     verdict = optout.evaluate(System(env=dict(os.environ if env is None else env)), config_dir, version)
     components = tuple(ComponentVerdict(name, c["sends"], tuple(c["suppressed_by"]), (c["rule"], c["evidence"]))
-                       for name, c in verdict.components.items())
+                       for name, c in verdict.components.items() if name in optout.COMPONENTS)
     reason = None
     if not verdict.backend_sends:
         stopped_by = dict.fromkeys(m for c in components if not c.sends and c.component in ("script", "daemon")
