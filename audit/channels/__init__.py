@@ -55,7 +55,7 @@ CHANNELS: dict[str, Channel] = {c.name: c for c in (
             "v2.4", None, "agent-events.schema.json", ("agent-events",), None),
     Channel("installer", "Installer", "kickstart.sh telemetry_event",
             "https://us-east1-netdata-analytics-bi.cloudfunctions.net/ingest_agent_events",
-            None, None, "installer-event.schema.json", ("kickstart",), None),
+            None, None, "installer-event.schema.json", ("kickstart",), "audit.channels.installer"),
     Channel("dashboard", "Dashboard", "PostHog JavaScript in the browser",
             "https://app.posthog.com/", None, None, "dashboard.schema.json", ("dashboard",), None),
 )}
