@@ -93,7 +93,20 @@ def build_from_args(facts: Facts, args: argparse.Namespace) -> payload.Payload:
     return build(facts, getattr(args, "event", None), params)
 
 
-def build(facts: Facts, event_name: str | None, params: Mapping[str, object] | None = None) -> payload.Payload:
+@dataclass(frozen=True)
+class Resolved:
+    """Everything the real function's body is made of: the release, its shell variables, the event's arguments."""
+    event: str
+    variant: kickstart.Variant
+    values: dict
+    message: str
+    code: str
+    assumed: frozenset
+    state: kickstart.OptionState
+    machine: machine.Machine
+
+
+def resolve(facts: Facts, event_name: str | None, params: Mapping[str, object] | None = None) -> Resolved:
     ev = event(event_name)
     params = dict(params or {})
     var = kickstart.variant(str(params.get("kickstart_version") or kickstart.NEWEST))
@@ -102,12 +115,18 @@ def build(facts: Facts, event_name: str | None, params: Mapping[str, object] | N
     the_machine = params.get("machine") or _unknown_machine(facts)
     values, assumed = _values(var, state, options, the_machine, facts, params)
     message, code = _message_and_code(ev.name, params)
-    body = kickstart.render(var, ev.name, message, code, values, kickstart.POSTHOG_PROJECT_KEY)
-    fields = tuple(_field(key, message, code, values, assumed) for key in var.properties)
-    if var.api_key:
+    return Resolved(ev.name, var, values, message, code, frozenset(assumed), state, the_machine)
+
+
+def build(facts: Facts, event_name: str | None, params: Mapping[str, object] | None = None) -> payload.Payload:
+    r = resolve(facts, event_name, params)
+    body = kickstart.render(r.variant, r.event, r.message, r.code, r.values, kickstart.POSTHOG_PROJECT_KEY)
+    fields = tuple(_field(key, r.message, r.code, r.values, r.assumed) for key in r.variant.properties)
+    if r.variant.api_key:
         fields = (payload.Field("api_key", kickstart.POSTHOG_PROJECT_KEY, "const", None),) + fields
-    return payload.Payload(ev.name, body, fields, payload._invalid(body, fields),  # the backend's JSON reporting
-                           _warnings(ev.name, var, state, values, the_machine, params), "installer")
+    warnings = _warnings(r.event, r.variant, r.state, r.values, r.machine, dict(params or {}))
+    return payload.Payload(r.event, body, fields, payload._invalid(body, fields),  # the backend's JSON reporting
+                           warnings, "installer")
 
 
 def _words(options: str) -> list[str]:
