@@ -191,3 +191,49 @@ def test_crash_code_and_line(tmp_path):
     built = compare(tmp_path, "v2.11.0", event="INSTALL_CRASH", exit_code="0", line="1234")
     props = built.document()["properties"]
     assert (props["error_code"], props["error_message"]) == ("E0-1234", "Installer exited unexpectedly (0-1234)")
+
+
+def run_real_parse(tmp_path: Path, tag: str, words: list[str]) -> dict[str, str]:
+    """kickstart's header and functions (everything before `# Main program`, its traps dropped) and then its own
+    parse_args: the variables the body reads, as the real option parsing leaves them."""
+    lines = _git_show(tag).split("\n")
+    head = [ln for ln in lines[:lines.index("# Main program")] if not ln.startswith("trap ")]
+    names = ("RELEASE_CHANNEL", "NETDATA_AUTO_UPDATES", "NETDATA_COMMAND", "INTERACTIVE", "SELECTED_INSTALL_METHOD")
+    show = 'printf "%s\\n" ' + " ".join(f'"${{{n}}}"' for n in names)
+    bin_dir = tmp_path / "parse-bin"
+    bin_dir.mkdir()
+    for name in ("curl", "wget"):  # nothing may be fetched while parsing; a call would be recorded and fail
+        (bin_dir / name).write_text(f'#!/bin/sh\necho {name} >> "{tmp_path}/contacted"\nexit 1\n')
+        (bin_dir / name).chmod(0o755)
+    script = tmp_path / "parse.sh"
+    script.write_text("\n".join([*head, 'parse_args "$@"', show, ""]))
+    done = subprocess.run(["/bin/sh", str(script), *words], env={"PATH": f"{bin_dir}:/usr/bin:/bin"},
+                          capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
+    assert done.returncode == 0, done.stderr
+    assert not (tmp_path / "contacted").exists()
+    return dict(zip(names, done.stdout.split("\n")))
+
+
+OPTION_SETS = ("", "--claim-token abc123 --stable-channel", "--nightly-channel --no-updates --reinstall",
+               "--release-channel STABLE --auto-update --claim-only --claim-token t", "--dont-wait --uninstall",
+               "--static-only --reinstall-clean --interactive", "--install-type build --reinstall-even-if-unsafe",
+               "--repositories-only", "--claim-rooms --no-updates --claim-token x")
+
+
+@pytest.mark.parametrize("tag", ("v1.35.0", "v1.37.0", "v1.39.0", "v1.42.0", "v2.8.0", "v2.9.0", "v2.11.0"))
+def test_option_parsing_matches_the_real_parse_args(tmp_path, tag):
+    from audit.channels.installer import kickstart
+
+    var = kickstart.variant(tag)
+    for n, options in enumerate(OPTION_SETS):
+        case = tmp_path / f"case{n}"
+        case.mkdir()
+        if "--install-type" in options and var.method_rule != "requested":
+            continue  # before v2.9 an unknown option: fatal F050E (an INSTALL_FAILED event), not modelled
+        real = run_real_parse(case, tag, shlex.split(options))
+        state = kickstart.parse_options(shlex.split(options), var)
+        ours = {"RELEASE_CHANNEL": state.release_channel, "NETDATA_AUTO_UPDATES": state.auto_updates,
+                "NETDATA_COMMAND": state.command if var.action_names != "none" else real["NETDATA_COMMAND"],
+                "INTERACTIVE": state.interactive or "0",  # stdout is a pipe here: the real default is 0
+                "SELECTED_INSTALL_METHOD": state.method}
+        assert ours == real, options

@@ -148,7 +148,7 @@ def _values(var, state, options, the_machine, facts, params) -> tuple[dict[str, 
               "SELECTED_INSTALL_METHOD": method, "INSTALL_TYPE": install_type,
               "total_duration": _param(params, "runtime")}
     derived = {"INTERACTIVE": "1", "NETDATA_AUTO_UPDATES": state.auto_updates, "RELEASE_CHANNEL": state.release_channel,
-               "NETDATA_COMMAND": state.command, "SELECTED_INSTALL_METHOD": "none", "INSTALL_TYPE": "unknown",
+               "NETDATA_COMMAND": state.command, "SELECTED_INSTALL_METHOD": state.method, "INSTALL_TYPE": "unknown",
                "total_duration": "0"}
     values = {name: chosen[name] if chosen[name] is not None else derived[name] for name in chosen}
     values["RELEASE_CHANNEL"] = values["RELEASE_CHANNEL"] or "null"  # ${RELEASE_CHANNEL:-null}

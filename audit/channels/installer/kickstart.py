@@ -28,6 +28,9 @@ class Variant:
     properties: tuple[str, ...]  # body property keys in order (values: PROPERTY_SOURCE)
     legacy_defaults: bool  # v1.33-v1.34: RELEASE_CHANNEL nightly, NETDATA_AUTO_UPDATES 1 before options
     action_names: str  # how NETDATA_COMMAND is named: "none" (not sent), "v1.37", "set_action" (v1.39+)
+    channel_options: bool = True  # v1.39+: --nightly-channel and --release-channel exist
+    method_rule: str = "only"  # what parsing leaves in SELECTED_INSTALL_METHOD: "only" (to v2.8: the --*-only
+    #                            option's method, else none), "requested" (v2.9+: the requested type, default auto)
 
 
 # Where each property's text comes from: a constant, the event's arguments, or a kickstart variable.
@@ -74,20 +77,24 @@ def _props(*middle: str, distinct: bool = False) -> tuple[str, ...]:
 
 _POSTHOG = "https://posthog.netdata.cloud/capture/"
 VARIANTS: tuple[Variant, ...] = (
-    Variant("v1.33.0", "v1.33.0", _POSTHOG, True, "raw", False, _props(), True, "none"),
-    Variant("v1.33.1", "v1.33", _POSTHOG, True, "raw", False, _props("install_interactivity"), True, "none"),
-    Variant("v1.34.0", "v1.34", _POSTHOG, True, "raw", True, _props("install_interactivity"), True, "none"),
+    Variant("v1.33.0", "v1.33.0", _POSTHOG, True, "raw", False, _props(), True, "none", channel_options=False),
+    Variant("v1.33.1", "v1.33", _POSTHOG, True, "raw", False, _props("install_interactivity"), True, "none", channel_options=False),
+    Variant("v1.34.0", "v1.34", _POSTHOG, True, "raw", True, _props("install_interactivity"), True, "none", channel_options=False),
     Variant("v1.35.0", "v1.36", _POSTHOG, True, "raw", True,
-            _props("install_interactivity", "install_auto_updates"), False, "none"),
+            _props("install_interactivity", "install_auto_updates"), False, "none", channel_options=False),
     Variant("v1.37.0", "v1.38", _POSTHOG, True, "prefixed", True,
-            _props("install_interactivity", "install_auto_updates", "install_command"), False, "v1.37"),
+            _props("install_interactivity", "install_auto_updates", "install_command"), False, "v1.37",
+            channel_options=False),
     Variant("v1.39.0", "v1.39", "https://app.posthog.com/capture/", True, "prefixed", True,
             _props("install_interactivity", "install_auto_updates", "install_command"), False, "set_action"),
     Variant("v1.40.0", "v1.41", CLOUD_FUNCTION, False, "prefixed", True,
             _props("install_interactivity", "install_auto_updates", "install_command"), False, "set_action"),
-    Variant("v1.42.0", None, CLOUD_FUNCTION, False, "md5", True,
+    Variant("v1.42.0", "v2.8", CLOUD_FUNCTION, False, "md5", True,
             _props("install_interactivity", "install_auto_updates", "install_command", distinct=True), False,
             "set_action"),
+    Variant("v2.9.0", None, CLOUD_FUNCTION, False, "md5", True,
+            _props("install_interactivity", "install_auto_updates", "install_command", distinct=True), False,
+            "set_action", method_rule="requested"),
 )
 
 
@@ -111,6 +118,8 @@ _ACTIONS = {
                    "--repositories-only": "repositories-only",
                    "--prepare-offline-install-source": "prepare-offline"},
 }
+_REQUESTED_TYPE = {"--native-only": "native", "--static-only": "static", "--build-only": "build",
+                   "--repositories-only": "native"}
 # Options followed by a value kickstart consumes (so the value is not read as an option).
 _TAKES_VALUE = frozenset({
     "--release-channel", "--auto-update-type", "--auto-update-method", "--install-prefix", "--old-install-prefix",
@@ -130,6 +139,7 @@ class OptionState:
     interactive: str | None
     disable_telemetry: bool
     dry_run: bool
+    method: str  # SELECTED_INSTALL_METHOD once the options are parsed
 
 
 def parse_options(words: Sequence[str], var: Variant) -> OptionState:
@@ -137,7 +147,7 @@ def parse_options(words: Sequence[str], var: Variant) -> OptionState:
     the words of its joined command line)."""
     channel = "nightly" if var.legacy_defaults else "default"
     updates = "1" if var.legacy_defaults else "default"
-    command, interactive, disabled, dry = "default", None, False, False
+    command, interactive, disabled, dry, requested = "default", None, False, False, "auto"
     actions = _ACTIONS.get(var.action_names, {})
     i = 0
     while i < len(words):
@@ -148,9 +158,9 @@ def parse_options(words: Sequence[str], var: Variant) -> OptionState:
             interactive = "1"
         elif word == "--stable-channel":
             channel = "stable"
-        elif word == "--nightly-channel":
+        elif word == "--nightly-channel" and var.channel_options:
             channel = "nightly"
-        elif word == "--release-channel" and nxt.lower() in ("nightly", "stable", "default"):
+        elif word == "--release-channel" and var.channel_options and nxt.lower() in ("nightly", "stable", "default"):
             channel = nxt.lower()
         elif word == "--no-updates":
             updates = "0"
@@ -160,10 +170,15 @@ def parse_options(words: Sequence[str], var: Variant) -> OptionState:
             disabled = True
         elif word == "--dry-run":
             dry = True
+        elif word in _REQUESTED_TYPE and (var.action_names == "set_action" or word != "--repositories-only"):
+            requested = _REQUESTED_TYPE[word]
+        elif word == "--install-type" and var.method_rule == "requested" and nxt in ("native", "static", "build", "auto", "any"):
+            requested = nxt
         if word in actions:
             command = actions[word]
-        i += 2 if word in _TAKES_VALUE else 1
-    return OptionState(channel, updates, command, interactive, disabled, dry)
+        i += 2 if word in _TAKES_VALUE and (var.channel_options or word != "--release-channel") else 1
+    method = requested if var.method_rule == "requested" or requested != "auto" else "none"
+    return OptionState(channel, updates, command, interactive, disabled, dry, method)
 
 
 def render(var: Variant, event: str, message: str, code: str, values: Mapping[str, str], api_key: str) -> bytes:
