@@ -354,8 +354,23 @@ def _personal_data_section() -> list[str]:
                     ((f"`{n}`", p["description"], p["x-source"]) for n, p in identifiers))
     lines += ["", "What they link, and what they do not reveal:", ""]
     lines += [f"- **{kind}**: {identify.EXPLANATIONS[kind]}." for kind in ("machine-guid", "system-distinct-id")]
-    lines += [""]
+    lines += ["", *_installer_section(), ""]
     return lines
+
+
+def _installer_section() -> list[str]:
+    """The installer channel's secret and identifier (schemas/installer-event.schema.json)."""
+    props = schemas.installer_properties()
+    return ["### Does the installer send my claim token?", "",
+            f"Yes, if it was typed on kickstart's command line: `install_options` is {props['install_options']['description']} "
+            "`telemetry-audit check --channel installer INSTALL_SUCCESS --install-options=\"...\"` (or without "
+            "the option, the REINSTALL_OPTIONS recorded in `.environment`) flags it as a SECRET, high severity, "
+            "as it does any other `--claim-*` value and a user:password inside a URL.", "",
+            *[f"- **{kind}**: {identify.EXPLANATIONS[kind]}." for kind in ("claim-token", "url-credentials")], "",
+            f"The installer's `distinct_id` is {props['distinct_id']['description']} The v1.42+ value is the "
+            "backend's `system_distinct_id`, so the two channels' events can be joined; "
+            "`check` lists it as by design. "
+            f"Kickstart's opt-out: {optout.RULE_TEXT['kickstart']}"]
 
 
 def _fields_page() -> str:

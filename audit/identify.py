@@ -17,8 +17,10 @@ from audit.facts.identity import Identity
 # Identifiers the script sends on purpose, in the fields meant for them; anything else found is unexpected.
 BY_DESIGN = frozenset({
     ("distinct_id", "machine-guid"), ("netdata_machine_guid", "machine-guid"),
-    ("system_distinct_id", "system-distinct-id"),
+    ("system_distinct_id", "system-distinct-id"), ("distinct_id", "system-distinct-id"),  # installer: the same id
 })
+# Secrets: whoever holds one can act as this machine's owner; always unexpected, high severity.
+SECRET_KINDS = frozenset({"claim-token", "claim-option", "url-credentials"})
 # In a field meant for an identifier, a generic shape is that identifier (on a payload from another machine).
 FIELD_MEANS = {
     ("distinct_id", "uuid"): "machine-guid", ("netdata_machine_guid", "uuid"): "machine-guid",
@@ -29,12 +31,22 @@ EXPLANATIONS = {
     "machine-guid": "the machine GUID links every event from this agent install across time (and to the agent's "
                     "registry and Cloud records); it is a random UUID made on first start, not derived from "
                     "hardware, names or addresses, and a reinstall that wipes /var/lib/netdata gets a new one",
-    "system-distinct-id": "system_distinct_id is the md5 of /etc/machine-id (or the D-Bus machine-id): it links "
+    "system-distinct-id": "system_distinct_id (and the installer's distinct_id) is the md5 of /etc/machine-id (or "
+                          "the D-Bus machine-id), the same value in both channels, so it links the install event "
+                          "and its install_options to the agent's own events; it links "
                           "events from the same OS install even across agent reinstalls; md5 of a 128-bit random "
                           "id does not reveal the id, but anyone holding the machine-id (root here, or a support "
                           "bundle) can compute it and tie the events to this machine; a 'uuid-' value is new on "
                           "every event and links nothing",
-    "machine-id": "the raw machine-id identifies this OS install; the script only ever sends its md5",
+    "machine-id": "the raw machine-id identifies this OS install; the statistics script only ever sends its md5, "
+                  "but kickstart v1.33-v1.41 sent it as is in the installer's distinct_id",
+    "claim-token": "a claim token lets whoever holds it connect agents to your Netdata Cloud space: kickstart "
+                   "sends its whole command line as install_options, so a --claim-token typed there reached "
+                   "Netdata's analytics; treat it as leaked and rotate it in the Space's settings",
+    "claim-option": "claiming options (rooms, proxy, URL, node id, user, host name) typed on kickstart's command "
+                    "line are sent in install_options with it: they name your Cloud rooms and network",
+    "url-credentials": "a user:password inside a URL (a proxy given to kickstart, say) is sent as is: change that "
+                       "password",
     "claim-id": "the claim id ties this agent to a Netdata Cloud space and account, so to its owners",
     "instance-id": "a cloud instance id or hardware UUID names this exact VM or board at its provider",
 }
@@ -45,6 +57,8 @@ DESCRIPTIONS = {
     "machine-guid": "the machine GUID", "claim-id": "the Cloud claim id", "instance-id": "a cloud instance id",
     "email": "an e-mail address", "url": "a URL with a host name", "uuid": "a UUID",
     "system-distinct-id": "the hashed machine-id",
+    "claim-token": "a SECRET: a Cloud claim token", "claim-option": "a claiming option's value",
+    "url-credentials": "a SECRET: credentials inside a URL",
 }
 
 _RANK = {"exact": 3, "truncated": 2, "pattern": 1}
@@ -83,6 +97,11 @@ class Finding:
     sensitivity: str  # the field's documented x-sensitivity: identifier, environment, configuration, usage
     expected: bool  # sent by design (the machine GUID and hashed machine-id, in their own fields)
     start: int = 0  # where in the field's text
+    severity: str = "normal"  # "high" for a secret
+
+    @property
+    def secret(self) -> bool:
+        return self.kind in SECRET_KINDS
 
     @property
     def description(self) -> str:
@@ -100,7 +119,7 @@ def check(source: object, identity: Identity | None = None, sensitivities: Mappi
     """Findings for a Payload (audit.payload), a received payload's bytes, an explain.Reading, a document
     ({"properties": {...}}) or (key, text) pairs."""
     identity = identity or Identity()
-    sensitivities = _sensitivities() if sensitivities is None else sensitivities
+    sensitivities = _sensitivities(_channel_of(source)) if sensitivities is None else sensitivities
     findings = []
     for key, text in fields_of(source):
         if key in _NOT_FIELDS or CONSTANTS.get(key) == text or text.strip().lower() in IGNORED_TEXTS:
@@ -133,21 +152,30 @@ def _as_text(value: object) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _sensitivities() -> dict[str, str]:
+def _channel_of(source: object) -> str:
+    channel = getattr(source, "channel", None)
+    if isinstance(channel, str):
+        return channel
+    return "installer" if ("event_source", "agent installer") in fields_of(source) else "backend"
+
+
+def _sensitivities(channel: str = "backend") -> dict[str, str]:
     from audit import schemas  # jsonschema is slow to import
 
-    return {key: str(meta.get("x-sensitivity", "")) for key, meta in schemas.backend_properties().items()}
+    props = schemas.installer_properties() if channel == "installer" else schemas.backend_properties()
+    return {key: str(meta.get("x-sensitivity", "")) for key, meta in props.items()}
 
 
 def check_field(key: str, text: str, identity: Identity, sensitivity: str = "") -> list[Finding]:
-    found = [*_exact(text, identity), *_truncated(key, text, identity), *_patterns(text)]
+    found = [*_exact(text, identity), *_truncated(key, text, identity), *_patterns(text), *_secrets(text)]
     kept = _strongest(found)
     return [_finding(key, kind, match, start, value, sensitivity) for kind, match, start, value in kept]
 
 
 def _finding(key: str, kind: str, match: str, start: int, value: str, sensitivity: str) -> Finding:
     kind = FIELD_MEANS.get((key, kind), kind)
-    return Finding(key, kind, match, value, sensitivity, (key, kind) in BY_DESIGN, start)
+    return Finding(key, kind, match, value, sensitivity, (key, kind) in BY_DESIGN, start,
+                   "high" if kind in SECRET_KINDS else "normal")
 
 
 Hit = tuple[str, str, int, str]  # kind, match, start, text
@@ -253,6 +281,19 @@ def _patterns(text: str) -> list[Hit]:
     return hits
 
 
+_CLAIM_OPTION = re.compile(r"(?<![\w-])--claim-(token|rooms|url|proxy|id|user|hostname)(?:=|\s+)([^\s\"']+)")
+_URL_CREDENTIALS = re.compile(r"(?<![\w.+-])[A-Za-z][A-Za-z0-9+.-]*://([^\s/@:\"']+:[^\s/@\"']+)@")
+
+
+def _secrets(text: str) -> list[Hit]:
+    """A --claim-* option's value (kickstart's command line, as install_options carries it) and user:password in
+    a URL."""
+    hits = [("claim-token" if m.group(1) == "token" else "claim-option", "pattern", m.start(2), m.group(2))
+            for m in _CLAIM_OPTION.finditer(text) if not m.group(2).startswith("--")]
+    hits += [("url-credentials", "pattern", m.start(1), m.group(1)) for m in _URL_CREDENTIALS.finditer(text)]
+    return hits
+
+
 def _is_ipv6(text: str) -> bool:
     """An address with at least three colons; `::` alone, times (12:30:00) and MACs are not addresses."""
     if text.count(":") < 3:
@@ -290,7 +331,7 @@ def explanations(findings: Iterable[Finding]) -> dict[str, str]:
 
 
 def line(finding: Finding) -> str:
-    verdict = "by design" if finding.expected else "UNEXPECTED"
+    verdict = "SECRET, high severity" if finding.secret else "by design" if finding.expected else "UNEXPECTED"
     return (f"{finding.field}: {finding.kind} ({finding.match}), sensitivity {finding.sensitivity or 'unknown'}, "
             f"{verdict}: {finding.text}")
 

@@ -78,6 +78,11 @@ def backend_properties() -> dict[str, dict]:
     return _read(schema_dir() / BACKEND_FILE)["properties"]["properties"]["properties"]
 
 
+def installer_properties() -> dict[str, dict]:
+    """Every installer payload property (all releases) with its annotations, in wire order."""
+    return _read(schema_dir() / "installer-event.schema.json")["properties"]["properties"]["properties"]
+
+
 @cache
 def _event_schema_ids() -> dict[str, str]:
     prefix = f"{BASE}events/"

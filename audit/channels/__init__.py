@@ -58,7 +58,7 @@ CHANNELS: dict[str, Channel] = {c.name: c for c in (
             (("exit_cause", None), ("agent_health", None))),
     Channel("installer", "Installer", "kickstart.sh telemetry_event",
             "https://us-east1-netdata-analytics-bi.cloudfunctions.net/ingest_agent_events",
-            None, None, "installer-event.schema.json", ("kickstart",), None,
+            None, None, "installer-event.schema.json", ("kickstart",), "audit.channels.installer",
             (("properties/event_source", "agent installer"),)),
     Channel("dashboard", "Dashboard", "PostHog JavaScript in the browser",
             "https://app.posthog.com/", None, None, "dashboard.schema.json", ("dashboard",), None),

@@ -40,11 +40,21 @@ def _version(args, facts) -> str:
 def _entry(p, endpoint, outcome, verdict, status=None, message=None) -> dict:
     return {"time": _now(), "event": p.event, "sha256": p.sha256, "bytes": len(p.wire), "endpoint": endpoint,
             "outcome": outcome, "status": status, "message": message,
-            "verdict": "sends" if verdict.backend_sends else "suppressed", "suppressed_by": _stopped_by(verdict)}
+            "verdict": "sends" if _channel_sends(verdict, p.channel) else "suppressed",
+            "suppressed_by": _stopped_by(verdict, p.channel)}
 
 
-def _stopped_by(verdict: optout.Verdict) -> list[str]:
-    """The mechanisms stopping the backend channel (the script's and the daemon's, once each)."""
+def _channel_sends(verdict: optout.Verdict, channel: str) -> bool:
+    """Whether the chosen channel's own rule lets it send (kickstart's is not the statistics script's)."""
+    if channel == "backend" or channel not in verdict.channels:
+        return verdict.backend_sends
+    return verdict.channels[channel]["by"] == []
+
+
+def _stopped_by(verdict: optout.Verdict, channel: str = "backend") -> list[str]:
+    """The mechanisms stopping the channel (for the backend: the script's and the daemon's, once each)."""
+    if channel != "backend" and channel in verdict.channels:
+        return list(verdict.channels[channel]["by"])
     c = verdict.components
     return list(dict.fromkeys(c["script"]["suppressed_by"] + c["daemon"]["suppressed_by"]))
 
@@ -56,7 +66,7 @@ def sender_verdict(args, facts) -> optout.Verdict:
     so the environment here decides."""
     version = _version(args, facts)
     here = optout.evaluate(System(), args.config_dir, version)
-    if not args.root or not here.backend_sends:
+    if not args.root or not _channel_sends(here, getattr(args, "channel", "backend")):
         return here
     return optout.evaluate(System(root=args.root, env=os.environ), args.config_dir, version)
 
@@ -83,8 +93,8 @@ def run_send(args) -> int:
     facts = facts_from_args(args)
     verdict = sender_verdict(args, facts)
     p = payload_from_args(args, facts)
-    if not verdict.backend_sends:
-        reason = ", ".join(_stopped_by(verdict))
+    if not _channel_sends(verdict, p.channel):
+        reason = ", ".join(_stopped_by(verdict, p.channel))
         journal.append(args.journal, _entry(p, args.endpoint, "refused", verdict, message=f"opted out by {reason}"))
         print(f"not sent: telemetry is opted out by {reason}")
         return Exit.FINDING

@@ -1,0 +1,135 @@
+"""The machine as kickstart's `telemetry_event` reads it: the files it reads (collected through the root-confined
+System) and, pure, what its shell code makes of them (eval of os-release lines, the lsb-release fallback, MemTotal
+x 1024, the distinct-id chain)."""
+
+import hashlib
+import re
+import uuid
+from dataclasses import dataclass, field
+
+from audit.channels.installer.kickstart import Variant
+from audit.facts.model import Facts
+from audit.facts.shellwords import eval_assignment
+from audit.facts.system import System
+
+OS_RELEASE, LSB_RELEASE, MEMINFO = "/etc/os-release", "/etc/lsb-release", "/proc/meminfo"
+ID_FILES = (("machine", "/etc/machine-id"), ("dbus", "/var/db/dbus/machine-id"), ("dbus", "/var/lib/dbus/machine-id"))
+_OS_KEYS = re.compile(r"^(NAME|ID|ID_LIKE|VERSION|VERSION_ID)=")
+_LSB_KEYS = re.compile(r"^(DISTRIB_ID|DISTRIB_RELEASE|DISTRIB_CODENAME)=")
+
+
+@dataclass(frozen=True)
+class Machine:
+    os_release: str | None  # None: absent (`[ -e ]` fails)
+    lsb_release: str | None  # None: not a regular file
+    meminfo: str | None
+    id_files: tuple[tuple[str, str, bytes | None], ...]  # (prefix, path, bytes or None when not a regular file)
+    kernel_name: str
+    kernel_version: str
+    architecture: str
+    has_md5sum: bool = True
+    uuidgen: str | None = None  # what uuidgen printed, or None when there is no uuidgen
+    sources: dict = field(default_factory=dict, compare=False)  # value name -> where it was read
+
+
+def collect(system: System, facts: Facts) -> Machine:
+    """I/O only: read the files the function reads; kernel and architecture as the facts collector saw them."""
+    id_files = tuple((prefix, path, system.read_bytes(path) if system.is_file(path) else None)
+                     for prefix, path in ID_FILES)
+    has_uuidgen = system.confined or system.has_command("uuidgen")
+    return Machine(
+        os_release=system.read_text(OS_RELEASE) if system.exists(OS_RELEASE) else None,
+        lsb_release=system.read_text(LSB_RELEASE) if system.is_file(LSB_RELEASE) else None,
+        meminfo=system.read_text(MEMINFO),
+        id_files=id_files,
+        kernel_name=_fact(facts, "NETDATA_SYSTEM_KERNEL_NAME"),
+        kernel_version=_fact(facts, "NETDATA_SYSTEM_KERNEL_VERSION"),
+        architecture=_fact(facts, "NETDATA_SYSTEM_ARCHITECTURE"),
+        has_md5sum=system.confined or system.has_command("md5sum"),
+        uuidgen=str(uuid.uuid4()) if has_uuidgen else None,
+        sources={"os": system.display(OS_RELEASE), "lsb": system.display(LSB_RELEASE),
+                 "ram": system.display(MEMINFO)},
+    )
+
+
+def _fact(facts: Facts, name: str) -> str:
+    fact = facts.get(name)
+    return fact.value if fact and fact.value is not None else ""
+
+
+def host_os(os_release: str | None, lsb_release: str | None) -> dict[str, str]:
+    """HOST_NAME, HOST_ID, HOST_ID_LIKE, HOST_VERSION, HOST_VERSION_ID as the eval'd grep leaves them (unset: "")."""
+    host = {"NAME": "", "ID": "", "ID_LIKE": "", "VERSION": "", "VERSION_ID": ""}
+    if os_release is not None:
+        host.update(_eval_lines(os_release, _OS_KEYS))
+    if (not host["NAME"] or not host["VERSION"] or not host["ID"]) and lsb_release is not None:
+        distrib = {"DISTRIB_ID": "unknown", "DISTRIB_RELEASE": "unknown", "DISTRIB_CODENAME": "unknown"}
+        distrib.update(_eval_lines(lsb_release, _LSB_KEYS))
+        # the fallback fills the id from the *codename* (kickstart's own quirk)
+        for key, lsb in (("NAME", "DISTRIB_ID"), ("VERSION", "DISTRIB_RELEASE"), ("ID", "DISTRIB_CODENAME")):
+            host[key] = host[key] or distrib[lsb]
+    return host
+
+
+def _eval_lines(text: str, keys: re.Pattern) -> dict[str, str]:
+    """`eval "$(grep -E '^(KEYS)=' < file)"`: each matching line is a shell assignment, later lines win. A value
+    with an unquoted blank makes the rest a command, and an assignment before a command does not stay set."""
+    out: dict[str, str] = {}
+    for line in text.split("\n"):
+        match = keys.match(line)
+        if not match:
+            continue
+        word = line[match.end():]
+        end = _word_end(word)
+        rest = word[end:].lstrip(" \t")
+        if rest and not rest.startswith(("#", ";", "&&")):
+            continue
+        out[match.group(1)] = eval_assignment(word[:end], {})
+    return out
+
+
+def _word_end(text: str) -> int:
+    i = 0
+    while i < len(text) and text[i] not in " \t;&|":
+        if text[i] in "'\"":
+            close = text.find(text[i], i + 1)
+            while text[i] == '"' and close > 0 and text[close - 1] == "\\":
+                close = text.find('"', close + 1)
+            i = len(text) if close < 0 else close + 1
+        elif text[i] == "\\":
+            i += 2
+        else:
+            i += 1
+    return min(i, len(text))
+
+
+def total_ram(meminfo: str | None) -> str:
+    """MemTotal's number (kB) x 1024; "" when /proc/meminfo is unreadable (then the body says unknown)."""
+    if meminfo is None:
+        return ""
+    line = next((ln for ln in meminfo.split("\n") if "MemTotal" in ln), None)
+    if line is None:
+        return ""
+    number = line.split(":", 1)[1].strip(" \t").split(" ")[0] if ":" in line else ""
+    return str(int(number) * 1024) if number.isdigit() else ""
+
+
+def distinct_id(machine: Machine, var: Variant) -> str:
+    return distinct_id_and_source(machine, var)[0]
+
+
+def distinct_id_and_source(machine: Machine, var: Variant) -> tuple[str, str]:
+    """The first of machine-id, the D-Bus machine-ids and uuidgen that the release's chain accepts, and which one
+    (a path, "uuidgen" or "none")."""
+    files = machine.id_files if var.distinct_id != "raw" else machine.id_files[:1]
+    for prefix, path, content in files:
+        if content is None or (var.distinct_id == "md5" and not machine.has_md5sum):
+            continue
+        if var.distinct_id == "md5":
+            return f"{prefix}-{hashlib.md5(content).hexdigest()}", path
+        raw = content.decode("utf-8", "surrogateescape").rstrip("\n")  # $(cat file) strips trailing newlines
+        return (raw if var.distinct_id == "raw" else f"{prefix}-{raw}"), path
+    if machine.uuidgen is not None:
+        made = machine.uuidgen.lower() if var.uuid_lower else machine.uuidgen
+        return (made if var.distinct_id == "raw" else f"uuid-{made}"), "uuidgen"
+    return "null", "none"
