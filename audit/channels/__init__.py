@@ -28,6 +28,7 @@ class Channel:
     components: tuple[str, ...]  # the opt-out components (audit.optout.RULES) that decide whether it sends
     module: str | None = None  # audit.channels.<x>, or None when only documented
     marks: tuple[tuple[str, str | None], ...] = ()  # (member path, value or None for "present") a body carries
+    reads_config_dir: bool = True  # whether its opt-out depends on files in the agent's config dir
 
     @property
     def versions(self) -> str:
@@ -59,7 +60,7 @@ CHANNELS: dict[str, Channel] = {c.name: c for c in (
     Channel("installer", "Installer", "kickstart.sh telemetry_event",
             "https://us-east1-netdata-analytics-bi.cloudfunctions.net/ingest_agent_events",
             None, None, "installer-event.schema.json", ("kickstart",), "audit.channels.installer",
-            (("properties/event_source", "agent installer"),)),
+            (("properties/event_source", "agent installer"),), reads_config_dir=False),
     Channel("dashboard", "Dashboard", "PostHog JavaScript in the browser",
             "https://app.posthog.com/", None, None, "dashboard.schema.json", ("dashboard",), None),
 )}

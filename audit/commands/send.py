@@ -4,7 +4,7 @@ import os
 import sys
 from datetime import datetime, timezone
 
-from audit import configdir, journal, optout, transport, versions
+from audit import channels, configdir, journal, optout, transport, versions
 from audit.commands.eventargs import add_event_arguments, facts_from_args, payload_from_args
 from audit.commands.output import warn, write_bytes
 from audit.errors import AuditError, Exit
@@ -82,6 +82,8 @@ def _confirm(p, endpoint: str) -> bool:
 
 def config_dir_refusal(args) -> str | None:
     """Why the opt-out state cannot be trusted: the config dir (inside --root, if given) is not an agent's."""
+    if not channels.channel(getattr(args, "channel", channels.DEFAULT)).reads_config_dir:
+        return None  # e.g. kickstart: its rule reads only the environment
     bad = configdir.problem(System(root=args.root), args.config_dir)
     return configdir.consequence(bad) if bad else None
 
