@@ -31,9 +31,9 @@ BROWSER_ARGS = (
     "--no-pings", "--disable-features=OptimizationHints,MediaRouter,Translate,AutofillServerCommunication",
 )
 
-# A marker cookie planted for the public registry: if a request carries it, the real person's registry cookie
-# would travel the same way.
-REGISTRY_COOKIE = ("netdata_registry_id", "observer-marker-cookie", ".my-netdata.io")
+# A marker cookie planted for the registry the agent announces: if a request carries it, the person's registry
+# cookie (their id at the registry) travels the same way.
+REGISTRY_COOKIE = ("netdata_registry_id", "observer-marker-cookie")
 
 SETTLE_SECONDS = 3.0
 LIMIT_SECONDS = 30.0
@@ -77,8 +77,7 @@ def observe(agent_url: str, settle: float = SETTLE_SECONDS, limit: float = LIMIT
             profile, executable_path=chromium, headless=True, args=list(BROWSER_ARGS) + _sandbox_args(),
             service_workers="block")
         try:
-            browser.add_cookies([{"name": REGISTRY_COOKIE[0], "value": REGISTRY_COOKIE[1],
-                                  "domain": REGISTRY_COOKIE[2], "path": "/", "secure": True, "sameSite": "None"}])
+            _plant_registry_cookie(browser, hello["registry"])
             version = browser.browser.version if browser.browser else "chromium"
             for ui, path in UIS:
                 pages.append(_observe_page(browser, ui, agent_url + path, settle, limit))
@@ -89,6 +88,13 @@ def observe(agent_url: str, settle: float = SETTLE_SECONDS, limit: float = LIMIT
             "aborted": aborted, "allowed_non_loopback": sum(p["allowed_non_loopback"] for p in pages),
             "left_machine": any(p["allowed_non_loopback"] for p in pages),
             "observed_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+
+
+def _plant_registry_cookie(context, registry_url: str | None) -> None:
+    host = urlsplit(registry_url or "").hostname
+    if host and not is_loopback(registry_url):
+        context.add_cookies([{"name": REGISTRY_COOKIE[0], "value": REGISTRY_COOKIE[1], "domain": host, "path": "/",
+                              "secure": True, "sameSite": "None"}])
 
 
 def _driver():

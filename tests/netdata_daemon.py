@@ -107,7 +107,7 @@ class Daemon:
             self.process.wait()
 
 
-def start(tmp: Path, opted_out: bool, timeout: float = 30) -> Daemon:
+def start(tmp: Path, opted_out: bool, extra_conf: str = "", timeout: float = 30) -> Daemon:
     etc, stub, sent = tmp / "etc", tmp / "stub", tmp / "sent"
     for d in (etc, stub, sent, tmp / "log", tmp / "cache", tmp / "lib"):
         d.mkdir(parents=True)
@@ -115,7 +115,7 @@ def start(tmp: Path, opted_out: bool, timeout: float = 30) -> Daemon:
         (stub / name).write_text(STAND_IN.format(sent=sent))
         (stub / name).chmod(0o755)
     (etc / "netdata.conf").write_text(CONF.format(hostname=HOSTNAME, port=PORT, stock=STOCK_CONFIG, web=WEB_DIR,
-                                                  tmp=tmp, plugins=PLUGINS_DIR, stub=stub))
+                                                  tmp=tmp, plugins=PLUGINS_DIR, stub=stub) + extra_conf)
     if opted_out:
         (etc / OPT_OUT_FILE).touch()
     env = {"PATH": f"{stub}:/usr/sbin:/usr/bin:/sbin:/bin", "HOME": str(tmp / "lib"), "VIRTUALIZATION": "none",

@@ -1,0 +1,100 @@
+"""The dashboard channel, as data: what Netdata's docs say PostHog registers (documented, not built), and what each
+request a dashboard page attempts is for, what it carries and which setting stops it (read from an observation of
+a real browser, audit.observe). Pure: no browser, no network here.
+"""
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+# Netdata's docs (docs/anonymous-statistics.md, v1.37.1): the properties the dashboard registers with PostHog for
+# every event of the session. Documented, not built: the tool does not produce PostHog's event bodies.
+DOCUMENTED_PROPERTIES = (
+    ("distinct_id", "machineGuid", "the agent's machine GUID: the same id for every browser that opens this agent"),
+    ("$ip", "127.0.0.1", "constant, replaces the browser's IP address in the event"),
+    ("$current_url", "agent dashboard", "constant, replaces the page URL"),
+    ("$pathname", "netdata-dashboard", "constant, replaces the URL path"),
+    ("$host", "dashboard.netdata.io", "constant, replaces the agent's host name"),
+)
+DOCUMENTED_SOURCE = "docs/anonymous-statistics.md (v1.37.1), the window.posthog.register() call"
+
+
+@dataclass(frozen=True)
+class Purpose:
+    name: str
+    title: str
+    hosts: str  # regular expression on the request's host name
+    stopped_by: str
+    note: str
+
+
+# First match wins; "other" matches everything left.
+PURPOSES = (
+    Purpose("posthog", "PostHog analytics", r"(.+\.)?posthog\.(com|netdata\.cloud)",
+            "the opt-out: the agent's hello says anonymous_statistics=false (opt-out file in the config dir; "
+            "[web] respect do not track policy = yes with a browser that sends DNT)",
+            "loads PostHog's script; once loaded, every event carries distinct_id = the machine GUID and the "
+            "documented masked properties"),
+    Purpose("google-tag-manager", "Google Tag Manager analytics (old UI)", r"(.+\.)?(googletagmanager|google-analytics)\.com",
+            "the opt-out (same hello flag as PostHog)",
+            "loads Google Tag Manager; the page pushes the machine GUID into its dataLayer"),
+    Purpose("registry", "registry (the public one unless the agent announces another)", r"registry\.my-netdata\.io",
+            "[registry] registry to announce (point it at a registry you run, e.g. this agent with "
+            "[registry] enabled = yes); the opt-out does not stop it",
+            "tells the registry this browser opened this agent, so it can list the person's agents"),
+    Purpose("version-check", "version check", r"api\.github\.com|www\.googleapis\.com",
+            "none (the release channel only picks GitHub or Google storage)",
+            "asks for the latest release to offer an update"),
+    Purpose("news", "news feed", r"(.+\.)?prismic\.io", "none", "fetches Netdata's news for the news panel"),
+    Purpose("cloud-sso", "Netdata Cloud sign-in frame (old UI)", r"app\.netdata\.cloud",
+            "an empty cloud_base_url in the hello ([global] cloud ui url in cloud.conf; not tried here)",
+            "loads Netdata Cloud's sign-in frame for this agent"),
+    Purpose("other", "other", r".*", "unknown", "not classified"),
+)
+
+
+def purpose_of(host: str, registry_url: str | None = None) -> Purpose:
+    """The purpose of a request to `host`; the registry the agent announces counts as the registry too."""
+    if registry_url and host and host == urlsplit(registry_url).hostname:
+        return next(p for p in PURPOSES if p.name == "registry")
+    return next(p for p in PURPOSES if re.fullmatch(p.hosts, host or ""))
+
+
+def carries(request: dict, hello: dict) -> list[str]:
+    """What an attempted request carries that identifies the agent, the host or the person."""
+    found = []
+    guid, hostname, agent = hello.get("machine_guid"), hello.get("hostname"), hello.get("agent_url")
+    for key, values in request.get("query", {}).items():
+        for value in values:
+            if guid and guid in value:
+                found.append(f"machine GUID in {key}=")
+            elif value == "***":
+                found.append(f"{key}=*** (masked)")
+            elif hostname and value == hostname:
+                found.append(f"the real host name in {key}=")
+            elif agent and value.rstrip("/").startswith(agent):
+                found.append(f"the real agent URL in {key}=")
+    body = request.get("body") or ""
+    if guid and guid in body:
+        found.append("machine GUID in the body")
+    if hostname and hostname in body:
+        found.append("the real host name in the body")
+    if request.get("cookie"):
+        found.append(f"the browser's cookie for {request['host']} (sent with credentials: the person's id)")
+    return found
+
+
+def annotate(observation: dict) -> dict:
+    """The observation with each attempted request's purpose, what it carries and what stops it."""
+    hello = dict(observation["hello"], agent_url=observation["agent_url"])
+    for page in observation["pages"]:
+        for request in page["attempted"]:
+            purpose = purpose_of(request["host"], hello.get("registry"))
+            request.update(purpose=purpose.name, carries=carries(request, hello), stopped_by=purpose.stopped_by)
+    return observation
+
+
+def by_purpose(page: dict) -> list[tuple[Purpose, list[dict]]]:
+    """The page's attempted requests grouped by purpose, in the order of PURPOSES."""
+    groups = [(p, [r for r in page["attempted"] if r.get("purpose") == p.name]) for p in PURPOSES]
+    return [(p, requests) for p, requests in groups if requests]
