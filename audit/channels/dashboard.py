@@ -7,15 +7,9 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-# Netdata's docs (docs/anonymous-statistics.md, v1.37.1): the properties the dashboard registers with PostHog for
-# every event of the session. Documented, not built: the tool does not produce PostHog's event bodies.
-DOCUMENTED_PROPERTIES = (
-    ("distinct_id", "machineGuid", "the agent's machine GUID: the same id for every browser that opens this agent"),
-    ("$ip", "127.0.0.1", "constant, replaces the browser's IP address in the event"),
-    ("$current_url", "agent dashboard", "constant, replaces the page URL"),
-    ("$pathname", "netdata-dashboard", "constant, replaces the URL path"),
-    ("$host", "dashboard.netdata.io", "constant, replaces the agent's host name"),
-)
+from audit.channels import POSTHOG_REGISTERED
+
+DOCUMENTED_PROPERTIES = POSTHOG_REGISTERED
 DOCUMENTED_SOURCE = "docs/anonymous-statistics.md (v1.37.1), the window.posthog.register() call"
 
 
@@ -98,3 +92,15 @@ def by_purpose(page: dict) -> list[tuple[Purpose, list[dict]]]:
     """The page's attempted requests grouped by purpose, in the order of PURPOSES."""
     groups = [(p, [r for r in page["attempted"] if r.get("purpose") == p.name]) for p in PURPOSES]
     return [(p, requests) for p, requests in groups if requests]
+
+
+def summary(observation: dict | None) -> str:
+    """One line for the TUI's dashboard row: when it was observed, what the pages attempted, whether it stayed local."""
+    if observation is None:
+        return "PostHog in the browser: not observed yet (telemetry-audit observe-dashboard --agent-url URL)"
+    names = {p.name: p.title.split(" (")[0] for p in PURPOSES}
+    seen = dict.fromkeys(r.get("purpose", "other") for page in observation["pages"] for r in page["attempted"])
+    flag = observation["hello"]["anonymous_statistics"]
+    return (f"observed {observation['observed_at']} (anonymous_statistics={str(flag).lower()}): "
+            f"{observation['aborted']} attempts beyond the agent ({', '.join(names[n] for n in seen) or 'none'}), "
+            + ("none left this machine" if not observation["left_machine"] else "SOME LEFT THIS MACHINE"))
