@@ -122,9 +122,9 @@ def start(tmp: Path, opted_out: bool, extra_conf: str = "", timeout: float = 30)
            "LC_ALL": "C"}
     script = (f"ip link set lo up && mount --bind {etc} /etc/netdata && "
               f"exec {NETDATA} -D -c /etc/netdata/netdata.conf -u root")
-    log = open(tmp / "daemon.out", "wb")
-    process = subprocess.Popen(["unshare", "-m", "-n", "--", "sh", "-c", script], env=env,
-                               stdout=log, stderr=subprocess.STDOUT)
+    with open(tmp / "daemon.out", "wb") as log:
+        process = subprocess.Popen(["unshare", "-m", "-n", "--", "sh", "-c", script], env=env,
+                                   stdout=log, stderr=subprocess.STDOUT)
     daemon = Daemon(process, tmp, f"http://127.0.0.1:{PORT}")
     _wait_until_serving(daemon, timeout)
     return daemon
