@@ -113,7 +113,12 @@ def _hello_identity(agent_url: str) -> dict:
     """The agent's machine GUID and host name, to recognise them in what the page sends."""
     import requests
 
-    document = requests.get(agent_url + "/api/v1/registry?action=hello", timeout=2, allow_redirects=False).json()
+    try:
+        document = requests.get(agent_url + "/api/v1/registry?action=hello", timeout=2, allow_redirects=False).json()
+    except (requests.exceptions.RequestException, ValueError):
+        document = None
+    if not isinstance(document, dict):
+        raise AuditError(f"{agent_url} did not answer its registry hello with a JSON object", Exit.NETWORK)
     return {"machine_guid": document.get("machine_guid"), "hostname": document.get("hostname"),
             "registry": document.get("registry")}
 

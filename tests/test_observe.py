@@ -141,3 +141,29 @@ def test_missing_driver_says_how_to_install_it(monkeypatch, capsys):
 def test_observation_json_round_trips(tmp_path):
     o = dashboard.annotate(observation(REGISTRY))
     assert json.loads(json.dumps(o)) == o
+
+
+def test_unreachable_agent_is_a_network_error(monkeypatch, capsys):
+    monkeypatch.setattr(observe, "_driver", lambda: None)
+    assert main(["observe-dashboard", "--agent-url", "http://127.0.0.1:9", "--chromium", sys.executable]) == 3
+    assert capsys.readouterr().err == (
+        "telemetry-audit: error: could not ask the agent: connection refused by "
+        "http://127.0.0.1:9/api/v1/registry?action=hello\n")
+
+
+def test_missing_chromium_says_how_to_install_it(monkeypatch, capsys):
+    monkeypatch.setattr(observe, "_driver", lambda: None)
+    assert main(["observe-dashboard", "--agent-url", "http://127.0.0.1:9", "--chromium", "/nonexistent"]) == 2
+    assert capsys.readouterr().err == (
+        "telemetry-audit: error: no Chromium at /nonexistent (Debian: apt-get install chromium)\n")
+
+
+def test_agent_whose_hello_is_not_json(httpserver, monkeypatch, capsys):
+    monkeypatch.setattr(observe, "_driver", lambda: None)
+    monkeypatch.setattr(observe.transport, "agent_hello",
+                        lambda url: {"url": url, "anonymous_statistics": None, "error": None})
+    httpserver.expect_request("/api/v1/registry").respond_with_data("<html>")
+    url = httpserver.url_for("/").rstrip("/")
+    assert main(["observe-dashboard", "--agent-url", url, "--chromium", sys.executable]) == 3
+    assert capsys.readouterr().err == (
+        f"telemetry-audit: error: {url} did not answer its registry hello with a JSON object\n")
