@@ -145,6 +145,7 @@ def _observe_page(context, ui: str, url: str, settle: float, limit: float) -> di
         page.goto(url, wait_until="load", timeout=limit * 1000)
     except Exception as e:  # the driver's own error types; a page that never loads is still reported
         record["load_error"] = str(e).splitlines()[0]
+    last[0] = max(last[0], time.monotonic())  # settling counts from the load or the last attempt, whichever is later
     while time.monotonic() - last[0] < settle and time.monotonic() - started < limit:
         page.wait_for_timeout(250)
     record["seconds"] = round(time.monotonic() - started, 1)

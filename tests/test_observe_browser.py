@@ -41,7 +41,7 @@ PAGE = f"""<!doctype html><title>fixture</title><img src="/local.png">
 fetch("https://analytics.example.test/capture?machine={GUID}", {{method: "POST", body: '{{"distinct_id": "{GUID}"}}'}});
 fetch("https://registry.my-netdata.io/api/v1/registry?action=access&machine={GUID}&name=***&url=***",
       {{credentials: "include"}});
-setTimeout(() => {{ new Image().src = "https://late.example.test/pixel.gif?after=1500ms"; }}, 1500);
+setTimeout(() => {{ new Image().src = "https://late.example.test/pixel.gif?after=1000ms"; }}, 1000);
 </script>"""
 
 SERVE_AND_OBSERVE = """
@@ -58,7 +58,8 @@ class Agent(http.server.BaseHTTPRequestHandler):
     def log_message(self, *args): pass
 server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Agent)
 threading.Thread(target=server.serve_forever, daemon=True).start()
-r = subprocess.run(observe_cmd + ["--agent-url", f"http://127.0.0.1:{server.server_port}"], capture_output=True, text=True)
+agent = f"http://127.0.0.1:{server.server_port}"
+r = subprocess.run(observe_cmd + ["--agent-url", agent], capture_output=True, text=True)
 json.dump({"rc": r.returncode, "stdout": r.stdout, "stderr": r.stderr, "seen": seen}, open(out, "w"))
 """
 
@@ -74,7 +75,7 @@ def test_fixture_page_every_request_beyond_the_agent_is_listed_and_aborted(tmp_p
     script.write_text(SERVE_AND_OBSERVE)
     out = tmp_path / "out.json"
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).parents[1]))
-    subprocess.run(in_loopback_netns([sys.executable, str(script), PAGE, hello, json.dumps(OBSERVE + ["--settle", "2"]),
+    subprocess.run(in_loopback_netns([sys.executable, str(script), PAGE, hello, json.dumps(OBSERVE + ["--settle", "3"]),
                                       str(out)]), check=True, timeout=60, env=env)
     result = json.loads(out.read_text())
     assert result["rc"] == 0, result["stderr"]
@@ -86,7 +87,7 @@ def test_fixture_page_every_request_beyond_the_agent_is_listed_and_aborted(tmp_p
     assert capture["carries"] == ["machine GUID in machine=", "machine GUID in the body"]
     registry = by_url[f"https://registry.my-netdata.io/api/v1/registry?action=access&machine={GUID}&name=***&url=***"]
     assert registry["cookie"] == "netdata_registry_id=observer-marker-cookie"
-    assert "https://late.example.test/pixel.gif?after=1500ms" in by_url  # the page was let settle
+    assert "https://late.example.test/pixel.gif?after=1000ms" in by_url  # the page was let settle
     assert page["settled"] and page["loopback_requests"] >= 2
     assert o["aborted"] == sum(len(p["attempted"]) for p in o["pages"]) == 6 and o["allowed_non_loopback"] == 0
     assert "/local.png" in result["seen"]

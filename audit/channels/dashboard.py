@@ -29,7 +29,8 @@ PURPOSES = (
             "[web] respect do not track policy = yes with a browser that sends DNT)",
             "loads PostHog's script; once loaded, every event carries distinct_id = the machine GUID and the "
             "documented masked properties"),
-    Purpose("google-tag-manager", "Google Tag Manager analytics (old UI)", r"(.+\.)?(googletagmanager|google-analytics)\.com",
+    Purpose("google-tag-manager", "Google Tag Manager analytics (old UI)",
+            r"(.+\.)?(googletagmanager|google-analytics)\.com",
             "the opt-out (same hello flag as PostHog)",
             "loads Google Tag Manager; the page pushes the machine GUID into its dataLayer"),
     Purpose("registry", "registry (the public one unless the agent announces another)", r"registry\.my-netdata\.io",
