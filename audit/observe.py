@@ -28,12 +28,20 @@ BROWSER_ARGS = (
     "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
     "--disable-quic", "--disable-domain-reliability", "--disable-client-side-phishing-detection",
     "--disable-default-apps", "--disable-extensions", "--no-default-browser-check", "--metrics-recording-only",
-    "--no-pings", "--disable-features=OptimizationHints,MediaRouter,Translate,AutofillServerCommunication",
+    "--no-pings", "--dns-prefetch-disable", "--disable-features=OptimizationHints,MediaRouter,Translate,AutofillServerCommunication",
 )
 
 # A marker cookie planted for the registry the agent announces: if a request carries it, the person's registry
 # cookie (their id at the registry) travels the same way.
 REGISTRY_COOKIE = ("netdata_registry_id", "observer-marker-cookie")
+
+POLICY = {
+    "resolver": BROWSER_ARGS[0].split("=", 1)[1],
+    "interceptor": "every request of the page; non-loopback ones aborted before they are sent",
+    "service_workers": "blocked (their requests would bypass the interceptor)",
+    "browser_flags": list(BROWSER_ARGS[1:]),
+    "profile": "fresh, deleted afterwards",
+}
 
 SETTLE_SECONDS = 3.0
 LIMIT_SECONDS = 30.0
@@ -86,7 +94,7 @@ def observe(agent_url: str, settle: float = SETTLE_SECONDS, limit: float = LIMIT
     aborted = sum(len(p["attempted"]) for p in pages)
     return {"agent_url": agent_url, "browser": f"Chromium {version}", "hello": hello, "pages": pages,
             "aborted": aborted, "allowed_non_loopback": sum(p["allowed_non_loopback"] for p in pages),
-            "left_machine": any(p["allowed_non_loopback"] for p in pages),
+            "left_machine": any(p["allowed_non_loopback"] for p in pages), "policy": POLICY,
             "observed_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
 
 

@@ -83,7 +83,7 @@ def test_report_groups_by_purpose_and_says_nothing_left():
     assert [t.split(" (")[0].strip() for t in titles[1:]] == ["PostHog analytics", "registry", "version check"]
     assert f"    GET registry.my-netdata.io/api/v1/registry?action=access&machine={GUID}&name=***&url=***" in lines
     assert lines[-1] == ("nothing left this machine: 3 requests aborted before they were sent, "
-                         "0 non-loopback requests allowed")
+                         "0 non-loopback requests allowed (names resolve only on loopback; service workers blocked)")
 
 
 def test_summary_line():

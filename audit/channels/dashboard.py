@@ -25,8 +25,8 @@ class Purpose:
 # First match wins; "other" matches everything left.
 PURPOSES = (
     Purpose("posthog", "PostHog analytics", r"(.+\.)?posthog\.(com|netdata\.cloud)",
-            "the opt-out: the agent's hello says anonymous_statistics=false (opt-out file in the config dir; "
-            "[web] respect do not track policy = yes with a browser that sends DNT)",
+            "the opt-out: the agent's hello says anonymous_statistics=false (the opt-out file in its config dir; "
+            "from v1.43 also for a browser sending DNT when [web] respect do not track policy = yes)",
             "loads PostHog's script; once loaded, every event carries distinct_id = the machine GUID and the "
             "documented masked properties"),
     Purpose("google-tag-manager", "Google Tag Manager analytics (old UI)",

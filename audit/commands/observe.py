@@ -47,7 +47,7 @@ def report_lines(observation: dict) -> list[str]:
              f"host name {hello['hostname']}, registry {hello['registry']})"]
     for page in observation["pages"]:
         lines += ["", f"{page['ui']}: {page['url']}",
-                  f"  {page['loopback_requests']} requests to the agent; {len(page['attempted'])} attempted beyond "
+                  f"  {page['loopback_requests']} requests on loopback (the agent); {len(page['attempted'])} attempted beyond "
                   f"it, all aborted; " + (f"settled after {page['seconds']} s" if page["settled"]
                                           else f"still busy after {page['seconds']} s")]
         for purpose, requests in dashboard.by_purpose(page):
@@ -63,5 +63,6 @@ def report_lines(observation: dict) -> list[str]:
         f"{name}={value}" for name, value, _ in dashboard.DOCUMENTED_PROPERTIES) + f" ({dashboard.DOCUMENTED_SOURCE})"]
     lines.append(("nothing left this machine" if not observation["left_machine"] else "REQUESTS LEFT THIS MACHINE") +
                  f": {observation['aborted']} requests aborted before they were sent, "
-                 f"{observation['allowed_non_loopback']} non-loopback requests allowed")
+                 f"{observation['allowed_non_loopback']} non-loopback requests allowed "
+                 f"(names resolve only on loopback; service workers blocked)")
     return lines
