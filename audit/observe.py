@@ -195,9 +195,15 @@ def save(observation: dict) -> Path:
     return path
 
 
+OBSERVATION_SCHEMA = "https://telemetry-audit.dev/schemas/dashboard-observation.schema.json"
+
+
 def last() -> dict | None:
-    """The last saved observation, or None when there is none (or it cannot be read)."""
+    """The last saved observation, or None when there is none (or it is unreadable or not an observation)."""
+    from audit import schemas
+
     try:
-        return json.loads(state_path().read_text())
+        document = json.loads(state_path().read_text())
     except (OSError, ValueError):
         return None
+    return document if schemas.validator(OBSERVATION_SCHEMA).is_valid(document) else None

@@ -7,7 +7,7 @@ import sys
 import pytest
 from hypothesis import given, strategies as st
 
-from audit import channels, observe
+from audit import channels, observe, schemas
 from audit.channels import dashboard
 from audit.cli import main
 from audit.commands.observe import report_lines
@@ -28,7 +28,7 @@ def observation(*urls: str, cookie=None) -> dict:
     return {"agent_url": "http://127.0.0.1:19999", "browser": "Chromium 156", "hello": dict(HELLO),
             "pages": [{"ui": "dashboard", "url": "http://127.0.0.1:19999/", "loopback_requests": 25,
                        "attempted": attempted, "allowed_non_loopback": 0, "seconds": 4.2, "settled": True}],
-            "aborted": len(attempted), "allowed_non_loopback": 0, "left_machine": False,
+            "aborted": len(attempted), "allowed_non_loopback": 0, "left_machine": False, "policy": observe.POLICY,
             "observed_at": "2026-11-25T20:40:00Z"}
 
 
@@ -102,6 +102,8 @@ def test_saved_observation_is_the_channels_last_result(tmp_path):
     assert channels.channel("backend").last_observation() is None
     path.write_text("{not json")
     assert observe.last() is None
+    path.write_text('{"agent_url": "http://127.0.0.1:19999"}')
+    assert observe.last() is None
 
 
 def test_dashboard_channel_documents_the_posthog_properties():
@@ -138,9 +140,11 @@ def test_missing_driver_says_how_to_install_it(monkeypatch, capsys):
         "telemetry-audit: error: the dashboard driver is not installed: pip install 'telemetry-audit[dashboard]'\n")
 
 
-def test_observation_json_round_trips(tmp_path):
-    o = dashboard.annotate(observation(REGISTRY))
-    assert json.loads(json.dumps(o)) == o
+def test_annotated_observation_matches_its_schema():
+    o = dashboard.annotate(observation(REGISTRY, "https://app.posthog.com/static/array.js"))
+    assert schemas.validator(observe.OBSERVATION_SCHEMA).is_valid(json.loads(json.dumps(o)))
+    o["pages"][0]["attempted"][0]["purpose"] = "tracking"
+    assert not schemas.validator(observe.OBSERVATION_SCHEMA).is_valid(o)
 
 
 def test_unreachable_agent_is_a_network_error(monkeypatch, capsys):

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import netdata_daemon
-from audit import observe
+from audit import observe, schemas
 
 GUID = "11111111-2222-3333-4444-555555555555"
 
@@ -132,6 +132,7 @@ def attempted(o: dict, ui: str) -> dict[str, list[dict]]:
 
 def test_nothing_left_the_machine(observed):
     _, o, sends, links = observed
+    assert schemas.validator(observe.OBSERVATION_SCHEMA).is_valid(o)
     assert [line.split(":")[1].strip() for line in links.splitlines()] == ["lo"]
     every = [r for p in o["pages"] for r in p["attempted"]]
     assert every and o["aborted"] == len(every) and o["allowed_non_loopback"] == 0 and not o["left_machine"]
