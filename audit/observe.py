@@ -81,9 +81,7 @@ def observe(agent_url: str, settle: float = SETTLE_SECONDS, limit: float = LIMIT
     hello.update(_hello_identity(agent_url))
     pages = []
     with tempfile.TemporaryDirectory(prefix="telemetry-audit-chromium-") as profile, sync_playwright() as p:
-        browser = p.chromium.launch_persistent_context(
-            profile, executable_path=chromium, headless=True, args=list(BROWSER_ARGS) + _sandbox_args(),
-            service_workers="block")
+        browser = _launch(p, profile, chromium)
         try:
             _plant_registry_cookie(browser, hello["registry"])
             version = browser.browser.version if browser.browser else "chromium"
@@ -91,11 +89,22 @@ def observe(agent_url: str, settle: float = SETTLE_SECONDS, limit: float = LIMIT
                 pages.append(_observe_page(browser, ui, agent_url + path, settle, limit))
         finally:
             browser.close()
-    aborted = sum(len(p["attempted"]) for p in pages)
+    aborted = sum(p["aborted"] for p in pages)
     return {"agent_url": agent_url, "browser": f"Chromium {version}", "hello": hello, "pages": pages,
             "aborted": aborted, "allowed_non_loopback": sum(p["allowed_non_loopback"] for p in pages),
             "left_machine": any(p["allowed_non_loopback"] for p in pages), "policy": POLICY,
             "observed_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+
+
+def _launch(playwright, profile: str, chromium: str):
+    from playwright.sync_api import Error
+
+    try:
+        return playwright.chromium.launch_persistent_context(
+            profile, executable_path=chromium, headless=True, args=list(BROWSER_ARGS) + _sandbox_args(),
+            service_workers="block")
+    except Error as e:
+        raise AuditError(f"{chromium} did not start: {str(e).splitlines()[0]}") from None
 
 
 def _plant_registry_cookie(context, registry_url: str | None) -> None:
@@ -133,13 +142,13 @@ def _hello_identity(agent_url: str) -> dict:
 
 def _observe_page(context, ui: str, url: str, settle: float, limit: float) -> dict:
     page = context.new_page()
-    record = {"ui": ui, "url": url, "loopback_requests": 0, "attempted": [], "allowed_non_loopback": 0}
+    record = {"ui": ui, "url": url, "loopback_requests": 0, "attempted": [], "aborted": 0, "allowed_non_loopback": 0}
     started = time.monotonic()
     last = [started]
 
     def intercept(route):
         request = route.request
-        if not is_network(request.url) or is_loopback(request.url):
+        if not _beyond(request.url):
             record["loopback_requests"] += is_network(request.url)
             route.continue_()
             return
@@ -147,6 +156,16 @@ def _observe_page(context, ui: str, url: str, settle: float, limit: float) -> di
         record["attempted"].append(_describe(request, last[0] - started))
         route.abort("blockedbyclient")
 
+    def failed(request):  # the browser's own account, independent of our list
+        if _beyond(request.url) and "ERR_BLOCKED_BY_CLIENT" in (request.failure or ""):
+            record["aborted"] += 1
+
+    def answered(response):
+        if _beyond(response.url):
+            record["allowed_non_loopback"] += 1
+
+    page.on("requestfailed", failed)
+    page.on("response", answered)
     page.route("**/*", intercept)
     page.route_web_socket("**/*", lambda ws: _websocket(ws, record, started, last))
     try:
@@ -162,6 +181,10 @@ def _observe_page(context, ui: str, url: str, settle: float, limit: float) -> di
     return record
 
 
+def _beyond(url: str) -> bool:
+    return is_network(url) and not is_loopback(url)
+
+
 def _websocket(ws, record: dict, started: float, last: list) -> None:
     if is_loopback(ws.url):
         ws.connect_to_server()
@@ -169,6 +192,7 @@ def _websocket(ws, record: dict, started: float, last: list) -> None:
     last[0] = time.monotonic()
     record["attempted"].append({"method": "WEBSOCKET", "url": ws.url, **_split(ws.url), "body": None,
                                 "cookie": None, "resource_type": "websocket", "at": round(last[0] - started, 2)})
+    record["aborted"] += 1
     ws.close()
 
 

@@ -27,7 +27,7 @@ def observation(*urls: str, cookie=None) -> dict:
     attempted = [request(u, cookie=cookie if "registry" in u else None) for u in urls]
     return {"agent_url": "http://127.0.0.1:19999", "browser": "Chromium 156", "hello": dict(HELLO),
             "pages": [{"ui": "dashboard", "url": "http://127.0.0.1:19999/", "loopback_requests": 25,
-                       "attempted": attempted, "allowed_non_loopback": 0, "seconds": 4.2, "settled": True}],
+                       "attempted": attempted, "aborted": len(attempted), "allowed_non_loopback": 0, "seconds": 4.2, "settled": True}],
             "aborted": len(attempted), "allowed_non_loopback": 0, "left_machine": False, "policy": observe.POLICY,
             "observed_at": "2026-11-25T20:40:00Z"}
 

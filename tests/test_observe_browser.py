@@ -136,6 +136,7 @@ def test_nothing_left_the_machine(observed):
     assert [line.split(":")[1].strip() for line in links.splitlines()] == ["lo"]
     every = [r for p in o["pages"] for r in p["attempted"]]
     assert every and o["aborted"] == len(every) and o["allowed_non_loopback"] == 0 and not o["left_machine"]
+    assert all(p["aborted"] == len(p["attempted"]) for p in o["pages"])  # the browser's count matches our list
     assert not any(observe.is_loopback(r["url"]) for r in every)
     # the daemon's own statistics script reached only the curl stand-in
     assert all(cmd[0].endswith("/stub/curl") and cmd[-1] == "https://posthog.netdata.cloud/capture/" for cmd in sends)
