@@ -42,7 +42,8 @@ PURPOSES = (
             "asks for the latest release to offer an update"),
     Purpose("news", "news feed", r"(.+\.)?prismic\.io", "none", "fetches Netdata's news for the news panel"),
     Purpose("cloud-sso", "Netdata Cloud sign-in frame (old UI)", r"app\.netdata\.cloud",
-            "an empty cloud_base_url in the hello ([global] cloud ui url in cloud.conf; not tried here)",
+            "none known: the old UI skips it only when the hello's cloud_base_url is empty, and an empty "
+            "[global] cloud ui url in cloud.d/cloud.conf did not make it so with 1.37.1",
             "loads Netdata Cloud's sign-in frame for this agent"),
     Purpose("other", "other", r".*", "unknown", "not classified"),
 )
