@@ -171,3 +171,12 @@ def test_agent_whose_hello_is_not_json(httpserver, monkeypatch, capsys):
     assert main(["observe-dashboard", "--agent-url", url, "--chromium", sys.executable]) == 3
     assert capsys.readouterr().err == (
         f"telemetry-audit: error: {url} did not answer its registry hello with a JSON object\n")
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "nan", "soon", "601"])
+def test_settle_and_limit_must_be_a_sane_number_of_seconds(value, capsys):
+    for option in ("--settle", "--limit"):
+        with pytest.raises(SystemExit) as exit_:
+            main(["observe-dashboard", "--agent-url", "http://127.0.0.1:9", option, value])
+        assert exit_.value.code == 2
+        assert "is not a number of seconds between 0 and 600" in capsys.readouterr().err

@@ -1,12 +1,23 @@
 """`telemetry-audit observe-dashboard`: open the agent's dashboards in a headless Chromium and list every request the
 page attempted beyond the agent (all aborted before they were sent)."""
 
+import argparse
 from urllib.parse import urlencode
 
 from audit.commands.output import note, write_json
 from audit.errors import Exit
 
 NO_IDENTIFIER = "no identifier (the request itself shows the browser's IP address)"
+
+
+def seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value <= 600:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds between 0 and 600")
+    return value
 
 
 def register(subparsers) -> None:
@@ -17,9 +28,9 @@ def register(subparsers) -> None:
                         help="the agent on loopback, e.g. http://127.0.0.1:19999")
     parser.add_argument("--json", action="store_true", help="print the observation as JSON")
     parser.add_argument("--chromium", metavar="PATH", default="/usr/bin/chromium", help="the browser to drive")
-    parser.add_argument("--settle", metavar="SECONDS", type=float, default=3.0,
+    parser.add_argument("--settle", metavar="SECONDS", type=seconds, default=3.0,
                         help="a page is done when it attempts nothing new for this long (default 3)")
-    parser.add_argument("--limit", metavar="SECONDS", type=float, default=30.0,
+    parser.add_argument("--limit", metavar="SECONDS", type=seconds, default=30.0,
                         help="stop watching a page after this long (default 30)")
     parser.set_defaults(func=run)
 
