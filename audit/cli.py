@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "journal",
     "check",
     "docs",
+    "observe",
 )
 
 

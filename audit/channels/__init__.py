@@ -29,6 +29,8 @@ class Channel:
     module: str | None = None  # audit.channels.<x>, or None when only documented
     marks: tuple[tuple[str, str | None], ...] = ()  # (member path, value or None for "present") a body carries
     reads_config_dir: bool = True  # whether its opt-out depends on files in the agent's config dir
+    documented: tuple[tuple[str, str, str], ...] = ()  # (field, value, meaning) the docs describe, not built
+    observer: str | None = None  # module whose last() returns the last saved observation of a real sender
 
     @property
     def versions(self) -> str:
@@ -47,6 +49,21 @@ class Channel:
                              "there is no payload to build for it")
         return importlib.import_module(self.module)
 
+    def last_observation(self) -> dict | None:
+        """The last saved observation of this channel's real sender (None: never observed, or not observable)."""
+        return importlib.import_module(self.observer).last() if self.observer else None
+
+
+# Netdata's docs (docs/anonymous-statistics.md, v1.37.1): the properties the dashboard registers with PostHog for
+# every event of the session (`window.posthog.register(...)`). Documented, not built.
+POSTHOG_REGISTERED = (
+    ("distinct_id", "machineGuid", "the agent's machine GUID: the same id for every browser that opens this agent"),
+    ("$ip", "127.0.0.1", "constant, replaces the browser's IP address in the event"),
+    ("$current_url", "agent dashboard", "constant, replaces the page URL"),
+    ("$pathname", "netdata-dashboard", "constant, replaces the URL path"),
+    ("$host", "dashboard.netdata.io", "constant, replaces the agent's host name"),
+)
+
 
 CHANNELS: dict[str, Channel] = {c.name: c for c in (
     Channel("backend", "Agent backend", "anonymous-statistics.sh, run by the daemon",
@@ -62,7 +79,8 @@ CHANNELS: dict[str, Channel] = {c.name: c for c in (
             None, None, "installer-event.schema.json", ("kickstart",), "audit.channels.installer",
             (("properties/event_source", "agent installer"),), reads_config_dir=False),
     Channel("dashboard", "Dashboard", "PostHog JavaScript in the browser",
-            "https://app.posthog.com/", None, None, "dashboard.schema.json", ("dashboard",), None),
+            "https://app.posthog.com/", None, None, "dashboard.schema.json", ("dashboard",), None,
+            documented=POSTHOG_REGISTERED, observer="audit.observe"),
 )}
 
 DEFAULT = "backend"

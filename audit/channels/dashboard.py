@@ -1,0 +1,108 @@
+"""The dashboard channel, as data: what Netdata's docs say PostHog registers (documented, not built), and what each
+request a dashboard page attempts is for, what it carries and which setting stops it (read from an observation of
+a real browser, audit.observe). Pure: no browser, no network here.
+"""
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from audit.channels import POSTHOG_REGISTERED
+
+DOCUMENTED_PROPERTIES = POSTHOG_REGISTERED
+DOCUMENTED_SOURCE = "docs/anonymous-statistics.md (v1.37.1), the window.posthog.register() call"
+
+
+@dataclass(frozen=True)
+class Purpose:
+    name: str
+    title: str
+    hosts: str  # regular expression on the request's host name
+    stopped_by: str
+    note: str
+
+
+# First match wins; "other" matches everything left.
+PURPOSES = (
+    Purpose("posthog", "PostHog analytics", r"(.+\.)?posthog\.(com|netdata\.cloud)",
+            "the opt-out: the agent's hello says anonymous_statistics=false (the opt-out file in its config dir; "
+            "from v1.43 also for a browser sending DNT when [web] respect do not track policy = yes)",
+            "loads PostHog's script; once loaded, every event carries distinct_id = the machine GUID and the "
+            "documented masked properties"),
+    Purpose("google-tag-manager", "Google Tag Manager analytics (old UI)",
+            r"(.+\.)?(googletagmanager|google-analytics)\.com",
+            "the opt-out (same hello flag as PostHog)",
+            "loads Google Tag Manager; the page pushes the machine GUID into its dataLayer"),
+    Purpose("registry", "registry (the public one unless the agent announces another)", r"registry\.my-netdata\.io",
+            "[registry] registry to announce (point it at a registry you run, e.g. this agent with "
+            "[registry] enabled = yes); the opt-out does not stop it",
+            "tells the registry this browser opened this agent, so it can list the person's agents"),
+    Purpose("version-check", "version check", r"api\.github\.com|www\.googleapis\.com",
+            "none (the release channel only picks GitHub or Google storage)",
+            "asks for the latest release to offer an update"),
+    Purpose("news", "news feed", r"(.+\.)?prismic\.io", "none", "fetches Netdata's news for the news panel"),
+    Purpose("cloud-sso", "Netdata Cloud sign-in frame (old UI)", r"app\.netdata\.cloud",
+            "none known: the old UI skips it only when the hello's cloud_base_url is empty, and an empty "
+            "[global] cloud ui url in cloud.d/cloud.conf did not make it so with 1.37.1",
+            "loads Netdata Cloud's sign-in frame for this agent"),
+    Purpose("other", "other", r".*", "unknown", "not classified"),
+)
+
+
+def purpose_of(host: str, registry_url: str | None = None) -> Purpose:
+    """The purpose of a request to `host`; the registry the agent announces counts as the registry too."""
+    if registry_url and host and host == urlsplit(registry_url).hostname:
+        return next(p for p in PURPOSES if p.name == "registry")
+    return next(p for p in PURPOSES if re.fullmatch(p.hosts, host or ""))
+
+
+def carries(request: dict, hello: dict) -> list[str]:
+    """What an attempted request carries that identifies the agent, the host or the person."""
+    found = []
+    guid, hostname, agent = hello.get("machine_guid"), hello.get("hostname"), hello.get("agent_url")
+    for key, values in request.get("query", {}).items():
+        for value in values:
+            if guid and guid in value:
+                found.append(f"machine GUID in {key}=")
+            elif value == "***":
+                found.append(f"{key}=*** (masked)")
+            elif hostname and value == hostname:
+                found.append(f"the real host name in {key}=")
+            elif agent and value.rstrip("/").startswith(agent):
+                found.append(f"the real agent URL in {key}=")
+    body = request.get("body") or ""
+    if guid and guid in body:
+        found.append("machine GUID in the body")
+    if hostname and hostname in body:
+        found.append("the real host name in the body")
+    if request.get("cookie"):
+        found.append(f"the browser's cookie for {request['host']} (sent with credentials: the person's id)")
+    return found
+
+
+def annotate(observation: dict) -> dict:
+    """The observation with each attempted request's purpose, what it carries and what stops it."""
+    hello = dict(observation["hello"], agent_url=observation["agent_url"])
+    for page in observation["pages"]:
+        for request in page["attempted"]:
+            purpose = purpose_of(request["host"], hello.get("registry"))
+            request.update(purpose=purpose.name, carries=carries(request, hello), stopped_by=purpose.stopped_by)
+    return observation
+
+
+def by_purpose(page: dict) -> list[tuple[Purpose, list[dict]]]:
+    """The page's attempted requests grouped by purpose, in the order of PURPOSES."""
+    groups = [(p, [r for r in page["attempted"] if r.get("purpose") == p.name]) for p in PURPOSES]
+    return [(p, requests) for p, requests in groups if requests]
+
+
+def summary(observation: dict | None) -> str:
+    """One line for the TUI's dashboard row: when it was observed, what the pages attempted, whether it stayed local."""
+    if observation is None:
+        return "PostHog in the browser: not observed yet (telemetry-audit observe-dashboard --agent-url URL)"
+    names = {p.name: p.title.split(" (")[0] for p in PURPOSES}
+    seen = dict.fromkeys(r.get("purpose", "other") for page in observation["pages"] for r in page["attempted"])
+    flag = observation["hello"]["anonymous_statistics"]
+    return (f"observed {observation['observed_at']} (anonymous_statistics={str(flag).lower()}): "
+            f"{observation['aborted']} attempts beyond the agent ({', '.join(names[n] for n in seen) or 'none'}), "
+            + ("none left this machine" if not observation["left_machine"] else "SOME LEFT THIS MACHINE"))
