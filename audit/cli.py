@@ -22,6 +22,8 @@ COMMAND_MODULES = (
     "journal",
     "check",
     "docs",
+    "report",
+    "fleet",
 )
 
 
