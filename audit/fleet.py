@@ -107,7 +107,18 @@ class Fleet:
                 "hosts_sending": self.hosts_sending,
                 "channels": {name: t.to_json() for name, t in self.channels.items()},
                 "identifying": self.identifying, "claim_tokens": self.claim_tokens,
-                "versions": dict(sorted(self.versions.items())), "errors": self.errors}
+                "versions": dict(sorted(self.versions.items(), key=version_order)), "errors": self.errors}
+
+
+def version_order(item: tuple[str, int]) -> tuple:
+    """Releases in version order, then anything else (no agent, unknown) by name."""
+    from audit import versions
+    from audit.errors import AuditError
+
+    try:
+        return (0, versions.parse(item[0]), item[0])
+    except AuditError:
+        return (1, (), item[0])
 
 
 def document_paths(targets: Iterable[str], fleet: Fleet) -> Iterator[str]:

@@ -3,7 +3,7 @@ network assets: it opens offline and can be mailed to a security team)."""
 
 from html import escape
 
-from audit.fleet import Fleet
+from audit.fleet import Fleet, version_order
 
 
 def headline(fleet: Fleet) -> str:
@@ -35,7 +35,7 @@ def attention_rows(fleet: Fleet) -> list[tuple[str, str]]:
 
 
 def version_text(fleet: Fleet) -> str:
-    return ", ".join(f"{v}: {n}" for v, n in sorted(fleet.versions.items()))
+    return ", ".join(f"{v}: {n}" for v, n in sorted(fleet.versions.items(), key=version_order))
 
 
 def text(fleet: Fleet) -> str:
@@ -67,7 +67,7 @@ def markdown(fleet: Fleet) -> str:
         out += ["", "## Identifying data or claim tokens", "", "| host | what |", "| --- | --- |"]
         out += [f"| {_md(h)} | {_md(w)} |" for h, w in attention]
     out += ["", "## Versions", "", "| version | hosts |", "| --- | --- |"]
-    out += [f"| {_md(v)} | {n} |" for v, n in sorted(fleet.versions.items())]
+    out += [f"| {_md(v)} | {n} |" for v, n in sorted(fleet.versions.items(), key=version_order)]
     if fleet.errors:
         out += ["", "## Unreadable documents", "", "| file | error |", "| --- | --- |"]
         out += [f"| {_md(e['path'])} | {_md(e['error'])} |" for e in fleet.errors]
@@ -124,7 +124,7 @@ def html(fleet: Fleet) -> str:
     attention = attention_rows(fleet)
     if attention:
         parts += ["<h2>Identifying data or claim tokens</h2>", _table(["host", "what"], [list(a) for a in attention])]
-    parts += ["<h2>Versions</h2>", _table(["version", "hosts"], [[v, str(n)] for v, n in sorted(fleet.versions.items())])]
+    parts += ["<h2>Versions</h2>", _table(["version", "hosts"], [[v, str(n)] for v, n in sorted(fleet.versions.items(), key=version_order)])]
     if fleet.errors:
         parts += ["<h2>Unreadable documents</h2>", _table(["file", "error"], [[e["path"], e["error"]] for e in fleet.errors])]
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"

@@ -5,7 +5,7 @@ import os
 
 from audit import __version__, optout, report
 from audit.commands import eventargs
-from audit.commands.output import note, write_json
+from audit.commands.output import write_json
 from audit.errors import AuditError, Exit
 from audit.facts import snapshot
 from audit.facts.agentconf import parse_assignments
@@ -31,7 +31,7 @@ def register(subparsers) -> None:
                              "over this process's environment, which is not read under --root")
     parser.add_argument("--env-file", action="append", default=[], metavar="FILE",
                         help="read NAME=VALUE lines from FILE (e.g. /etc/environment; inside --root) as the "
-                             "environment's defaults (repeatable)")
+                             "environment's defaults (repeatable; a missing file sets nothing)")
     eventargs.add_facts_arguments(parser)
     parser.set_defaults(func=run)
 
@@ -42,6 +42,8 @@ def run(args) -> int:
     system = System(root=args.root, env=environment(system, args.env_file, args.env))
     version = facts["netdata_version"].value
     verdict = optout.evaluate(system, args.config_dir, version).to_json()
+    if system.confined:
+        verdict = as_seen_inside(verdict, f"{system.root}/")
     found_by = facts_traces(facts) if args.facts and args.root is None else agent_traces(system, args)
     doc = report.document(
         host=host_name(system), agent=report.agent_section(facts, bool(found_by), found_by), verdict=verdict,
@@ -60,8 +62,7 @@ def environment(system: System, files: list[str], given: list[str]) -> dict:
     for path in files:
         text = system.read_text(path)
         if text is None:
-            note(f"note: --env-file {system.display(path)}: no such file")
-            continue
+            continue  # no such file: no variables from it (most hosts have no /etc/environment)
         env.update({k.removeprefix("export ").strip(): v for k, v in parse_assignments(text).items()})
     env.update(system.env)
     for item in given:
@@ -70,6 +71,18 @@ def environment(system: System, files: list[str], given: list[str]) -> dict:
             raise AuditError(f"--env {item!r}: expected NAME=VALUE")
         env[name] = value
     return env
+
+
+def as_seen_inside(value, root: str):
+    """Paths as the host itself names them (/etc/netdata/...), not as this process reached them under --root: the
+    document describes the host, and a fleet groups hosts by the same reason."""
+    if isinstance(value, str):
+        return value.replace(root, "/")
+    if isinstance(value, dict):
+        return {k: as_seen_inside(v, root) for k, v in value.items()}
+    if isinstance(value, list):
+        return [as_seen_inside(v, root) for v in value]
+    return value
 
 
 def host_name(system: System) -> str | None:
