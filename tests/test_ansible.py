@@ -173,3 +173,18 @@ def test_after_the_fix_no_host_sends(fleet_run, capsys):
 def test_revert_removes_only_what_the_fix_added(fleet_run):
     assert fleet_run["reverted"] == fleet_run["pristine"]  # Debian's packaged opt-out file stays
     assert recap(fleet_run["revert"])["deb-pkg"] > 0
+
+
+def test_the_example_inventory_and_playbooks_parse(tmp_path):
+    env = {**os.environ, "ANSIBLE_LOCAL_TEMP": str(tmp_path), "ANSIBLE_HOME": str(tmp_path)}
+    inventory = subprocess.run([str(Path(ANSIBLE).with_name("ansible-inventory")), "-i",
+                                str(PLAYBOOKS / "inventory.example.yml"), "--list"],
+                               capture_output=True, text=True, env=env, timeout=120)
+    assert inventory.returncode == 0, inventory.stderr
+    hosts = json.loads(inventory.stdout)
+    assert hosts["_meta"]["hostvars"]["old-agent.example.net"]["netdata_environment"] == {"DO_NOT_TRACK": "1"}
+    assert len(hosts["children"]["hosts"]) == 20
+    for playbook in ("audit.yml", "fix.yml"):
+        done = subprocess.run([ANSIBLE, "-i", str(PLAYBOOKS / "inventory.example.yml"), "--syntax-check",
+                               str(PLAYBOOKS / playbook)], capture_output=True, text=True, env=env, timeout=120)
+        assert done.returncode == 0, done.stdout + done.stderr
