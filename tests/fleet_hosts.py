@@ -42,11 +42,14 @@ HOSTS = {
                   "etc/netdata/.install-type": "INSTALL_TYPE='kickstart-static'\n"},
         "expect": {"backend": "suppressed", "installer": "suppressed", "dashboard": "sends"},
     },
-    # Installed with a claim token that the installer recorded in clear text.
+    # Installed with a claim token that the installer recorded in clear text, on an image whose os-release names
+    # its builder (an e-mail address the START event would carry).
     "token-host": {
         "version": "v2.5.4",
         "env": {},
         "files": {"etc/hostname": "token-host\n", "usr/sbin/netdata": "",
+                  "etc/os-release": 'NAME="Debian GNU/Linux"\nID=debian\nVERSION_ID="12"\n'
+                                    'VERSION="12 (image by ops@example.com)"\n',
                   "etc/netdata/.environment":
                       f'REINSTALL_OPTIONS="--stable-channel --claim-token {CLAIM_TOKEN} --claim-rooms r1"\n'},
         "expect": {"backend": "sends", "installer": "sends", "dashboard": "sends"},

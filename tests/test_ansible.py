@@ -136,6 +136,7 @@ def test_fleet_table_names_exactly_the_hosts_that_send_and_why(fleet_run, capsys
         "nothing stops it: /etc/netdata/.opt-out-from-anonymous-statistics exists; DISABLE_TELEMETRY unset; "
         "DO_NOT_TRACK unset"}
     assert [c["host"] for c in tally["claim_tokens"]] == ["token-host"]
+    assert [i["host"] for i in tally["identifying"]] == ["token-host"]
     assert tally["versions"] == {"v1.37.1": 1, "v1.43.0": 1, "v2.5.4": 1, "v2.11.0": 1, "no agent": 1}
     code, page = fleet(capsys, str(fleet_run["before"]), "--html")
     assert code == 1 and "https://" not in page and "token-host" in page

@@ -43,6 +43,8 @@ def test_fleet_json_names_exactly_the_hosts_that_send_and_why(capsys, reports):
         "nothing stops it: /etc/netdata/.opt-out-from-anonymous-statistics absent; DISABLE_TELEMETRY unset; "
         "DO_NOT_TRACK unset": {"token-host"}}
     assert [c["host"] for c in tally["claim_tokens"]] == ["token-host"]
+    assert tally["identifying"] == [{"host": "token-host", "found": [
+        {"channel": "backend", "sends": True, "event": "START", "kinds": ["email"]}]}]
     assert list(tally["versions"]) == ["v1.37.1", "v1.43.0", "v2.5.4", "v2.11.0", "no agent"]
 
 
@@ -52,6 +54,7 @@ def test_fleet_text_and_markdown_tables(capsys, reports):
     assert out.splitlines()[0] == "5 host reports: 4 hosts still send"
     assert "backend    1 of 5      token-host: nothing stops it" in out
     assert "  token-host: claim token recorded in /etc/netdata/.environment (REINSTALL_OPTIONS)" in out
+    assert "  token-host: backend START carries email (sends)" in out
     code, out, _ = run(capsys, ["fleet", str(reports), "--markdown"])
     assert "| backend | 1 of 5 | token-host | nothing stops it:" in out
 

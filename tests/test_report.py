@@ -2,6 +2,7 @@ import hashlib
 import json
 
 import pytest
+from hypothesis import given, strategies as st
 
 from audit import report, schemas
 from audit.cli import main
@@ -76,7 +77,12 @@ def test_facts_sha256_is_the_hash_of_the_facts_snapshot(capsys, roots):
 def test_backend_check_runs_on_start(capsys, roots):
     _, doc, _ = host_report(capsys, "token-host", roots["token-host"])
     check = doc["channels"]["backend"]["check"]
-    assert check["event"] == "START" and len(check["sha256"]) == 64 and check["unexpected"] == 0
+    assert check["event"] == "START" and len(check["sha256"]) == 64
+    assert (check["unexpected"], check["identifying"]) == (1, ["email"])  # the builder named in os-release
+    odd = [f for f in check["findings"] if not f["expected"]]
+    assert [(f["field"], f["text"]) for f in odd] == [("host_os_version", "ops@example.com")]
+    _, doc, _ = host_report(capsys, "deb-pkg", roots["deb-pkg"])
+    assert doc["channels"]["backend"]["check"]["unexpected"] == 0
     assert doc["channels"]["installer"]["check"] is None  # not built: nothing to check
 
 
@@ -85,6 +91,7 @@ def test_summary_without_json(capsys, roots):
     assert code == 1
     assert out.splitlines()[0] == "token-host: Netdata v2.5.4"
     assert "a claim token is recorded in /etc/netdata/.environment (REINSTALL_OPTIONS)" in out
+    assert "identifying data in START: email" in out
     assert out.splitlines()[-1] == "sends: backend, dashboard, installer"
 
 
@@ -102,3 +109,11 @@ def test_redact(options, token):
     redacted, found = report.redact(options)
     assert found is token
     assert ("abc" not in redacted and "a b" not in redacted) if token else redacted == options
+
+
+@given(st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters=" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000'\""), min_size=8),
+       st.sampled_from(["--claim-token {}", "--claim-token={}", "NETDATA_CLAIM_TOKEN={}"]),
+       st.sampled_from(["", "--stable-channel ", "--nightly-channel --disable-telemetry "]))
+def test_no_claim_token_survives_redaction(token, form, before):
+    redacted, found = report.redact(before + form.format(token) + " --claim-rooms r1")
+    assert found and token not in redacted and redacted.endswith("<redacted> --claim-rooms r1")

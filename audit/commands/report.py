@@ -23,8 +23,9 @@ def register(subparsers) -> None:
         description="Everything telemetry-audit knows about this host in one versioned JSON document: the agent "
                     "found, each channel's verdict at its version (sends or suppressed, by what, the components "
                     "that disagree), what `check` finds in each built channel's default event, the recorded "
-                    "install options (claim tokens redacted and flagged), the facts snapshot's sha256. Exit 0: "
-                    "no channel sends; 1: a channel sends; 2: unusable input.")
+                    "install options (claim tokens redacted and flagged), the facts snapshot's sha256. The opt-out "
+                    "state and the host name are read from --root, else from this machine (also with --facts, "
+                    "which carries neither). Exit 0: no channel sends; 1: a channel sends; 2: unusable input.")
     parser.add_argument("--json", action="store_true", help="print the document (default: a short summary)")
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
                         help="a variable the agent and its installers run with on this host (repeatable); wins "
