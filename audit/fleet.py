@@ -79,9 +79,9 @@ class Fleet:
         if install["claim_token"]:
             self.claim_tokens.append({"host": host, "path": install["path"], "recorded": install["recorded"]})
         if self.rows is not None:
-            self.rows.append(HostRow(host, self._version_label(agent), {n: c["state"] for n, c in doc["channels"].items()},
-                                     "; ".join(f"{o['channel']}: {', '.join(o['kinds'])}" for o in odd),
-                                     install["claim_token"], path))
+            states = {n: c["state"] for n, c in doc["channels"].items()}
+            found = "; ".join(f"{o['channel']}: {', '.join(o['kinds'])}" for o in odd)
+            self.rows.append(HostRow(host, self._version_label(agent), states, found, install["claim_token"], path))
 
     def error(self, path: str, message: str) -> None:
         self.errors.append({"path": path, "error": message})

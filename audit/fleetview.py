@@ -124,9 +124,11 @@ def html(fleet: Fleet) -> str:
     attention = attention_rows(fleet)
     if attention:
         parts += ["<h2>Identifying data or claim tokens</h2>", _table(["host", "what"], [list(a) for a in attention])]
-    parts += ["<h2>Versions</h2>", _table(["version", "hosts"], [[v, str(n)] for v, n in sorted(fleet.versions.items(), key=version_order)])]
+    versions = [[v, str(n)] for v, n in sorted(fleet.versions.items(), key=version_order)]
+    parts += ["<h2>Versions</h2>", _table(["version", "hosts"], versions)]
     if fleet.errors:
-        parts += ["<h2>Unreadable documents</h2>", _table(["file", "error"], [[e["path"], e["error"]] for e in fleet.errors])]
+        errors = [[e["path"], e["error"]] for e in fleet.errors]
+        parts += ["<h2>Unreadable documents</h2>", _table(["file", "error"], errors)]
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             "<title>Netdata telemetry across the fleet</title>"
             f"<style>{_CSS}</style></head><body>{''.join(parts)}<script>{_JS}</script></body></html>\n")

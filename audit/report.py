@@ -12,7 +12,8 @@ VERSION = 1
 # The facts that describe the installed agent (today's names; any fact named agent_* or agent.* is added as it
 # appears): the version, the package (install type, prebuilt distro) and the build.
 VERSION_FACT = "netdata_version"
-PACKAGE_FACTS = {"install_type": "analytics.netdata_install_type", "prebuilt_distro": "analytics.netdata_prebuilt_distro",
+PACKAGE_FACTS = {"install_type": "analytics.netdata_install_type",
+                 "prebuilt_distro": "analytics.netdata_prebuilt_distro",
                  "release_channel": "analytics.netdata_release_channel"}
 BUILD_FACT = "analytics.netdata_buildinfo"
 AGENT_FACTS = (VERSION_FACT, "config_dir", BUILD_FACT, *PACKAGE_FACTS.values(), "analytics.host_agent_claimed")

@@ -63,7 +63,8 @@ class Run:
     def __init__(self, base: Path, inventory: Path):
         self.base, self.inventory = base, inventory
         self.env = {**os.environ, "ANSIBLE_NOCOLOR": "1", "ANSIBLE_LOCAL_TEMP": str(base / "ansible-tmp"),
-                    "ANSIBLE_REMOTE_TMP": str(base / "ansible-tmp"), "ANSIBLE_RETRY_FILES_ENABLED": "0", "ANSIBLE_PIPELINING": "1",
+                    "ANSIBLE_REMOTE_TMP": str(base / "ansible-tmp"), "ANSIBLE_RETRY_FILES_ENABLED": "0",
+                    "ANSIBLE_PIPELINING": "1",
                     "ANSIBLE_HOME": str(base / "ansible-home")}
         self.env.pop("ANSIBLE_CONFIG", None)
 
