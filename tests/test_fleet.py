@@ -1,4 +1,8 @@
 import json
+import os
+import re
+import shutil
+import subprocess
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -149,3 +153,23 @@ def test_a_report_missing_any_field_is_a_reason_not_a_crash(reports, data):
         fleet.Fleet().add(doc, "x.json")
     else:
         assert reason.startswith(("does not match", "foreign", "host report version"))
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(CHROMIUM is None or shutil.which("unshare") is None or os.geteuid() != 0,
+                    reason="needs chromium and root's `unshare -n` (a browser with no network at all)")
+def test_html_sorts_in_a_real_browser_without_network(capsys, reports, tmp_path):
+    """Chromium in a network namespace of its own (so nothing can be fetched): click the version header twice."""
+    _, page, _ = run(capsys, ["fleet", str(reports), "--html"])
+    click = ("<script>var th = document.querySelectorAll('table.sortable')[0].querySelectorAll('th');"
+             "th[1].click(); th[1].click();</script>")
+    (tmp_path / "fleet.html").write_text(page.replace("</body>", click + "</body>"))
+    done = subprocess.run(["unshare", "-n", CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                           "--dump-dom", (tmp_path / "fleet.html").as_uri()], capture_output=True, text=True,
+                          timeout=120)
+    hosts_table = done.stdout.split("<h2>Hosts</h2>")[1].split("</table>")[0]
+    versions = re.findall(r"<tr><td>[^<]*</td><td>([^<]*)</td>", hosts_table)
+    assert versions == ["v2.11.0", "v2.5.4", "v1.43.0", "v1.37.1", "no agent"]
+    assert 'class="desc"' in hosts_table
