@@ -23,6 +23,8 @@ COMMAND_MODULES = (
     "check",
     "docs",
     "observe",
+    "report",
+    "fleet",
 )
 
 
