@@ -12,6 +12,8 @@ BASE = "https://telemetry-audit.dev/schemas/"
 BACKEND_ID = BASE + "backend-event.schema.json"
 INSTALLER_ID = BASE + "installer-event.schema.json"
 FACTS_ID = BASE + "facts-snapshot.schema.json"
+AGENT_EVENTS_ID = BASE + "agent-events.schema.json"
+AGENT_EVENTS_FILE = "agent-events.schema.json"
 
 
 def schema_dir() -> Path:
@@ -79,6 +81,27 @@ def backend_properties() -> dict[str, dict]:
 
 
 @cache
+def agent_events_properties() -> dict[str, dict]:
+    """Every agent-events body member by dotted path (host.boot.id), with its annotations, in body order."""
+    out: dict[str, dict] = {}
+
+    def walk(props: dict, prefix: str) -> None:
+        for name, meta in props.items():
+            if meta.get("type") == "object" and "properties" in meta:
+                walk(meta["properties"], f"{prefix}{name}.")
+            else:
+                out[f"{prefix}{name}"] = meta
+
+    walk(_read(schema_dir() / AGENT_EVENTS_FILE)["properties"], "")
+    return out
+
+
+def is_agent_events(document: object) -> bool:
+    """An agent-events body, told by its members (the backend's has "event" and "properties")."""
+    return isinstance(document, dict) and "exit_cause" in document and "properties" not in document
+
+
+@cache
 def _event_schema_ids() -> dict[str, str]:
     prefix = f"{BASE}events/"
     return {sid[len(prefix):-len(".schema.json")]: sid for sid in all_schemas() if sid.startswith(prefix)}
@@ -86,6 +109,8 @@ def _event_schema_ids() -> dict[str, str]:
 
 def schema_for(document: object) -> str:
     """The most specific schema for a payload: its event's, else the generic backend or installer one."""
+    if is_agent_events(document):
+        return AGENT_EVENTS_ID
     if isinstance(document, dict):
         props = document.get("properties")
         action = props.get("action") if isinstance(props, dict) else None
