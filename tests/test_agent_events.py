@@ -303,12 +303,12 @@ def test_agent_health():
 @pytest.mark.parametrize("raw, message", [
     ((DATA / "status-before-killed-hard.json").read_bytes()[:700], "not valid JSON"),
     (b"\x7fELF\x02\x01\x01\x00" + bytes(64), "binary content"),
-    (b"{" + b" " * 70000 + b"}", "more than the 65536"),
+    (b"{" + b" " * 70000 + b"}", "over 65536 bytes"),
     (b'{"version":999,"agent":{}}', "status-file version 999 is unknown"),
     (b'{"agent":{}}', "no `version` member"),
     (b"[1,2]", "not a JSON object"),
     (b'{"version":29,"agent":{"restarts":"many"}}', "'many' is not a number"),
-])
+], ids=["truncated", "binary", "huge", "version-999", "no-version", "array", "bad-number"])
 def test_unusable_status_files(raw, message):
     with pytest.raises(AuditError, match=re.escape(message)):
         status.parse(status.read_document(raw, "f.json"), "f.json")
