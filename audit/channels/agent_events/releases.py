@@ -2,6 +2,7 @@
 the fact sheet, netdata-agent-events-facts.md section 5)."""
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from audit import versions
 
@@ -29,6 +30,7 @@ NEWEST = RELEASES[-1]
 FIRST = RELEASES[0]
 
 
+@lru_cache(maxsize=64)
 def release_for(version: str | None) -> Release:
     """The release whose body a Netdata version sends: the newest modelled release not after it."""
     if not version:
