@@ -382,3 +382,10 @@ def test_any_status_survives_its_pretty_form_and_posts_valid_json(doc, version):
     assert list(parsed)[:9] == ["exit_cause", "message", "priority", "version_saved", "agent_version_now",
                                 "agent_pid_now", "host_memory_critical", "host_memory_free_percent", "agent_health"]
     assert b"\n" not in body and not body.endswith(b" ")
+
+
+def test_before_v2_11_the_product_name_is_cut_to_63_bytes():
+    doc = _doc()
+    doc["hw"]["product"]["name"] = "N" * 90
+    assert status.parse(doc).get("hw.product.name") == b"N" * 90
+    assert status.parse(doc, sizes=V2_10.sizes).get("hw.product.name") == b"N" * 63

@@ -60,9 +60,12 @@ def build(facts: Facts, event: str, params: Mapping[str, object] | None = None) 
 def build_saved(raw: bytes, label: str, facts: Facts, boot_id_now: bytes = bytes(16),
                 netdata_version: str | None = None, pid: int | None = None) -> Payload:
     """What the next start would post for a saved status file's bytes (the daemon's reading, then its rules)."""
-    saved = status.parse(status.read_document(raw, label), label)
+    document = status.read_document(raw, label)
+    saved = status.parse(document, label)
     version_now, warnings = _version_now(facts, netdata_version, saved.get("agent.version").decode("utf-8", "replace"))
     release = releases.release_for(version_now)
+    if release.sizes:
+        saved = status.parse(document, label, release.sizes)
     now = post.NextStart(boot_id_now, version_now, pid or post.DEFAULT_PID, release)
     if saved.get("agent.status") == "none":
         raise AuditError(f"{label}: the saved status is `none`: the next start would post its own current session "

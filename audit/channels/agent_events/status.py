@@ -155,10 +155,13 @@ def read_document(raw: bytes, label: str) -> dict:
     return document
 
 
-def parse(document: dict, label: str = "status file") -> Status:
+def parse(document: dict, label: str = "status file", sizes: tuple[tuple[str, int], ...] = ()) -> Status:
+    """`sizes`: the reading binary's char arrays where they differ from v2.11's (releases.Release.sizes)."""
     version = _version(document, label)
     status = Status(version)
+    other = dict(sizes)
     for path, (kind, size) in FIELDS.items():
+        size = other.get(path, size)
         if version < PARSED_SINCE.get(path, 0):
             continue
         found, value = _lookup(document, path, version)
