@@ -39,6 +39,7 @@ class Reading:
     top: tuple[Prop, ...]  # top-level keys other than "properties", in order (normally just "event")
     top_order: tuple[str, ...]  # every top-level key in order, "properties" included
     raw_lines: dict = field(default_factory=dict)  # key -> the body lines that hold it, as read
+    channel: str = "backend"  # audit.channels key: which kind of body this is (told by its members)
 
     @property
     def valid_json(self) -> bool:
@@ -72,6 +73,8 @@ def read_payload(raw: bytes, label: str = "payload") -> Reading:
     except UnicodeDecodeError as e:
         text = raw.decode("utf-8", "surrogateescape")
         utf8_error = f"not UTF-8 (byte 0x{raw[e.start]:02x} at offset {e.start})"
+    if text.lstrip().startswith('{"exit_cause"'):
+        return _agent_events_reading(raw, text, utf8_error, label)
     top_lines, prop_lines, raw_lines = _read_lines(text)
     last_line = len(text.rstrip().split("\n"))
     if not text.rstrip().endswith("}") and prop_lines and prop_lines[-1].line == last_line:
@@ -108,6 +111,25 @@ def read_payload(raw: bytes, label: str = "payload") -> Reading:
                          f"script's layout (no \"event\" or property lines)")
     order = tuple(p.key for p in top_lines) + (("properties",) if prop_lines else ())
     return Reading(raw, json_error, tuple(prop_lines), tuple(top_lines), order, raw_lines)
+
+
+def _agent_events_reading(raw: bytes, text: str, utf8_error: str | None, label: str) -> Reading:
+    """An agent-events body (minified JSON from the daemon): one Prop per member, keyed by its dotted path."""
+    try:
+        document = json.loads(text, object_pairs_hook=lambda pairs: _Pairs(pairs))
+    except json.JSONDecodeError as e:
+        raise AuditError(f"{label}: an agent-events body that is not JSON ({_where(e, text)})") from None
+    props: list[Prop] = []
+
+    def walk(pairs: "_Pairs", prefix: str) -> None:
+        for key, value in pairs:
+            if isinstance(value, _Pairs) and value:
+                walk(value, f"{prefix}{key}.")
+            else:
+                props.append(Prop(f"{prefix}{key}", _plain(value), _dumps(value), None))
+
+    walk(document, "")
+    return Reading(raw, utf8_error, tuple(props), (), tuple(k for k, _ in document), {}, "agent-events")
 
 
 class _Pairs(list):
@@ -282,6 +304,10 @@ def explain(raw: bytes, label: str = "payload") -> Explanation:
     import hashlib
 
     reading = read_payload(raw, label)
+    if reading.channel == "agent-events":
+        from audit.channels.agent_events.explain import explain_reading
+
+        return explain_reading(reading, hashlib.sha256(raw).hexdigest())
     document = reading.document()
     schema_id = schemas.schema_for(document)
     annotations = property_annotations(schema_id)

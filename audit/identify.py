@@ -47,6 +47,15 @@ EXPLANATIONS = {
                     "line are sent in install_options with it: they name your Cloud rooms and network",
     "url-credentials": "a user:password inside a URL (a proxy given to kickstart, say) is sent as is: change that "
                        "password",
+    "machine-id": "the raw machine-id identifies this OS install across agent reinstalls; the statistics script "
+                  "only ever sent its md5, but agent-events sends it raw (host.id)",
+    "boot-id": "the kernel boot id links every agent-events report sent during one boot of the machine",
+    "invocation-id": "the agent's invocation id links a report to the agent's own logs of the run it describes",
+    "node-id": "the Netdata Cloud node id ties the agent to its node in a Cloud space",
+    "hardware-uuid": "the DMI/SMBIOS product UUID names this exact board or VM at its vendor or cloud provider, "
+                     "and survives OS reinstalls",
+    "timezone": "the time zone is a rough location",
+    "cloud-region": "the cloud region is where the machine runs",
     "claim-id": "the claim id ties this agent to a Netdata Cloud space and account, so to its owners",
     "instance-id": "a cloud instance id or hardware UUID names this exact VM or board at its provider",
 }
@@ -59,9 +68,19 @@ DESCRIPTIONS = {
     "system-distinct-id": "the hashed machine-id",
     "claim-token": "a SECRET: a Cloud claim token", "claim-option": "a claiming option's value",
     "url-credentials": "a SECRET: credentials inside a URL",
+    "boot-id": "the kernel boot id", "invocation-id": "the agent's invocation id", "node-id": "the Cloud node id",
+    "hardware-uuid": "the hardware UUID", "timezone": "the time zone", "cloud-region": "the cloud region",
 }
+# agent-events: the daemon sends these identifiers on purpose, each in the member meant for it (the schema's
+# x-identifies); a generic or exact match found in such a member is that identifier.
+AGENT_EVENTS_BY_DESIGN = frozenset({
+    ("agent.id", "machine-guid"), ("agent.ephemeral_id", "invocation-id"), ("agent.node_id", "node-id"),
+    ("agent.claim_id", "claim-id"), ("host.id", "machine-id"), ("host.boot.id", "boot-id"),
+    ("hw.sys.uuid", "hardware-uuid"), ("host.timezone", "timezone"), ("host.cloud_region", "cloud-region"),
+})
+_ID_KINDS = frozenset({"uuid", "machine-id", "machine-guid", "claim-id", "instance-id", "system-distinct-id"})
 
-_RANK = {"exact": 3, "truncated": 2, "pattern": 1}
+_RANK = {"exact": 3, "truncated": 2, "pattern": 1, "field": 0}
 # Identity kinds compared without regard to case (DNS names, hex ids); user names and paths are case-sensitive.
 _ANY_CASE = frozenset({"hostname", "ip", "mac", "machine-id", "machine-guid", "claim-id", "instance-id",
                        "system-distinct-id"})
@@ -119,13 +138,52 @@ def check(source: object, identity: Identity | None = None, sensitivities: Mappi
     """Findings for a Payload (audit.payload), a received payload's bytes, an explain.Reading, a document
     ({"properties": {...}}) or (key, text) pairs."""
     identity = identity or Identity()
-    sensitivities = _sensitivities(_channel_of(source)) if sensitivities is None else sensitivities
+    pairs = fields_of(source)
+    channel = _channel_of(source, pairs)
+    sensitivities = _sensitivities(channel) if sensitivities is None else sensitivities
     findings = []
-    for key, text in fields_of(source):
-        if key in _NOT_FIELDS or CONSTANTS.get(key) == text or text.strip().lower() in IGNORED_TEXTS:
+    for key, text in pairs:
+        if channel == "backend" and (key in _NOT_FIELDS or CONSTANTS.get(key) == text):
+            continue
+        if text.strip().lower() in IGNORED_TEXTS:
             continue
         findings += check_field(key, text, identity, sensitivities.get(key, ""))
+    if channel == "agent-events":
+        findings = _agent_events_identifiers(findings, pairs, sensitivities)
     return findings
+
+
+def _channel_of(source: object, pairs: list[tuple[str, str]]) -> str:
+    channel = getattr(source, "channel", None)
+    if isinstance(channel, str):
+        return channel
+    if any(key == "exit_cause" for key, _ in pairs):
+        return "agent-events"
+    return "installer" if ("event_source", "agent installer") in pairs else "backend"
+
+
+def _agent_events_identifiers(findings: list[Finding], pairs: list[tuple[str, str]],
+                              sensitivities: Mapping[str, str]) -> list[Finding]:
+    """Each identifier member holding a value is reported as that identifier (this machine's, when it matched
+    exactly); what is found elsewhere (a path in the fatal message) stays unexpected."""
+    from audit import schemas
+
+    identifies = {path: meta["x-identifies"] for path, meta in schemas.agent_events_properties().items()
+                  if "x-identifies" in meta}
+    out = []
+    for f in findings:
+        kind = identifies.get(f.field) if f.kind in _ID_KINDS else None
+        if kind:
+            f = Finding(f.field, kind, f.match, f.text, f.sensitivity, (f.field, kind) in AGENT_EVENTS_BY_DESIGN,
+                        f.start)
+        out.append(f)
+    found = {f.field for f in out}
+    for key, text in pairs:
+        kind = identifies.get(key)
+        if kind and key not in found and text.strip().lower() not in IGNORED_TEXTS | {"unknown"}:
+            out.append(Finding(key, kind, "field", text, sensitivities.get(key, ""),
+                               (key, kind) in AGENT_EVENTS_BY_DESIGN))
+    return out
 
 
 def fields_of(source: object) -> list[tuple[str, str]]:
@@ -152,17 +210,11 @@ def _as_text(value: object) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _channel_of(source: object) -> str:
-    channel = getattr(source, "channel", None)
-    if isinstance(channel, str):
-        return channel
-    return "installer" if ("event_source", "agent installer") in fields_of(source) else "backend"
-
-
 def _sensitivities(channel: str = "backend") -> dict[str, str]:
     from audit import schemas  # jsonschema is slow to import
 
-    props = schemas.installer_properties() if channel == "installer" else schemas.backend_properties()
+    props = {"installer": schemas.installer_properties, "agent-events": schemas.agent_events_properties}.get(
+        channel, schemas.backend_properties)()
     return {key: str(meta.get("x-sensitivity", "")) for key, meta in props.items()}
 
 

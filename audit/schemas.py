@@ -12,6 +12,8 @@ BASE = "https://telemetry-audit.dev/schemas/"
 BACKEND_ID = BASE + "backend-event.schema.json"
 INSTALLER_ID = BASE + "installer-event.schema.json"
 FACTS_ID = BASE + "facts-snapshot.schema.json"
+AGENT_EVENTS_ID = BASE + "agent-events.schema.json"
+AGENT_EVENTS_FILE = "agent-events.schema.json"
 
 
 def schema_dir() -> Path:
@@ -81,6 +83,22 @@ def backend_properties() -> dict[str, dict]:
 def installer_properties() -> dict[str, dict]:
     """Every installer payload property (all releases) with its annotations, in wire order."""
     return _read(schema_dir() / "installer-event.schema.json")["properties"]["properties"]["properties"]
+
+
+@cache
+def agent_events_properties() -> dict[str, dict]:
+    """Every agent-events body member by dotted path (host.boot.id), with its annotations, in body order."""
+    out: dict[str, dict] = {}
+
+    def walk(props: dict, prefix: str) -> None:
+        for name, meta in props.items():
+            if meta.get("type") == "object" and "properties" in meta:
+                walk(meta["properties"], f"{prefix}{name}.")
+            else:
+                out[f"{prefix}{name}"] = meta
+
+    walk(_read(schema_dir() / AGENT_EVENTS_FILE)["properties"], "")
+    return out
 
 
 @cache

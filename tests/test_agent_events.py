@@ -303,12 +303,12 @@ def test_agent_health():
 @pytest.mark.parametrize("raw, message", [
     ((DATA / "status-before-killed-hard.json").read_bytes()[:700], "not valid JSON"),
     (b"\x7fELF\x02\x01\x01\x00" + bytes(64), "binary content"),
-    (b"{" + b" " * 70000 + b"}", "more than the 65536"),
+    (b"{" + b" " * 70000 + b"}", "over 65536 bytes"),
     (b'{"version":999,"agent":{}}', "status-file version 999 is unknown"),
     (b'{"agent":{}}', "no `version` member"),
     (b"[1,2]", "not a JSON object"),
     (b'{"version":29,"agent":{"restarts":"many"}}', "'many' is not a number"),
-])
+], ids=["truncated", "binary", "huge", "version-999", "no-version", "array", "bad-number"])
 def test_unusable_status_files(raw, message):
     with pytest.raises(AuditError, match=re.escape(message)):
         status.parse(status.read_document(raw, "f.json"), "f.json")
@@ -382,3 +382,42 @@ def test_any_status_survives_its_pretty_form_and_posts_valid_json(doc, version):
     assert list(parsed)[:9] == ["exit_cause", "message", "priority", "version_saved", "agent_version_now",
                                 "agent_pid_now", "host_memory_critical", "host_memory_free_percent", "agent_health"]
     assert b"\n" not in body and not body.endswith(b" ")
+
+
+def test_before_v2_11_the_product_name_is_cut_to_63_bytes():
+    doc = _doc()
+    doc["hw"]["product"]["name"] = "N" * 90
+    assert status.parse(doc).get("hw.product.name") == b"N" * 90
+    assert status.parse(doc, sizes=V2_10.sizes).get("hw.product.name") == b"N" * 63
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the schema
+
+def test_every_member_of_a_body_is_annotated_and_real_bodies_validate():
+    from audit import identify, schemas
+
+    annotated = schemas.agent_events_properties()
+    for name in ("post-killed-hard.json", "post-exit-instructed.json", "post-no-last-status.json"):
+        document = json.loads((DATA / name).read_bytes())
+        assert schemas.schema_for(document) == schemas.AGENT_EVENTS_ID
+        assert schemas.problems(document) == []
+    body = _post(_doc())
+    leaves = post.post_for_saved(status.parse(_doc()), post.NextStart()).leaves
+    assert [p for p, _ in leaves if p not in annotated] == []
+    for path, meta in annotated.items():
+        assert meta["description"] and meta["x-source"], path
+        assert meta["x-sensitivity"] in ("identifier", "environment", "configuration", "usage"), path
+        if "x-identifies" in meta:
+            assert meta["x-identifies"] in identify.DESCRIPTIONS, path
+    assert json.loads(body)
+
+
+def test_a_body_that_breaks_the_schema_is_reported():
+    from audit import schemas
+
+    document = json.loads((DATA / "post-killed-hard.json").read_bytes())
+    document["priority"] = 5
+    document["host"]["boot"]["id"] = "F221740B-250D"
+    pointers = {p.pointer for p in schemas.problems(document)}
+    assert pointers == {"/priority", "/host/boot/id"}

@@ -11,6 +11,7 @@ def test_the_wheel_ships_the_schemas(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     assert "audit/schemas/backend-event.schema.json" in names
     assert "audit/schemas/events/FATAL.schema.json" in names
+    assert "audit/schemas/agent-events.schema.json" in names
 
 
 def test_headless_commands_never_load_textual():

@@ -43,7 +43,7 @@ def _retitle_target(parser: argparse.ArgumentParser) -> None:
 def run(args) -> int:
     from audit import identify
 
-    if args.channel != "backend" or _is_event(args.event):
+    if _builds(args):
         facts = eventargs.facts_from_args(args)
         built = eventargs.payload_from_args(args, facts)
         event, sha256, source = built.event, built.sha256, built
@@ -62,6 +62,13 @@ def run(args) -> int:
     return Exit.FINDING if identify.unexpected(findings) else Exit.OK
 
 
+def _builds(args) -> bool:
+    """TARGET names something to build (an event, an exit cause, a saved status) rather than a received body."""
+    if args.channel == "backend":
+        return _is_event(args.event)
+    return args.event is None or not (args.event == "-" or os.path.isfile(args.event))
+
+
 def _is_event(target: str | None) -> bool:
     return target is None or target.upper() in catalog.EVENTS
 
@@ -78,7 +85,8 @@ def _received(args) -> tuple[object, str, object]:
         raise AuditError(f"{args.event}: neither a known event ({', '.join(catalog.EVENTS)}) nor an existing file")
     raw = read_limited(args.event, MAX_BODY)
     reading = read_payload(raw, label)
-    action = next((p.value for p in reading.props if p.key == "action"), None)
+    wanted = "exit_cause" if reading.channel == "agent-events" else "action"
+    action = next((p.value for p in reading.props if p.key == wanted), None)
     return (action if isinstance(action, str) else reading.event), hashlib.sha256(raw).hexdigest(), reading
 
 

@@ -6,9 +6,9 @@ this machine's facts for a chosen exit cause (`build`). The pure parts live in s
 prospective; machine reads the machine.
 """
 
-import json
 import os
 from collections.abc import Mapping
+from functools import lru_cache
 
 from audit import versions
 from audit.channels.agent_events import body as post
@@ -60,9 +60,12 @@ def build(facts: Facts, event: str, params: Mapping[str, object] | None = None) 
 def build_saved(raw: bytes, label: str, facts: Facts, boot_id_now: bytes = bytes(16),
                 netdata_version: str | None = None, pid: int | None = None) -> Payload:
     """What the next start would post for a saved status file's bytes (the daemon's reading, then its rules)."""
-    saved = status.parse(status.read_document(raw, label), label)
+    document = status.read_document(raw, label)
+    saved = status.parse(document, label)
     version_now, warnings = _version_now(facts, netdata_version, saved.get("agent.version").decode("utf-8", "replace"))
     release = releases.release_for(version_now)
+    if release.sizes:
+        saved = status.parse(document, label, release.sizes)
     now = post.NextStart(boot_id_now, version_now, pid or post.DEFAULT_PID, release)
     if saved.get("agent.status") == "none":
         raise AuditError(f"{label}: the saved status is `none`: the next start would post its own current session "
@@ -94,6 +97,7 @@ def _version_now(facts: Facts, given: str | None, saved_version: str | None) -> 
     return releases.NEWEST.tag, warnings
 
 
+@lru_cache(maxsize=64)
 def _sends(version: str) -> bool:
     try:
         return versions.parse(version)[:2] >= versions.parse(releases.FIRST.tag)[:2]
@@ -101,8 +105,22 @@ def _sends(version: str) -> bool:
         return False
 
 
+_FIELDS: dict[tuple, Field] = {}  # Fields are immutable: most members are the same in every cause's body
+
+
+def _field(path: str, text: bytes, source: str | None, assumed: bool) -> Field:
+    key = (path, text, source, assumed)
+    found = _FIELDS.get(key)
+    if found is None:
+        if len(_FIELDS) > 20000:
+            _FIELDS.clear()
+        found = _FIELDS[key] = Field(path, text.decode("utf-8", "surrogateescape"), "json", source, assumed)
+    return found
+
+
 def _payload(built: post.Post, sources: Mapping[str, str], assumed: set[str], warnings: list[str]) -> Payload:
-    fields = tuple(_fields(built.body, sources, assumed))
+    get = sources.get
+    fields = tuple([_field(path, text, get(path), path in assumed) for path, text in built.leaves])
     invalid = ()
     try:
         built.body.decode("utf-8")
@@ -110,32 +128,6 @@ def _payload(built: post.Post, sources: Mapping[str, str], assumed: set[str], wa
         invalid = ("a string holds bytes that are not UTF-8 (the daemon copies them raw, e.g. a message cut inside "
                    "a character)",)
     return Payload(built.verdict.cause, built.body, fields, invalid, tuple(warnings), CHANNEL)
-
-
-def _fields(body: bytes, sources: Mapping[str, str], assumed: set[str]) -> list[Field]:
-    document = json.loads(body.decode("utf-8", "surrogateescape"), object_pairs_hook=list)
-    out: list[Field] = []
-    _walk(document, "", sources, assumed, out)
-    return out
-
-
-def _walk(node: object, prefix: str, sources: Mapping[str, str], assumed: set[str], out: list[Field]) -> None:
-    for key, value in node:
-        path = f"{prefix}{key}"
-        if isinstance(value, list) and all(isinstance(i, tuple) for i in value) and value:
-            _walk(value, path + ".", sources, assumed, out)
-            continue
-        if value == []:
-            text = "[]" if not _is_object(path) else "{}"
-        elif isinstance(value, str):
-            text = emit.escape(status.to_bytes(value)).decode("utf-8", "surrogateescape")
-        else:
-            text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-        out.append(Field(path, text, "json", sources.get(path), path in assumed))
-
-
-def _is_object(path: str) -> bool:
-    return path in ("host.memory", "host.disk.db")
 
 
 # ---------------------------------------------------------------------------------------------------------------

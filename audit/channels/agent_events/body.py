@@ -24,6 +24,7 @@ class Post:
     verdict: causes.Verdict
     posted: Status  # the status whose members follow the wrapper
     body: bytes
+    leaves: tuple[tuple[str, bytes], ...] = ()  # each member's path and text, in body order
 
 
 def post_for_saved(last: Status | None, now: NextStart, current: Status | None = None) -> Post:
@@ -37,7 +38,8 @@ def post_for_saved(last: Status | None, now: NextStart, current: Status | None =
     else:
         posted = last.copy()
         posted.set("agent.exit_reason", verdict.exit_reason)
-    return Post(verdict, posted, body(verdict, posted, now))
+    w = writer(verdict, posted, now)
+    return Post(verdict, posted, w.finish(), tuple(w.leaves))
 
 
 def no_last_status(current: Status) -> Status:
@@ -50,6 +52,10 @@ def no_last_status(current: Status) -> Status:
 
 
 def body(verdict: causes.Verdict, ds: Status, now: NextStart) -> bytes:
+    return writer(verdict, ds, now).finish()
+
+
+def writer(verdict: causes.Verdict, ds: Status, now: NextStart) -> emit.Writer:
     w = emit.Writer(minify=True)
     w.string("exit_cause", verdict.cause.encode())
     w.string("message", verdict.message.encode())
@@ -61,7 +67,7 @@ def body(verdict: causes.Verdict, ds: Status, now: NextStart) -> bytes:
     w.uint("host_memory_free_percent", memory_free_percent(ds, now.release))
     w.string("agent_health", causes.agent_health(ds).encode())
     emit.status_members(w, ds, now.release)
-    return w.finish()
+    return w
 
 
 def memory_critical(ds: Status) -> bool:

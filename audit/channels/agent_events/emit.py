@@ -7,10 +7,12 @@ hex, `"` and `\\` with a backslash, everything else (UTF-8, invalid bytes, 0x7F)
 """
 
 import calendar
+import re
 import time
+from functools import lru_cache
 
 from audit.channels.agent_events.releases import NEWEST, Release
-from audit.channels.agent_events.status import BITS, Status
+from audit.channels.agent_events.status import BITS, FIELDS, Status, zero
 
 _SHORT = {0x0A: b"\\n", 0x0D: b"\\r", 0x09: b"\\t", 0x08: b"\\b", 0x0C: b"\\f"}
 _ESCAPES = {c: _SHORT.get(c, b"\\u%04X" % c) for c in range(0x20)}
@@ -18,10 +20,20 @@ _ESCAPES[0x22] = b'\\"'
 _ESCAPES[0x5C] = b"\\\\"
 
 
+_NEEDS_ESCAPE = re.compile(rb'[\x00-\x1f"\\]')
+
+
+def _escape_match(match: re.Match) -> bytes:
+    return _ESCAPES[match.group()[0]]
+
+
 def escape(data: bytes) -> bytes:
-    if not any(c < 0x20 or c in (0x22, 0x5C) for c in data):
-        return data
-    return b"".join(_ESCAPES.get(c, bytes((c,))) for c in data)
+    return _NEEDS_ESCAPE.sub(_escape_match, data)
+
+
+@lru_cache(maxsize=512)
+def _key(key: str) -> bytes:
+    return b'"' + escape(key.encode()) + b'":'
 
 
 class Writer:
@@ -31,24 +43,37 @@ class Writer:
         self.minify = minify
         self.out = bytearray(b"{")
         self.counts = [0]  # members written at each open level
+        self.path = [""]  # the dotted path prefix at each open level
+        self.leaves: list[tuple[str, bytes]] = []  # (member path, its text; strings without their quotes)
 
     def _member(self, key: str) -> None:
+        out = self.out
         if self.counts[-1]:
-            self.out += b","
+            out += b","
         if not self.minify:
-            self.out += b"\n" + b"    " * len(self.counts)
-        self.out += b'"' + escape(key.encode()) + b'":'
+            out += b"\n" + b"    " * len(self.counts)
+        out += _key(key)
         self.counts[-1] += 1
 
-    def raw(self, key: str, text: bytes) -> None:
+    def raw(self, key: str, text: bytes, shown: bytes | None = None) -> None:
         self._member(key)
         self.out += text
+        self.leaves.append((self.path[-1] + key, text if shown is None else shown))
 
     def string(self, key: str, value: bytes | None) -> None:
-        self.raw(key, b"null" if value is None else b'"' + escape(value) + b'"')
+        if value is None:
+            self.raw(key, b"null")
+            return
+        escaped = _NEEDS_ESCAPE.sub(_escape_match, value) if _NEEDS_ESCAPE.search(value) else value
+        self._member(key)
+        self.out += b'"' + escaped + b'"'
+        self.leaves.append((self.path[-1] + key, escaped))
 
     def uint(self, key: str, value: int) -> None:
-        self.raw(key, str(value).encode())
+        text = str(value).encode()
+        self._member(key)
+        self.out += text
+        self.leaves.append((self.path[-1] + key, text))
 
     def boolean(self, key: str, value: bool) -> None:
         self.raw(key, b"true" if value else b"false")
@@ -63,8 +88,12 @@ class Writer:
         self._member(key)
         self.out += b"{"
         self.counts.append(0)
+        self.path.append(f"{self.path[-1]}{key}.")
 
     def close(self) -> None:
+        if not self.counts[-1]:
+            self.leaves.append((self.path[-1][:-1], b"{}"))
+        self.path.pop()
         self.counts.pop()
         if not self.minify:
             self.out += b"\n" + b"    " * len(self.counts)
@@ -116,154 +145,163 @@ def fault_address(value: int) -> bytes:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# daemon_status_file_to_json (src/daemon/status-file.c:297-585 at v2.11.0): member order and version gates
+# daemon_status_file_to_json (src/daemon/status-file.c:297-585 at v2.11.0) as data: every member in order, with its
+# form and the saved status version it needs (ds->v >= N). "{" opens an object ("{?PATH": emitted empty unless PATH
+# is non-zero), "}" closes it. Forms: str, name (enum or fixed text), int, u64 (a signed C value printed as uint64),
+# bool, uuid, uuidc (compact), bits:<table>, stamp (a precomputed RFC 3339 string), since (only when set), version
+# (the running binary's STATUS_FILE_VERSION), fault (only with a signal code), and "ids" (v2.11's product ids).
 
-def status_members(w: Writer, ds: Status, release: Release = NEWEST) -> None:
-    g = ds.get
-    w.string("@timestamp", _timestamp(g("@timestamp"), release))
-    w.uint("version", release.status_file_version)
-    _agent(w, ds, release)
-    _metrics(w, ds)
-    _host(w, ds, release)
-    w.open("os")
-    w.string("type", g("os.type").encode())
-    for name in ("kernel", "name", "version", "family", "platform"):
-        w.string(name, g(f"os.{name}"))
-    w.close()
-    _hw(w, ds, release)
-    w.open("product")
-    w.string("vendor", g("product.vendor"))
-    if release.product_ids:
-        w.string("id", g("product.id"))
-    w.string("name", g("product.name"))
-    w.string("type", g("product.type"))
-    w.close()
-    _fatal(w, ds)
-
-
-def _agent(w: Writer, ds: Status, release: Release) -> None:
-    g, v = ds.get, ds.v
-    w.open("agent")
-    w.uuid("id", g("agent.id"))
-    if v >= 24 and g("agent.since"):
-        w.string("since", rfc3339(g("agent.since")))
-    w.uuid("ephemeral_id", g("agent.ephemeral_id"), compact=True)
-    w.string("version", g("agent.version"))
-    w.uint("uptime", g("agent.uptime"))
-    w.uuid("node_id", g("agent.node_id"))
-    w.uuid("claim_id", g("agent.claim_id"))
-    w.uint("restarts", g("agent.restarts"))
-    if v >= 24:
-        w.uint("crashes", g("agent.crashes"))
-    if v >= 27:
-        w.uint("pid", g("agent.pid") % 2 ** 64)
-    if v >= 22:
-        w.uint("posts", g("agent.posts"))
-        w.string("aclk", g("agent.aclk").encode())
-    w.array("profile", bit_names(g("agent.profile"), "profile"))
-    w.string("status", g("agent.status").encode())
-    w.array("exit_reason", bit_names(g("agent.exit_reason"), "exit_reason"))
-    w.string("install_type", g("agent.install_type"))
-    if v >= 14:
-        w.string("db_mode", g("agent.db_mode").encode())
-        w.uint("db_tiers", g("agent.db_tiers"))
-        w.boolean("kubernetes", g("agent.kubernetes"))
-    if v >= 16:
-        w.boolean("sentry_available", g("agent.sentry_available"))
-    if v >= 18:
-        w.uint("reliability", g("agent.reliability"))
-        w.string("stack_traces", g("agent.stack_traces"))
-    w.open("timings")
-    w.uint("init", g("agent.timings.init"))
-    w.uint("exit", g("agent.timings.exit"))
-    w.close()
-    w.close()
-
-
-def _metrics(w: Writer, ds: Status) -> None:
-    w.open("metrics")
-    for group, names in (("nodes", ("total", "receiving", "sending", "archived")),
-                         ("metrics", ("collected", "available")), ("instances", ("collected", "available")),
-                         ("contexts", ("collected", "available"))):
-        w.open(group)
-        for name in names:
-            w.uint(name, ds.get(f"metrics.{group}.{name}"))
-        w.close()
-    w.close()
+LAYOUT: tuple[tuple[str, str, int], ...] = (
+    ("@timestamp", "stamp", 0), ("version", "version", 0),
+    ("agent", "{", 0),
+    ("agent.id", "uuid", 0), ("agent.since", "since", 24), ("agent.ephemeral_id", "uuidc", 0),
+    ("agent.version", "str", 0), ("agent.uptime", "int", 0), ("agent.node_id", "uuid", 0),
+    ("agent.claim_id", "uuid", 0), ("agent.restarts", "int", 0), ("agent.crashes", "int", 24),
+    ("agent.pid", "u64", 27), ("agent.posts", "int", 22), ("agent.aclk", "name", 22),
+    ("agent.profile", "bits:profile", 0), ("agent.status", "name", 0), ("agent.exit_reason", "bits:exit_reason", 0),
+    ("agent.install_type", "str", 0), ("agent.db_mode", "name", 14), ("agent.db_tiers", "int", 14),
+    ("agent.kubernetes", "bool", 14), ("agent.sentry_available", "bool", 16), ("agent.reliability", "int", 18),
+    ("agent.stack_traces", "str", 18),
+    ("agent.timings", "{", 0), ("agent.timings.init", "int", 0), ("agent.timings.exit", "int", 0), ("", "}", 0),
+    ("", "}", 0),
+    ("metrics", "{", 0),
+    ("metrics.nodes", "{", 0), ("metrics.nodes.total", "int", 0), ("metrics.nodes.receiving", "int", 0),
+    ("metrics.nodes.sending", "int", 0), ("metrics.nodes.archived", "int", 0), ("", "}", 0),
+    *((f"metrics.{group}", "{", 0) if i == 0 else (f"metrics.{group}.{name}", "int", 0) if i < 3 else ("", "}", 0)
+      for group in ("metrics", "instances", "contexts") for i, name in enumerate(("", "collected", "available", ""))),
+    ("", "}", 0),
+    ("host", "{", 0),
+    ("host.id", "uuidc", 0), ("host.architecture", "str", 0), ("host.virtualization", "str", 0),
+    ("host.container", "str", 0), ("host.uptime", "int", 0), ("host.timezone", "str", 20),
+    ("host.cloud_provider", "str", 20), ("host.cloud_instance", "str", 20), ("host.cloud_region", "str", 20),
+    ("host.system_cpus", "int", 0),
+    ("host.boot", "{", 0), ("host.boot.id", "uuidc", 0), ("", "}", 0),
+    ("host.memory", "{?host.memory.total", 0), ("host.memory.total", "int", 0), ("host.memory.free", "int", 0),
+    ("host.memory.netdata", "int", 21), ("host.memory.oom_protection", "int", 21), ("", "}", 0),
+    ("host.disk", "{", 0),
+    ("host.disk.db", "{?host.disk.db.total", 0), ("host.disk.db.total", "int", 0), ("host.disk.db.free", "int", 0),
+    ("host.disk.db.inodes_total", "int", 0), ("host.disk.db.inodes_free", "int", 0),
+    ("host.disk.db.read_only", "bool", 0), ("", "}", 0),
+    ("host.disk.netdata", "{", 0), ("host.disk.netdata.dbengine", "int", 0), ("host.disk.netdata.sqlite", "int", 0),
+    ("host.disk.netdata.other", "int", 0), ("host.disk.netdata.last_updated", "stamp", 0), ("", "}", 0),
+    ("", "}", 0),
+    ("", "}", 0),
+    ("os", "{", 0), ("os.type", "name", 0), ("os.kernel", "str", 0), ("os.name", "str", 0), ("os.version", "str", 0),
+    ("os.family", "str", 0), ("os.platform", "str", 0), ("", "}", 0),
+    ("hw", "{", 0),
+    ("hw.sys", "{", 0), ("hw.sys.vendor", "str", 0), ("hw.sys.uuid", "str", 0), ("", "}", 0),
+    ("hw.product", "{", 0), ("hw.product.id", "ids", 0), ("hw.product.name", "str", 0),
+    ("hw.product.version", "str", 0), ("hw.product.sku", "str", 0), ("hw.product.family", "str", 0), ("", "}", 0),
+    ("hw.board", "{", 0), ("hw.board.name", "str", 0), ("hw.board.version", "str", 0),
+    ("hw.board.vendor", "str", 0), ("", "}", 0),
+    ("hw.chassis", "{", 0), ("hw.chassis.type", "str", 0), ("hw.chassis.vendor", "str", 0),
+    ("hw.chassis.version", "str", 0), ("", "}", 0),
+    ("hw.bios", "{", 0), ("hw.bios.date", "str", 0), ("hw.bios.release", "str", 0), ("hw.bios.version", "str", 0),
+    ("hw.bios.vendor", "str", 0), ("", "}", 0),
+    ("", "}", 0),
+    ("product", "{", 0), ("product.vendor", "str", 0), ("product.id", "ids", 0), ("product.name", "str", 0),
+    ("product.type", "str", 0), ("", "}", 0),
+    ("fatal", "{", 0), ("fatal.line", "u64", 0), ("fatal.filename", "str", 0), ("fatal.function", "str", 0),
+    ("fatal.message", "str", 0), ("fatal.errno", "str", 0), ("fatal.thread", "str", 0),
+    ("fatal.thread_id", "u64", 0), ("fatal.stack_trace", "str", 0), ("fatal.signal_code", "str", 16),
+    ("fatal.sentry", "bool", 17), ("fatal.fault_address", "fault", 18), ("fatal.worker_job_id", "int", 23),
+    ("", "}", 0),
+)
 
 
-def _host(w: Writer, ds: Status, release: Release) -> None:
-    g, v = ds.get, ds.v
-    w.open("host")
-    w.uuid("id", g("host.id"), compact=True)
-    for name in ("architecture", "virtualization", "container"):
-        w.string(name, g(f"host.{name}"))
-    w.uint("uptime", g("host.uptime"))
-    if v >= 20:
-        for name in ("timezone", "cloud_provider", "cloud_instance", "cloud_region"):
-            w.string(name, g(f"host.{name}"))
-    w.uint("system_cpus", g("host.system_cpus"))
-    w.open("boot")
-    w.uuid("id", g("host.boot.id"), compact=True)
-    w.close()
-    w.open("memory")
-    if g("host.memory.total"):
-        w.uint("total", g("host.memory.total"))
-        w.uint("free", g("host.memory.free"))
-        if v >= 21:
-            w.uint("netdata", g("host.memory.netdata"))
-            w.uint("oom_protection", g("host.memory.oom_protection"))
-    w.close()
-    w.open("disk")
-    w.open("db")
-    if g("host.disk.db.total"):
-        for name in ("total", "free", "inodes_total", "inodes_free"):
-            w.uint(name, g(f"host.disk.db.{name}"))
-        w.boolean("read_only", g("host.disk.db.read_only"))
-    w.close()
-    w.open("netdata")
-    for name in ("dbengine", "sqlite", "other"):
-        w.uint(name, g(f"host.disk.netdata.{name}"))
-    w.string("last_updated", _timestamp(g("host.disk.netdata.last_updated"), release))
-    w.close()
-    w.close()
-    w.close()
+@lru_cache(maxsize=64)
+def plan(version: int, product_ids: bool, minify: bool, first: bool) -> tuple[tuple, ...]:
+    """LAYOUT compiled for a saved version, a release and a format: each step's bytes up to its value, fixed.
+    `first`: the status members open the object (the file) rather than follow the wrapper (the post)."""
+    steps: list[tuple] = []
+    counts = [0 if first else 1]
+    opened: list[int] = []
+    for path, form, since in LAYOUT:
+        if version < since or (form == "ids" and not product_ids):
+            continue
+        depth = len(counts)
+        if form == "}":
+            counts.pop()
+            close = b"}" if minify else b"\n" + b"    " * (depth - 1) + b"}"
+            start = opened.pop()
+            steps[start] = steps[start][:4] + (len(steps) + 1, close)
+            steps.append(("}", "", "", close))
+            continue
+        head = (b"," if counts[-1] else b"") + (b"" if minify else b"\n" + b"    " * depth) + \
+            _key(path.rsplit(".", 1)[-1] if path != "@timestamp" else path)
+        counts[-1] += 1
+        if form.startswith("{"):
+            opened.append(len(steps))
+            steps.append(("{", path, form[2:], head + b"{"))
+            counts.append(0)
+        else:
+            default = zero(path) if path in FIELDS else None
+            steps.append(("v", path, "str" if form == "ids" else form, head, default))
+    return tuple(steps)
 
 
-_HW = (("sys", ("vendor", "uuid")), ("product", ("id", "name", "version", "sku", "family")),
-       ("board", ("name", "version", "vendor")), ("chassis", ("type", "vendor", "version")),
-       ("bios", ("date", "release", "version", "vendor")))
-
-
-def _hw(w: Writer, ds: Status, release: Release) -> None:
-    w.open("hw")
-    for group, names in _HW:
-        w.open(group)
-        for name in names:
-            if group == "product" and name == "id" and not release.product_ids:
+def emit_members(ds: Status, release: Release, minify: bool, first: bool, out: bytearray,
+                 leaves: list[tuple[str, bytes]]) -> None:
+    values, get = ds.values, ds.get
+    steps = plan(ds.v, release.product_ids, minify, first)
+    i, end = 0, len(steps)
+    while i < end:
+        step = steps[i]
+        op, path, form, head = step[0], step[1], step[2], step[3]
+        i += 1
+        if op == "}":
+            out += head
+            continue
+        if op == "{":
+            if form and not get(form):  # an empty object: its members are skipped
+                out += head + step[5]
+                leaves.append((path, b"{}"))
+                i = step[4]
+            else:
+                out += head
+            continue
+        if form == "version":
+            out += head
+            out += str(release.status_file_version).encode()
+            leaves.append((path, str(release.status_file_version).encode()))
+            continue
+        value = values.get(path, step[4])
+        if form == "str":
+            shown = _NEEDS_ESCAPE.sub(_escape_match, value) if _NEEDS_ESCAPE.search(value) else value
+            text = b'"' + shown + b'"'
+        elif form == "int":
+            text = shown = str(value).encode()
+        elif form == "uuid" or form == "uuidc":
+            shown = format_uuid(value, form == "uuidc")
+            text = b"null" if shown is None else b'"' + shown + b'"'
+            shown = text if shown is None else shown
+        elif form == "name":
+            text, shown = b'"' + value.encode() + b'"', value.encode()
+        elif form == "bool":
+            text = shown = b"true" if value else b"false"
+        elif form == "stamp":
+            shown = _timestamp(value, release)
+            text = b'"' + shown + b'"'
+        elif form == "since":
+            if not value:
                 continue
-            w.string(name, ds.get(f"hw.{group}.{name}"))
-        w.close()
-    w.close()
+            shown = rfc3339(value)
+            text = b'"' + shown + b'"'
+        elif form == "u64":
+            text = shown = str(value % 2 ** 64).encode()
+        elif form == "fault":
+            shown = fault_address(value) if get("fatal.signal_code") else b""
+            text = b'"' + shown + b'"'
+        else:  # bits:<table>
+            text = shown = b"[" + b",".join(b'"' + n + b'"' for n in bit_names(value, form[5:])) + b"]"
+        out += head
+        out += text
+        leaves.append((path, shown))
 
 
-def _fatal(w: Writer, ds: Status) -> None:
-    g, v = ds.get, ds.v
-    w.open("fatal")
-    w.uint("line", g("fatal.line") % 2 ** 64)
-    for name in ("filename", "function", "message", "errno", "thread"):
-        w.string(name, g(f"fatal.{name}"))
-    w.uint("thread_id", g("fatal.thread_id") % 2 ** 64)
-    w.string("stack_trace", g("fatal.stack_trace"))
-    if v >= 16:
-        w.string("signal_code", g("fatal.signal_code"))
-    if v >= 17:
-        w.boolean("sentry", g("fatal.sentry"))
-    if v >= 18:
-        w.string("fault_address", fault_address(g("fatal.fault_address")) if g("fatal.signal_code") else b"")
-    if v >= 23:
-        w.uint("worker_job_id", g("fatal.worker_job_id"))
-    w.close()
+def status_members(w: "Writer", ds: Status, release: Release = NEWEST) -> None:
+    emit_members(ds, release, w.minify, not w.counts[-1], w.out, w.leaves)
+    w.counts[-1] += 1
 
 
 def pretty(ds: Status, release: Release = NEWEST) -> bytes:

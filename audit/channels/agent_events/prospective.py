@@ -84,11 +84,12 @@ def build_status(facts: Facts, machine: Machine, cause_name: str, params: dict, 
     status_name, reasons = SETUP[cause_name]
     ds = Status(release.status_file_version)
     p = Prospect(ds, machine.boot_id, version_now)
-    for path, value in ASSUMED_RUN.items():
-        _assume(p, path, value)
-    for path, value in machine.values.items():
-        ds.set(path, value)
-        p.sources[path] = machine.sources[path]
+    ds.values.update(ASSUMED_RUN)
+    p.sources.update(dict.fromkeys(ASSUMED_RUN, "assumed"))
+    p.assumed.update(ASSUMED_RUN)
+    ds.values.update(machine.values)
+    p.sources.update(machine.sources)
+    p.assumed.difference_update(machine.values)
     for path, name in SYSTEM_INFO.items():
         fact = facts.get(name)
         if fact is not None and fact.value is not None:

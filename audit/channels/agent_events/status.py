@@ -139,7 +139,7 @@ def zero(path: str) -> object:
 def read_document(raw: bytes, label: str) -> dict:
     """The JSON object of a status file, or a one-line AuditError saying why the daemon could not read it."""
     if len(raw) > MAX_FILE:
-        raise AuditError(f"{label}: {len(raw)} bytes, more than the {MAX_FILE} the daemon reads: not a status file")
+        raise AuditError(f"{label}: over {MAX_FILE} bytes, more than the daemon reads: not a status file")
     if b"\0" in raw:
         raise AuditError(f"{label}: binary content, not a status file")
     text = raw.decode("utf-8", "surrogateescape")
@@ -155,10 +155,13 @@ def read_document(raw: bytes, label: str) -> dict:
     return document
 
 
-def parse(document: dict, label: str = "status file") -> Status:
+def parse(document: dict, label: str = "status file", sizes: tuple[tuple[str, int], ...] = ()) -> Status:
+    """`sizes`: the reading binary's char arrays where they differ from v2.11's (releases.Release.sizes)."""
     version = _version(document, label)
     status = Status(version)
+    other = dict(sizes)
     for path, (kind, size) in FIELDS.items():
+        size = other.get(path, size)
         if version < PARSED_SINCE.get(path, 0):
             continue
         found, value = _lookup(document, path, version)
