@@ -244,3 +244,19 @@ def test_apply_keeps_the_mode_and_revert_leaves_later_edits(tmp_path):
     conf.write_text(conf.read_text() + "    bind to = *\n")
     optout.revert_crash_reports(str(conf))
     assert conf.read_text() == "[global]\n  crash reports = all\n[web]\n    bind to = *\n"
+
+
+def test_lib_dir_reaches_the_facts_request():
+    from audit.cli import build_parser
+    from audit.commands.eventargs import facts_request
+
+    args = build_parser().parse_args(["payload", "ANALYTICS_START", "--lib-dir", "/srv/nd/lib"])
+    assert facts_request(args).lib_dir == "/srv/nd/lib"
+    assert facts_request(build_parser().parse_args(["payload", "ANALYTICS_START"])).lib_dir is None
+
+
+def test_apply_under_a_root_without_the_config_dir_writes_nothing_outside(tmp_path, capsys):
+    (tmp_path / "empty").mkdir()
+    assert main(["opt-out", "--apply", "--root", str(tmp_path / "empty"), "--config-dir", "/etc/netdata"]) == 2
+    assert "no such directory" in capsys.readouterr().err
+    assert list((tmp_path / "empty").iterdir()) == []

@@ -4,7 +4,7 @@ import json
 
 from audit import optout, transport, versions
 from audit.commands.output import note, warn, write_json
-from audit.errors import Exit
+from audit.errors import AuditError, Exit
 from audit.facts.collect import DEFAULT_CONFIG_DIR
 from audit.facts.system import System
 
@@ -68,7 +68,9 @@ def run(args) -> int:
 
 def _change(system: System, args, say) -> None:
     """--apply/--revert: the opt-out file, then netdata.conf's crash reports (inside --root when given)."""
-    config_dir = system.host_path(args.config_dir) or args.config_dir
+    config_dir = system.host_path(args.config_dir)
+    if config_dir is None:
+        raise AuditError(f"{system.display(args.config_dir)}: no such directory", Exit.USAGE)
     say((optout.apply if args.apply else optout.revert)(config_dir, args.dry_run))
     conf = optout.netdata_conf_path(system, args.config_dir)
     say((optout.apply_crash_reports if args.apply else optout.revert_crash_reports)(conf, args.dry_run))
@@ -100,8 +102,8 @@ def _agent_lines(m: dict) -> list[tuple[str, str]]:
     lines.append(("status file", f"{status['path']} ({status['where']}, mode {status['mode']})" if status["path"]
                   else f"none in {', '.join(status['searched'])}"))
     lines += [("", note) for note in status["notes"]]
-    lines.append(("claim", "; ".join(claim["saved_status"] + claim["files"]) or "not claimed"
-                  + (f" (cannot read {', '.join(claim['unreadable'])})" if claim["unreadable"] else "")))
+    unreadable = f" (cannot read {', '.join(claim['unreadable'])})" if claim["unreadable"] else ""
+    lines.append(("claim", "; ".join(claim["saved_status"] + claim["files"]) or f"not claimed{unreadable}"))
     pending = sentry["pending"]
     lines.append(("sentry database", f"{sentry['database']}: " + (
         "unreadable" if sentry["unreadable"] else f"{len(pending)} report(s) pending" if sentry["exists"]
