@@ -1,5 +1,6 @@
 """Which opt-out mechanisms are active, and what each telemetry component does about them (fact sheet §6)."""
 
+import difflib
 import json
 import os
 import re
@@ -231,7 +232,7 @@ def _agent_events(system: System, state: locate.AgentEventsState, comps: dict, v
     verdict = gate.evaluate(locate.gate_input(state, opted_out, system.env, version))
     return {"sends": verdict.sends, "suppressed_by": [] if verdict.sends else list(verdict.by),
             "decided_by": list(verdict.by), "rule": RULE_TEXT["agent-events"],
-            "evidence": "; ".join(verdict.evidence), "summary": verdict.summary}
+            "evidence": "; ".join(verdict.evidence), "details": list(verdict.evidence), "summary": verdict.summary}
 
 
 def _sentry(state: locate.AgentEventsState, comps: dict) -> dict:
@@ -328,3 +329,172 @@ def revert(config_dir: str, dry_run: bool = False) -> str:
     except OSError as e:
         raise AuditError(f"cannot remove {path}: {e.strerror}", Exit.USAGE) from None
     return f"removed {path}"
+
+
+# ---------------------------------------------------------------- `[global] crash reports = off` in netdata.conf
+# The edit leaves every other byte alone and marks itself with a comment line, so --revert restores exactly what was
+# there even after other edits to the file.
+
+_MARK = "# telemetry-audit opt-out --apply "
+_REPLACED = _MARK + "replaced the next line; --revert restores it: "
+_ADDED = _MARK + "added the next line; --revert removes it"
+_SECTION = _MARK + "added this [global] section; --revert removes it"
+_NEWLINE = _MARK + "ended the line above with a newline; --revert removes it"
+_CREATED = _MARK + "created this file; --revert removes it"
+_OFF = "crash reports = off"
+
+
+def _conf_lines(text: str):
+    """(index, section, name, value) of each effective `name = value` line, as inicfg_load reads them."""
+    section = None
+    for i, line in enumerate(text.splitlines()):
+        s = line.strip()
+        if not s or s.startswith("#"):
+            continue
+        if s.startswith("[") and s.endswith("]"):
+            section = s[1:-1]
+        elif section is not None and "=" in s:
+            name, _, value = s.partition("=")
+            yield i, section, name.strip(), value.strip()
+
+
+def _eol(text: str) -> str:
+    return "\r\n" if "\r\n" in text else "\n"
+
+
+def _ensure_eol(lines: list[str], at: int, eol: str) -> int:
+    """Give lines[at] a line ending if it has none, marking it; the index where insertion continues."""
+    if lines[at].endswith(("\n", "\r")):
+        return at + 1
+    lines[at] += eol
+    lines.insert(at + 1, _NEWLINE + eol)
+    return at + 2
+
+
+def crash_reports_off(text: str | None) -> tuple[str, str]:
+    """netdata.conf with `[global] crash reports = off` (text None: the file does not exist); and what changed."""
+    if text is None:
+        return (f"{_CREATED}\n{_SECTION}\n[global]\n    {_ADDED}\n    {_OFF}\n",
+                "create it with [global] crash reports = off (the daemon reads it instead of a stock netdata.conf)")
+    eol, lines = _eol(text), text.splitlines(keepends=True)
+    found = [(i, v) for i, section, name, v in _conf_lines(text) if section == "global" and name == "crash reports"]
+    if found:
+        i, value = found[-1]
+        if gate.crash_reports_mode(value, True) == "off":
+            return text, f"crash reports = {value} already disables agent-events"
+        body = lines[i].rstrip("\r\n")
+        indent = body[:len(body) - len(body.lstrip())]
+        lines[i:i + 1] = [f"{indent}{_REPLACED}{json.dumps(body)}{eol}", f"{indent}{_OFF}{lines[i][len(body):]}"]
+        return "".join(lines), f"replace `{body.strip()}` with `{_OFF}` in [global]"
+    headers = [i for i, line in enumerate(lines) if line.strip() == "[global]"]
+    if headers:
+        at = _ensure_eol(lines, headers[0], eol)
+        lines[at:at] = [f"    {_ADDED}{eol}", f"    {_OFF}{eol}"]
+        return "".join(lines), f"add `{_OFF}` to [global]"
+    at = _ensure_eol(lines, len(lines) - 1, eol) if lines else 0
+    lines[at:] = [f"{_SECTION}{eol}", f"[global]{eol}", f"    {_ADDED}{eol}", f"    {_OFF}{eol}"]
+    return "".join(lines), f"add a [global] section with `{_OFF}`"
+
+
+def crash_reports_restore(text: str) -> tuple[str | None, str]:
+    """Undo crash_reports_off's marked edits (None: remove the file it created); and what changed."""
+    lines = text.splitlines(keepends=True)
+    done, kept = [], []
+    for i in range(len(lines) - 1, -1, -1):
+        mark, nxt = lines[i].strip(), lines[i + 1].strip() if i + 1 < len(lines) else None
+        if mark.startswith(_REPLACED) and nxt == _OFF:
+            lines[i:i + 2] = [json.loads(mark[len(_REPLACED):]) + lines[i + 1][len(lines[i + 1].rstrip("\r\n")):]]
+            done.append(f"restore `{lines[i].strip()}`")
+        elif mark == _ADDED and nxt == _OFF:
+            del lines[i:i + 2]
+            done.append(f"remove `{_OFF}`")
+        elif mark == _SECTION and nxt == "[global]" and _section_empty(lines, i + 2):
+            del lines[i:i + 2]
+        elif mark == _NEWLINE and i > 0:
+            del lines[i]
+            lines[i - 1] = lines[i - 1].rstrip("\r\n")
+        elif mark.startswith(_REPLACED) or mark == _ADDED:
+            kept.append(f"left alone, changed since --apply: {lines[i + 1].strip() if nxt is not None else mark}")
+    new = "".join(lines)
+    if new.strip() == _CREATED:
+        return None, "remove the netdata.conf it created"
+    if not done:
+        return text, "; ".join(kept) or "no crash reports change by opt-out --apply to undo"
+    return new, "; ".join(done + kept)
+
+
+def _section_empty(lines: list[str], start: int) -> bool:
+    for line in lines[start:]:
+        s = line.strip()
+        if s.startswith("["):
+            return True
+        if s and not s.startswith("#"):
+            return False
+    return True
+
+
+def netdata_conf_path(system: System, config_dir: str) -> str:
+    """Where to edit netdata.conf on this machine (inside --root when given)."""
+    path = system.host_path(f"{config_dir.rstrip('/') or ''}/netdata.conf")
+    if path is None:
+        raise AuditError(f"{system.display(config_dir)}: no such directory", Exit.USAGE)
+    return path
+
+
+def apply_crash_reports(path: str, dry_run: bool = False) -> str:
+    old = _read_conf(path)
+    new, what = crash_reports_off(old)
+    return _change(path, old, new, what, dry_run)
+
+
+def revert_crash_reports(path: str, dry_run: bool = False) -> str:
+    old = _read_conf(path)
+    if old is None:
+        return f"{path} does not exist"
+    new, what = crash_reports_restore(old)
+    return _change(path, old, new, what, dry_run)
+
+
+def _read_conf(path: str) -> str | None:
+    try:
+        with open(path, encoding="utf-8", errors="surrogateescape", newline="") as f:
+            return f.read()
+    except FileNotFoundError:
+        return None
+    except OSError as e:
+        raise AuditError(f"cannot read {path}: {e.strerror}", Exit.USAGE) from None
+
+
+def _change(path: str, old: str | None, new: str | None, what: str, dry_run: bool) -> str:
+    if new == old:
+        return f"{path}: {what}"
+    if dry_run:
+        diff = difflib.unified_diff((old or "").splitlines(keepends=True), (new or "").splitlines(keepends=True),
+                                    path, f"{path} (after)")
+        return f"would {what} in {path}:\n" + "".join(line if line.endswith("\n") else line + "\n\\ no newline\n"
+                                                       for line in diff).rstrip("\n")
+    try:
+        if new is None:
+            os.unlink(path)
+        else:
+            _write_keeping_owner(path, new)
+    except OSError as e:
+        raise AuditError(f"cannot change {path}: {e.strerror}", Exit.USAGE) from None
+    return f"{path}: done: {what}"
+
+
+def _write_keeping_owner(path: str, text: str) -> None:
+    """Replace the file atomically, keeping its mode and (when allowed) its owner."""
+    st = os.stat(path) if os.path.exists(path) else None
+    tmp = f"{path}.telemetry-audit.tmp"
+    with open(tmp, "w", encoding="utf-8", errors="surrogateescape", newline="") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    if st is not None:
+        os.chmod(tmp, st.st_mode & 0o7777)
+        try:
+            os.chown(tmp, st.st_uid, st.st_gid)
+        except PermissionError:
+            pass
+    os.replace(tmp, path)

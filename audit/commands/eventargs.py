@@ -16,6 +16,8 @@ def add_facts_arguments(parser: argparse.ArgumentParser) -> None:
                        "nothing outside it is read and no command is run")
     group.add_argument("--config-dir", metavar="DIR", default=DEFAULT_CONFIG_DIR,
                        help=f"the agent's config dir (default {DEFAULT_CONFIG_DIR})")
+    group.add_argument("--lib-dir", metavar="DIR", help="the agent's var-lib dir, where its status file lives "
+                       "(default: netdata.conf's [directories] lib, else /var/lib/netdata; under --root when given)")
     group.add_argument("--netdata-version", metavar="VERSION", help="the agent version to model, e.g. v2.5.4")
     group.add_argument("--machine-guid", metavar="UUID", help="the agent's machine GUID")
 
@@ -46,7 +48,8 @@ def add_event_arguments(parser: argparse.ArgumentParser) -> None:
 
 def facts_request(args: argparse.Namespace) -> FactsRequest:
     return FactsRequest(facts_file=args.facts, root=args.root, config_dir=args.config_dir,
-                        netdata_version=args.netdata_version, machine_guid=args.machine_guid)
+                        netdata_version=args.netdata_version, machine_guid=args.machine_guid,
+                        lib_dir=getattr(args, "lib_dir", None))
 
 
 def facts_from_args(args: argparse.Namespace) -> Facts:

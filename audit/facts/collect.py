@@ -17,6 +17,7 @@ class FactsRequest:
     config_dir: str = DEFAULT_CONFIG_DIR
     netdata_version: str | None = None
     machine_guid: str | None = None
+    lib_dir: str | None = None  # the agent's var-lib dir (status file); None: netdata.conf's, else the default
 
 
 def gather(request: FactsRequest) -> Facts:

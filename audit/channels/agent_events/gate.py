@@ -91,8 +91,8 @@ def evaluate(g: GateInput) -> GateVerdict:
     mode = crash_reports_mode(g.crash_reports, default_enabled)
     setting, why = _setting(g, default_enabled)
     evidence = [setting + (f": {', '.join(why)}" if why else ""), _versions_note(g.version),
-                f"a repeat of the same report within {DEDUP_HOURS} h is not sent again (dedup-netdata.dat; "
-                "its hash is not reproduced here)"]
+                f"a repeat of the same report within {DEDUP_HOURS} h is not sent again (the daemon keeps the "
+                "hashes of its posts in dedup-netdata.dat, which this tool does not reproduce)"]
     evidence += g.notes
     if not g.previous:
         evidence.append(f"no previous status: the next start posts its own, as {NO_LAST_STATUS!r}")
