@@ -137,7 +137,6 @@ def add_arguments(group, seen: set[str]) -> None:
     own = (
         ("status-file", "FILE", "agent-events: the saved status file to build from (default LIB_DIR/"
                                 f"{STATUS_FILENAME})"),
-        ("lib-dir", "DIR", f"agent-events: the agent's var-lib dir (default {DEFAULT_LIB_DIR}, under --root)"),
         ("message", "TEXT", "agent-events: the fatal message"),
         ("stack-trace", "FILE", "agent-events: a file holding the stack trace (up to 4095 bytes are kept)"),
         ("signal", "SIGNAL", f"agent-events: the deadly signal, e.g. SIGBUS or {prospective.DEFAULT_SIGNAL}"),
