@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from audit import versions
 from audit.channels.agent_events import body as post
-from audit.channels.agent_events import causes, emit, prospective, releases, status
+from audit.channels.agent_events import causes, prospective, releases, status
 from audit.channels.agent_events.machine import Machine
 from audit.errors import AuditError
 from audit.facts.model import Facts
