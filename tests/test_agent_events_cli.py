@@ -173,3 +173,17 @@ def test_explain_decodes_a_received_body(capfdbinary):
 ])
 def test_dmi_cleaning(raw, want):
     assert clean_dmi(raw) == want
+
+
+def test_a_facts_snapshot_alone_brings_none_of_this_machines_ids(tmp_path, capfdbinary):
+    from audit.facts import snapshot
+    from tests.sample import sample_facts
+
+    facts = tmp_path / "facts.json"
+    facts.write_text(snapshot.dumps(sample_facts()))
+    code, out, err = run(capfdbinary, "payload", "--channel", "agent-events", "killed hard", "--facts", str(facts),
+                         "--netdata-version", "2.11.0", "--json")
+    body = json.loads(out)
+    assert code == 0 and body["host"]["id"] is None and body["host"]["boot"]["id"] is None
+    assert body["agent_version_now"] == "v2.11.0"
+    assert "no machine values were read" in err
