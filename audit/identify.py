@@ -195,11 +195,23 @@ def fields_of(source: object) -> list[tuple[str, str]]:
         return [(f.key, f.text) for f in source.fields]
     if hasattr(source, "props"):
         return [(p.key, p.value if isinstance(p.value, str) else p.text) for p in (*source.top, *source.props)]
+    if isinstance(source, Mapping) and "exit_cause" in source and "properties" not in source:
+        return _flattened(source, "")  # an agent-events document: members by dotted path
     if isinstance(source, Mapping):
         props = source.get("properties")
         items = props.items() if isinstance(props, Mapping) else source.items()
         return [(k, _as_text(v)) for k, v in items]
     return [(k, _as_text(v)) for k, v in source]
+
+
+def _flattened(document: Mapping, prefix: str) -> list[tuple[str, str]]:
+    out = []
+    for key, value in document.items():
+        if isinstance(value, Mapping) and value:
+            out += _flattened(value, f"{prefix}{key}.")
+        else:
+            out.append((f"{prefix}{key}", _as_text(value)))
+    return out
 
 
 def _as_text(value: object) -> str:

@@ -173,3 +173,35 @@ def test_explain_decodes_a_received_body(capfdbinary):
 ])
 def test_dmi_cleaning(raw, want):
     assert clean_dmi(raw) == want
+
+
+def test_a_facts_snapshot_alone_brings_none_of_this_machines_ids(tmp_path, capfdbinary):
+    from audit.facts import snapshot
+    from tests.sample import sample_facts
+
+    facts = tmp_path / "facts.json"
+    facts.write_text(snapshot.dumps(sample_facts()))
+    code, out, err = run(capfdbinary, "payload", "--channel", "agent-events", "killed hard", "--facts", str(facts),
+                         "--netdata-version", "2.11.0", "--json")
+    body = json.loads(out)
+    assert code == 0 and body["host"]["id"] is None and body["host"]["boot"]["id"] is None
+    assert body["agent_version_now"] == "v2.11.0"
+    assert "no machine values were read" in err
+
+
+def test_check_reads_an_agent_events_document_by_member_path():
+    from audit import identify
+
+    document = json.loads((DATA / "post-killed-hard.json").read_bytes())
+    document["fatal"]["message"] = "open /home/bob/x failed"
+    found = {(f.field, f.kind, f.expected) for f in identify.check(document)}
+    assert ("host.boot.id", "boot-id", True) in found and ("agent.id", "machine-guid", True) in found
+    assert ("fatal.message", "home-path", False) in found
+
+
+def test_explain_reads_a_body_cut_inside_a_character(tmp_path, capfdbinary):
+    raw = (DATA / "post-killed-hard.json").read_bytes().replace(b'"timezone":"Etc/UTC"', b'"timezone":"Etc/\xc3"')
+    (tmp_path / "b.json").write_bytes(raw)
+    code, out, _ = run(capfdbinary, "explain", str(tmp_path / "b.json"), "--json")
+    result = json.loads(out)
+    assert code == 1 and result["event"] == "killed hard" and "not UTF-8" in result["json_error"]

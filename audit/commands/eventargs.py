@@ -24,7 +24,8 @@ def add_facts_arguments(parser: argparse.ArgumentParser) -> None:
 
 def add_event_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("event", metavar="EVENT", nargs="?",
-                        help=f"the event; backend channel: one of {', '.join(catalog.EVENTS)}")
+                        help=f"the event; backend channel: one of {', '.join(catalog.EVENTS)}; agent-events: an "
+                             "exit cause such as \"killed hard\" (none: the saved status file's body)")
     parser.add_argument("--channel", default=channels.DEFAULT, metavar="CHANNEL",
                         help=f"which channel's body: {', '.join(channels.CHANNELS)} (default {channels.DEFAULT})")
     group = parser.add_argument_group("event parameters (see `telemetry-audit payload EVENT --help`)")

@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from audit import versions
 from audit.channels.agent_events import body as post
-from audit.channels.agent_events import causes, emit, prospective, releases, status
+from audit.channels.agent_events import causes, prospective, releases, status
 from audit.channels.agent_events.machine import Machine
 from audit.errors import AuditError
 from audit.facts.model import Facts
@@ -84,7 +84,7 @@ def _version_now(facts: Facts, given: str | None, saved_version: str | None) -> 
     """The running binary's version: --netdata-version, else the installed agent's, else the saved file's, else
     the newest release modelled."""
     if given:
-        return given, []
+        return ("v" + given if given[:1].isdigit() else given), []
     fact = facts.get("netdata_version")
     if fact is not None and fact.observed and fact.value and _sends(fact.value):
         return fact.value, []
@@ -160,7 +160,10 @@ def build_from_args(facts: Facts, args) -> Payload:
         return build_saved(raw, label, facts, collect_boot_id(system), getattr(args, "netdata_version", None), pid)
     from audit.channels.agent_events.machine import collect
 
-    params: dict[str, object] = {"machine": collect(system, getattr(args, "config_dir", "/etc/netdata")),
+    # a snapshot usually comes from another machine: then only its facts, none of this machine's ids
+    snapshot_only = getattr(args, "facts", None) and getattr(args, "root", None) is None
+    machine = Machine() if snapshot_only else collect(system, getattr(args, "config_dir", "/etc/netdata"))
+    params: dict[str, object] = {"machine": machine,
                                  "netdata_version": getattr(args, "netdata_version", None), "agent_pid": pid}
     for name in ("file", "function", "message", "errno", "thread", "signal"):
         params[name] = getattr(args, name, None)

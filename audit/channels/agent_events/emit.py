@@ -6,7 +6,6 @@ newline. Strings are escaped by buffer_json_strcat: bytes below 0x20 as \\n \\r 
 hex, `"` and `\\` with a backslash, everything else (UTF-8, invalid bytes, 0x7F) raw.
 """
 
-import calendar
 import re
 import time
 from functools import lru_cache
@@ -37,76 +36,32 @@ def _key(key: str) -> bytes:
 
 
 class Writer:
-    """buffer_json_initialize(wb, "\\"", "\\"", 0, true, options) ... buffer_json_finalize(wb)."""
+    """buffer_json_initialize(wb, "\\"", "\\"", 0, true, options) ... buffer_json_finalize(wb), for top-level members
+    (the post's wrapper); the status members are written by emit_members."""
 
     def __init__(self, minify: bool):
         self.minify = minify
         self.out = bytearray(b"{")
-        self.counts = [0]  # members written at each open level
-        self.path = [""]  # the dotted path prefix at each open level
+        self.count = 0  # members written so far
         self.leaves: list[tuple[str, bytes]] = []  # (member path, its text; strings without their quotes)
 
-    def _member(self, key: str) -> None:
-        out = self.out
-        if self.counts[-1]:
-            out += b","
-        if not self.minify:
-            out += b"\n" + b"    " * len(self.counts)
-        out += _key(key)
-        self.counts[-1] += 1
-
     def raw(self, key: str, text: bytes, shown: bytes | None = None) -> None:
-        self._member(key)
-        self.out += text
-        self.leaves.append((self.path[-1] + key, text if shown is None else shown))
+        self.out += (b"," if self.count else b"") + (b"" if self.minify else b"\n    ") + _key(key) + text
+        self.count += 1
+        self.leaves.append((key, text if shown is None else shown))
 
-    def string(self, key: str, value: bytes | None) -> None:
-        if value is None:
-            self.raw(key, b"null")
-            return
-        escaped = _NEEDS_ESCAPE.sub(_escape_match, value) if _NEEDS_ESCAPE.search(value) else value
-        self._member(key)
-        self.out += b'"' + escaped + b'"'
-        self.leaves.append((self.path[-1] + key, escaped))
+    def string(self, key: str, value: bytes) -> None:
+        escaped = escape(value)
+        self.raw(key, b'"' + escaped + b'"', escaped)
 
     def uint(self, key: str, value: int) -> None:
-        text = str(value).encode()
-        self._member(key)
-        self.out += text
-        self.leaves.append((self.path[-1] + key, text))
+        self.raw(key, str(value).encode())
 
     def boolean(self, key: str, value: bool) -> None:
         self.raw(key, b"true" if value else b"false")
 
-    def uuid(self, key: str, value: bytes, compact: bool = False) -> None:
-        self.string(key, format_uuid(value, compact))
-
-    def array(self, key: str, items: list[bytes]) -> None:
-        self.raw(key, b"[" + b",".join(b'"' + escape(i) + b'"' for i in items) + b"]")
-
-    def open(self, key: str) -> None:
-        self._member(key)
-        self.out += b"{"
-        self.counts.append(0)
-        self.path.append(f"{self.path[-1]}{key}.")
-
-    def close(self) -> None:
-        if not self.counts[-1]:
-            self.leaves.append((self.path[-1][:-1], b"{}"))
-        self.path.pop()
-        self.counts.pop()
-        if not self.minify:
-            self.out += b"\n" + b"    " * len(self.counts)
-        self.out += b"}"
-
     def finish(self) -> bytes:
-        while len(self.counts) > 1:
-            self.close()
-        if not self.minify:
-            self.out += b"\n}\n"
-        else:
-            self.out += b"}"
-        return bytes(self.out)
+        return bytes(self.out + (b"}" if self.minify else b"\n}\n"))
 
 
 def format_uuid(value: bytes, compact: bool = False) -> bytes | None:
@@ -299,9 +254,9 @@ def emit_members(ds: Status, release: Release, minify: bool, first: bool, out: b
         leaves.append((path, shown))
 
 
-def status_members(w: "Writer", ds: Status, release: Release = NEWEST) -> None:
-    emit_members(ds, release, w.minify, not w.counts[-1], w.out, w.leaves)
-    w.counts[-1] += 1
+def status_members(w: Writer, ds: Status, release: Release = NEWEST) -> None:
+    emit_members(ds, release, w.minify, not w.count, w.out, w.leaves)
+    w.count += 1
 
 
 def pretty(ds: Status, release: Release = NEWEST) -> bytes:
@@ -309,7 +264,3 @@ def pretty(ds: Status, release: Release = NEWEST) -> bytes:
     w = Writer(minify=False)
     status_members(w, ds, release)
     return w.finish()
-
-
-def epoch_usec(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> int:
-    return calendar.timegm((year, month, day, hour, minute, second, 0, 0, 0)) * 1_000_000

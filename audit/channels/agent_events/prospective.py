@@ -7,7 +7,6 @@ what the cause needs, e.g. a full disk) is an assumption, listed in `assumed` so
 
 from dataclasses import dataclass, field
 
-from audit.channels.agent_events import causes
 from audit.channels.agent_events.machine import Machine
 from audit.channels.agent_events.releases import Release
 from audit.channels.agent_events.status import FIELDS, Status, bit, parse_uuid
