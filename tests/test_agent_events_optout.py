@@ -269,3 +269,12 @@ def test_verdict_for_a_cause(claimed):
     put(claimed, "/etc/netdata/netdata.conf", "[global]\n    crash reports = crashes\n")
     normal = optout.agent_events_verdict(system, "/etc/netdata", "v2.11.0", cause="exit instructed", crash=False)
     assert normal.summary == "not sent: crash reports = crashes ('exit instructed' is not a crash)"
+
+
+def test_one_file_seen_through_two_fallback_dirs_is_one_copy(tmp_path):
+    put(tmp_path, "/run/status-netdata.json", status_doc())
+    (tmp_path / "var").mkdir()
+    (tmp_path / "var/run").symlink_to("/run")  # absolute: stays inside the root
+    loc = locate.collect(System(root=str(tmp_path)), "/etc/netdata").status
+    assert [c.where for c in loc.copies] == ["/run"] and loc.fallback
+    assert loc.notes() and not any("older copy" in n for n in loc.notes())
