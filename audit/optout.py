@@ -226,6 +226,16 @@ def _agent_mechanisms(state: locate.AgentEventsState) -> dict:
     }
 
 
+def agent_events_verdict(system: System, config_dir: str, version: str, lib_dir: str | None = None,
+                         **cause) -> gate.GateVerdict:
+    """The gate for one exit cause (cause=, crash=, priority=: what the body's cause table says), e.g. for a
+    status line: "would send at next start: killed hard, priority 4"."""
+    state = locate.collect(system, config_dir, lib_dir)
+    m = mechanisms(system, config_dir)
+    opted_out = [_label(m, b) for b in _daemon(m, version)]
+    return gate.evaluate(locate.gate_input(state, opted_out, system.env, version, **cause))
+
+
 def _agent_events(system: System, state: locate.AgentEventsState, comps: dict, version: str) -> dict:
     """The daemon's own gate; it reads the opt-out exactly as the daemon's analytics_check_enabled() does."""
     opted_out = comps["daemon"]["suppressed_by"]

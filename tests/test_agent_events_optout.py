@@ -260,3 +260,21 @@ def test_apply_under_a_root_without_the_config_dir_writes_nothing_outside(tmp_pa
     assert main(["opt-out", "--apply", "--root", str(tmp_path / "empty"), "--config-dir", "/etc/netdata"]) == 2
     assert "no such directory" in capsys.readouterr().err
     assert list((tmp_path / "empty").iterdir()) == []
+
+
+def test_verdict_for_a_cause(claimed):
+    system = System(root=str(claimed))
+    v = optout.agent_events_verdict(system, "/etc/netdata", "v2.11.0", cause="killed hard", crash=True, priority=4)
+    assert v.sends and v.summary == "would send at next start: killed hard, priority 4"
+    put(claimed, "/etc/netdata/netdata.conf", "[global]\n    crash reports = crashes\n")
+    normal = optout.agent_events_verdict(system, "/etc/netdata", "v2.11.0", cause="exit instructed", crash=False)
+    assert normal.summary == "not sent: crash reports = crashes ('exit instructed' is not a crash)"
+
+
+def test_one_file_seen_through_two_fallback_dirs_is_one_copy(tmp_path):
+    put(tmp_path, "/run/status-netdata.json", status_doc())
+    (tmp_path / "var").mkdir()
+    (tmp_path / "var/run").symlink_to("/run")  # absolute: stays inside the root
+    loc = locate.collect(System(root=str(tmp_path)), "/etc/netdata").status
+    assert [c.where for c in loc.copies] == ["/run"] and loc.fallback
+    assert loc.notes() and not any("older copy" in n for n in loc.notes())

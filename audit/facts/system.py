@@ -99,7 +99,7 @@ class System:
         try:
             real = self._real(path)
             return None if real is None else real.stat()
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             return None
         except OSError as e:
             raise AuditError(f"{self.display(path)}: cannot stat ({e.strerror})") from None

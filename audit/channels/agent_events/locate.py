@@ -160,9 +160,9 @@ def find_saved(system: System, dirs: AgentDirs, name: str = STATUS_FILE,
         except AuditError as e:
             refused.append(f"not read: {e}")
             continue
-        if st is None or path in seen:
+        if st is None or (st.st_dev, st.st_ino) in seen:  # /var/run is often a link to /run
             continue
-        seen.add(path)
+        seen.add((st.st_dev, st.st_ino))
         copy = SavedCopy(path, system.display(path), role, int(st.st_mtime), st.st_mode & 0o7777, st.st_size)
         copies.append(copy)
         if chosen is None or copy.mtime > chosen.mtime:
