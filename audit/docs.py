@@ -362,7 +362,8 @@ def _installer_section() -> list[str]:
     """The installer channel's secret and identifier (schemas/installer-event.schema.json)."""
     props = schemas.installer_properties()
     return ["### Does the installer send my claim token?", "",
-            f"Yes, if it was typed on kickstart's command line: `install_options` is {props['install_options']['description']} "
+            "Yes, if it was typed on kickstart's command line: `install_options` is "
+            f"{props['install_options']['description']} "
             "`telemetry-audit check --channel installer INSTALL_SUCCESS --install-options=\"...\"` (or without "
             "the option, the REINSTALL_OPTIONS recorded in `.environment`) flags it as a SECRET, high severity, "
             "as it does any other `--claim-*` value and a user:password inside a URL.", "",

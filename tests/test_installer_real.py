@@ -16,6 +16,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from audit.channels import installer
 from audit.channels.installer import machine
@@ -237,3 +238,20 @@ def test_option_parsing_matches_the_real_parse_args(tmp_path, tag):
                 "INTERACTIVE": state.interactive or "0",  # stdout is a pipe here: the real default is 0
                 "SELECTED_INSTALL_METHOD": state.method}
         assert ours == real, options
+
+
+_DQ = st.text(alphabet="abc 019._-'()\\$\"`", min_size=0, max_size=12).map(
+    lambda t: '"' + "".join("\\" + ch if ch in '"`$\\' else ch for ch in t) + '"')
+_SQ = st.text(alphabet="abc 019._-\"()\\$`", min_size=0, max_size=12).map(lambda t: f"'{t}'")
+_BARE = st.text(alphabet="abcXYZ019._-/+", min_size=0, max_size=12)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=st.one_of(_DQ, _SQ, _BARE), version=st.one_of(_DQ, _SQ, _BARE, st.just(None)),
+       id_like=st.one_of(_DQ, _SQ, _BARE))
+def test_os_release_quoting_matches_the_real_eval(tmp_path_factory, name, version, id_like):
+    tmp = tmp_path_factory.mktemp("osr")
+    lines = [f"NAME={name}", f"ID_LIKE={id_like}", "ID=x"] + ([f"VERSION={version}"] if version is not None else [])
+    root = make_root(tmp, os_release="\n".join(lines) + "\n")
+    resolved, wire, _ = ours(root, "INSTALL_SUCCESS", "v2.11.0", "")
+    assert wire == run_real(tmp, "v2.11.0", root, resolved, [])

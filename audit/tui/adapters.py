@@ -36,12 +36,12 @@ class Meaning:
     since: str = ""
 
 
-def field_meanings() -> dict[str, Meaning]:
-    """key -> Meaning, from the backend schema's annotations."""
+def field_meanings(channel: str = "backend") -> dict[str, Meaning]:
+    """key -> Meaning, from the channel's schema annotations."""
     from audit import schemas  # loads jsonschema; only the Fields tab needs it
 
-    return {key: Meaning(p["description"], p["x-sensitivity"], p["x-since"])
-            for key, p in schemas.backend_properties().items()}
+    props = schemas.installer_properties() if channel == "installer" else schemas.backend_properties()
+    return {key: Meaning(p["description"], p["x-sensitivity"], p.get("x-since", "")) for key, p in props.items()}
 
 
 def field_source(f: Field, facts: Facts) -> str:
@@ -62,6 +62,13 @@ def identity(request: FactsRequest, facts: Facts) -> Identity:
     from audit.facts import identity as identity_facts
 
     return identity_facts.identity_for(request, facts)
+
+
+def installer_machine(request: FactsRequest, facts: Facts):
+    """What kickstart's telemetry_event reads here (or under --root), for the installer channel's payloads."""
+    from audit.channels.installer import machine
+
+    return machine.collect(System(root=request.root), facts)
 
 
 def findings_by_field(built: Payload, found_in: Identity) -> dict[str, list[Finding]]:
@@ -100,6 +107,13 @@ class OptOutView:
     block_reason: str | None = None  # why sending the backend payload is refused; None: allowed
     disagreements: tuple[str, ...] = ()
     summary: str = ""  # a status line while checking, or why the check failed
+    channel_blocks: tuple[tuple[str, str], ...] = ()  # (channel, why it is refused) for the other channels
+
+    def block_for(self, channel: str) -> str | None:
+        """Why sending on `channel` is refused (each channel by its own sender's rule); None: allowed."""
+        if channel == "backend":
+            return self.block_reason
+        return dict(self.channel_blocks).get(channel)
 
 
 def optout_view(facts: Facts, config_dir: str, env: dict[str, str] | None = None) -> OptOutView:
@@ -116,7 +130,9 @@ def optout_view(facts: Facts, config_dir: str, env: dict[str, str] | None = None
     misplaced = None if reason else configdir.problem(System(), config_dir, option="the config dir")
     if misplaced:
         reason = f"{misplaced}, so the opt-out cannot be checked"
-    return OptOutView(components, verdict.backend_sends, reason, tuple(verdict.disagreements))
+    blocks = tuple((name, "; ".join(v["by"])) for name, v in verdict.channels.items()
+                   if name != "backend" and v["by"])
+    return OptOutView(components, verdict.backend_sends, reason, tuple(verdict.disagreements), channel_blocks=blocks)
 
 
 def apply_optout(config_dir: str) -> str:

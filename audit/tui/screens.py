@@ -24,7 +24,8 @@ from audit.facts.identity import Identity
 from audit.facts.model import Facts
 from audit.identify import Finding
 from audit.tui import TuiOptions, actions, adapters
-from audit.tui.widgets import EventList, FieldsTable, JsonView, OptOutPanel, ParamsForm, StatusLine, WireView
+from audit.tui.widgets import (EventList, FieldsTable, JsonView, OptOutPanel, ParamsForm, StatusLine, WireView,
+                               all_events)
 
 DEBOUNCE = 0.015  # seconds: coalesce a burst of keystrokes, yet refresh well within 50 ms of the last one
 WIDE = 120
@@ -50,6 +51,7 @@ class MainScreen(Screen):
         self.optout = adapters.OptOutView(summary="checking opt-outs…")
         self._pending: Timer | None = None
         self._dirty: set[str] = set()
+        self.machine = None  # what kickstart's telemetry_event reads, collected with the facts
 
     # ------------------------------------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -97,6 +99,7 @@ class MainScreen(Screen):
         try:
             facts = await asyncio.to_thread(gather, self.options.request)
             self.identity = await asyncio.to_thread(adapters.identity, self.options.request, facts)
+            self.machine = await asyncio.to_thread(adapters.installer_machine, self.options.request, facts)
         except AuditError as e:
             self._load_failed(str(e))
             return
@@ -145,7 +148,7 @@ class MainScreen(Screen):
 
     async def _show_event(self, name: str) -> None:
         self.event = name
-        ev = catalog.EVENTS[name]
+        ev = all_events()[name]
         await self.query_one(ParamsForm).show(ev)
         self.values = {p.name: str(p.default if p.default is not None else "") for p in ev.params}
         self.query_one("#event-about", Static).update(Text.assemble(
@@ -183,9 +186,9 @@ class MainScreen(Screen):
         self._pending = None
         if self.facts is None:
             return
-        ev = catalog.EVENTS[self.event]
+        ev = all_events()[self.event]
         try:
-            built = payload.build(self.facts, self.event, self.values)
+            built = self._build(ev)
         except AuditError as e:
             self.error = str(e)
             self.query_one(ParamsForm).show_errors(self._field_errors(ev, str(e)))
@@ -201,8 +204,17 @@ class MainScreen(Screen):
         self._show_status()
         self.refresh_bindings()
 
+    def _build(self, ev) -> payload.Payload:
+        if ev.channel == "installer":
+            from audit.channels import installer
+
+            return installer.build(self.facts, ev.name, {**self.values, "machine": self.machine})
+        return payload.build(self.facts, ev.name, self.values)
+
     def _field_errors(self, ev: catalog.Event, message: str) -> dict[str, str]:
         """Which fields are wrong: each checked alone, so every bad field is marked, not just the first."""
+        if ev.channel != "backend":
+            return {"": message}
         errors = {}
         for param in ev.params:
             try:
@@ -227,7 +239,7 @@ class MainScreen(Screen):
             self.query_one(FieldsTable).show(self.built, self.facts or {}, self.findings)
 
     def _show_status(self) -> None:
-        self.query_one(StatusLine).show(self.built if self.facts else None, self.error, self.optout.block_reason,
+        self.query_one(StatusLine).show(self.built if self.facts else None, self.error, self._block_reason(),
                                         wide=self.size.width >= WIDE, findings=self.findings)
 
     # ------------------------------------------------------------------------------------------------ actions
@@ -236,7 +248,11 @@ class MainScreen(Screen):
             return "no payload yet"
         if self.error:
             return f"fix the parameters first: {self.error}"
-        return self.optout.block_reason
+        return self._block_reason()
+
+    def _block_reason(self) -> str | None:
+        """The opt-out that stops the shown payload's channel (each by its own sender's rule)."""
+        return self.optout.block_for(self.built.channel if self.built is not None else "backend")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "send":
@@ -249,8 +265,8 @@ class MainScreen(Screen):
         reason = self.send_block()
         if reason:
             self.notify(f"Sending is off: {reason}", title="payload: send", severity="warning")
-            if self.built is not None and self.optout.block_reason:
-                self.record(adapters.Outcome("refused", f"opt-out applies: {self.optout.block_reason}"))
+            if self.built is not None and self._block_reason():
+                self.record(adapters.Outcome("refused", f"opt-out applies: {self._block_reason()}"))
             return
         built = self.built
 

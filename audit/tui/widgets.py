@@ -24,7 +24,7 @@ from audit.tui import adapters
 # Channels as data: the agent backend is modelled; the others have their place in the list already.
 CHANNELS: tuple[tuple[str, str, str], ...] = (
     ("backend", "Agent backend", "anonymous-statistics.sh, v1.12 to v2.5"),
-    ("installer", "Installer", "kickstart.sh telemetry_event: not modelled yet"),
+    ("installer", "Installer", "kickstart.sh telemetry_event, v1.33 to today"),
     ("dashboard", "Dashboard", "PostHog in the browser: not modelled yet"),
 )
 
@@ -40,6 +40,13 @@ def short_versions(ev: catalog.Event) -> str:
     return f"{ev.since}–{ev.until}" if ev.until else f"from {ev.since}"
 
 
+def all_events() -> dict:
+    """Every built event by name: the backend's catalog, then the installer's."""
+    from audit.channels import installer
+
+    return {**catalog.EVENTS, **installer.EVENTS}
+
+
 class EventList(OptionList):
     """Events grouped by channel, each with its one-line meaning and the versions that send it."""
 
@@ -53,7 +60,7 @@ class EventList(OptionList):
     @staticmethod
     def _options() -> list[Option]:
         by_channel: dict[str, list[catalog.Event]] = {}
-        for ev in catalog.EVENTS.values():
+        for ev in all_events().values():
             by_channel.setdefault(ev.channel, []).append(ev)
         known = [c for c, _, _ in CHANNELS]
         channels = list(CHANNELS) + [(c, c, "") for c in by_channel if c not in known]
@@ -259,12 +266,15 @@ class FieldsTable(DataTable):
         for column, width in self.COLUMNS:
             self.add_column(column, key=column, width=width)
         self._meanings = adapters.field_meanings()
+        self._channel = "backend"
         self.built: Payload | None = None
         self.facts: Facts = {}
         self.findings: dict[str, list[Finding]] = {}
 
     def show(self, built: Payload, facts: Facts, findings: dict[str, list[Finding]] | None = None) -> None:
         self.built, self.facts, self.findings = built, facts, findings or {}
+        if built.channel != self._channel:
+            self._channel, self._meanings = built.channel, adapters.field_meanings(built.channel)
         meanings = self._meanings
         row = self.cursor_row
         self.clear()

@@ -416,3 +416,33 @@ async def test_send_is_off_when_the_config_dir_is_not_an_agents(make_app, tmp_pa
         screen = app.screen
         await wait_for(pilot, lambda: screen.send_block() not in (None, "no payload yet"), what="send blocked")
         assert "does not exist" in screen.send_block()
+
+
+async def test_installer_events_are_their_own_channel_with_secrets_flagged(make_app, monkeypatch):
+    from audit.tui.widgets import EventList
+
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot)
+        ids = [screen.query_one(EventList).get_option_at_index(i).id
+               for i in range(screen.query_one(EventList).option_count)]
+        assert ids.index("channel:installer") < ids.index("event:INSTALL_SUCCESS") < ids.index("channel:dashboard")
+        await choose(pilot, screen, "INSTALL_SUCCESS")
+        assert screen.built.channel == "installer"
+        await set_param(pilot, screen, "install_options", "--claim-token abc123 --stable-channel")
+        await wait_for(pilot, lambda: '"install_options": "--claim-token abc123' in screen.built.wire.decode(),
+                       what="options in the body")
+        secret = [f for f in screen.findings.get("install_options", ()) if f.secret]
+        assert [f.text for f in secret] == ["abc123"]
+        assert '"netdata_release_channel": "stable"' in screen.query_one("#wire-text").text
+
+
+@pytest.mark.parametrize("value, blocked", [("1", True), ("0", False)])
+async def test_installer_sending_follows_kickstarts_rule(make_app, monkeypatch, value, blocked):
+    monkeypatch.setenv("DISABLE_TELEMETRY", value)  # 0 stops the backend but not kickstart
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await loaded(pilot)
+        await wait_for(pilot, lambda: screen.optout.block_reason is not None, what="opt-out verdict")
+        await choose(pilot, screen, "INSTALL_CRASH")
+        assert (screen.send_block() is not None) is blocked

@@ -33,19 +33,30 @@ def tab(name):
     return run_before
 
 
+def steady_cursors(screen):
+    """A blinking cursor is drawn or not depending on the moment of the snapshot: hold every cursor steady."""
+    from textual.widgets import Input
+
+    for field in screen.query(Input):
+        field.cursor_blink = False
+
+
 async def fatal_edited(pilot):
     screen = await ready(pilot)
     await choose(pilot, screen, "FATAL")
+    steady_cursors(screen)
     for name, value in (("function", "rrdeng_load"), ("file", "rrdengine.c"), ("line", "1234"), ("errno", "-5")):
         await set_param(pilot, screen, name, value)
-    await wait_for(pilot, lambda: b"1234@" in screen.built.wire, what="edited payload")
-    await wait_for(pilot, lambda: "1234@" in screen.query_one("#wire-text").text)
+    await wait_for(pilot, lambda: b"1234@" in screen.built.wire and screen._pending is None
+                   and screen.values.get("errno") == "-5", what="edited payload, every keystroke applied")
+    await wait_for(pilot, lambda: screen.query_one("#wire-text").text == screen.built.wire.decode())
     await pilot.pause()
 
 
 async def fatal_invalid(pilot):
     screen = await ready(pilot)
     await choose(pilot, screen, "FATAL")
+    steady_cursors(screen)
     await set_param(pilot, screen, "errno", "EIO")
     await wait_for(pilot, lambda: screen.error != "", what="inline error")
     await pilot.pause()
@@ -118,6 +129,7 @@ def test_help(snap_compare, app):
 async def fatal_home_path(pilot):
     screen = await ready(pilot)
     await choose(pilot, screen, "FATAL")
+    steady_cursors(screen)
     await set_param(pilot, screen, "file", "/home/alice/src/netdata/web/api/x.c")
     await wait_for(pilot, lambda: screen.query_one("#wire-identifying").display, what="identifying banner")
     await pilot.pause()

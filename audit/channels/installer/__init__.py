@@ -10,9 +10,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from audit import payload, versions
+from audit.catalog import Param
 from audit.channels.installer import kickstart, machine
 from audit.errors import AuditError
 from audit.facts.model import Facts
+
+
+_COMMON = (Param("install_options", "kickstart's command line, as typed"),
+           Param("kickstart_version", f"which kickstart.sh (default {kickstart.NEWEST})"),
+           Param("install_method", "selected_install_method (native, static, build)"),
+           Param("install_type", "netdata_install_type (e.g. binpkg-deb)"))
 
 
 @dataclass(frozen=True)
@@ -20,9 +27,15 @@ class Event:
     name: str
     meaning: str
     sent_when: str
+    params: tuple[Param, ...] = _COMMON
+    results_meaning: str = "error_code and error_message are empty"
     since: str | None = kickstart.OLDEST
     until: str | None = None
     channel: str = "installer"
+
+    @property
+    def versions(self) -> str:
+        return f"kickstart {versions.span(self.since, self.until)}"
 
 
 EVENTS = {e.name: e for e in (
@@ -31,7 +44,9 @@ EVENTS = {e.name: e for e in (
     Event("INSTALL_FAILED", "kickstart stopped on an error: error_code is its code (F…, or the installer's I…/U…), "
           "error_message its text.", "from fatal(), once, just before kickstart exits"),
     Event("INSTALL_CRASH", "kickstart exited unexpectedly: error_code E<exit code>-<line> (line 0 for a signal).",
-          "from the EXIT/HUP/INT/QUIT/PIPE/TERM trap"),
+          "from the EXIT/HUP/INT/QUIT/PIPE/TERM trap",
+          (*_COMMON, Param("exit_code", "exit code, or the signal number"), Param("line", "line (0 for a signal)")),
+          "error_code is E<exit code>-<line>, error_message says the same in words"),
 )}
 
 # The options this channel adds to the shared "event parameters" group: (name, metavar, help).
@@ -168,8 +183,9 @@ def _values(var, state, options, the_machine, facts, params) -> tuple[dict[str, 
 
 
 def _param(params: Mapping[str, object], name: str) -> str | None:
+    """A given value; an empty one (an empty form field) counts as not given."""
     value = params.get(name)
-    return None if value is None else str(value)
+    return None if value is None or value == "" else str(value)
 
 
 def _install_type(facts: Facts) -> str | None:
@@ -197,7 +213,7 @@ def _unknown_machine(facts: Facts) -> machine.Machine:
 
 def _message_and_code(name: str, params: Mapping[str, object]) -> tuple[str, str]:
     if name == "INSTALL_FAILED":
-        return str(params.get("message") or ""), str(params.get("error_code") or "")
+        return _param(params, "message") or "", _param(params, "error_code") or ""
     if name == "INSTALL_CRASH":
         code, line = _param(params, "exit_code") or "0", _param(params, "line") or "0"
         return f"Installer exited unexpectedly ({code}-{line})", f"E{code}-{line}"

@@ -78,8 +78,10 @@ def _props(*middle: str, distinct: bool = False) -> tuple[str, ...]:
 _POSTHOG = "https://posthog.netdata.cloud/capture/"
 VARIANTS: tuple[Variant, ...] = (
     Variant("v1.33.0", "v1.33.0", _POSTHOG, True, "raw", False, _props(), True, "none", channel_options=False),
-    Variant("v1.33.1", "v1.33", _POSTHOG, True, "raw", False, _props("install_interactivity"), True, "none", channel_options=False),
-    Variant("v1.34.0", "v1.34", _POSTHOG, True, "raw", True, _props("install_interactivity"), True, "none", channel_options=False),
+    Variant("v1.33.1", "v1.33", _POSTHOG, True, "raw", False, _props("install_interactivity"), True, "none",
+            channel_options=False),
+    Variant("v1.34.0", "v1.34", _POSTHOG, True, "raw", True, _props("install_interactivity"), True, "none",
+            channel_options=False),
     Variant("v1.35.0", "v1.36", _POSTHOG, True, "raw", True,
             _props("install_interactivity", "install_auto_updates"), False, "none", channel_options=False),
     Variant("v1.37.0", "v1.38", _POSTHOG, True, "prefixed", True,
@@ -120,6 +122,7 @@ _ACTIONS = {
 }
 _REQUESTED_TYPE = {"--native-only": "native", "--static-only": "static", "--build-only": "build",
                    "--repositories-only": "native"}
+_INSTALL_TYPES = ("native", "static", "build", "auto", "any")
 # Options followed by a value kickstart consumes (so the value is not read as an option).
 _TAKES_VALUE = frozenset({
     "--release-channel", "--auto-update-type", "--auto-update-method", "--install-prefix", "--old-install-prefix",
@@ -172,7 +175,7 @@ def parse_options(words: Sequence[str], var: Variant) -> OptionState:
             dry = True
         elif word in _REQUESTED_TYPE and (var.action_names == "set_action" or word != "--repositories-only"):
             requested = _REQUESTED_TYPE[word]
-        elif word == "--install-type" and var.method_rule == "requested" and nxt in ("native", "static", "build", "auto", "any"):
+        elif word == "--install-type" and var.method_rule == "requested" and nxt in _INSTALL_TYPES:
             requested = nxt
         if word in actions:
             command = actions[word]
