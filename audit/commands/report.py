@@ -39,8 +39,8 @@ def register(subparsers) -> None:
 
 def run(args) -> int:
     facts = eventargs.facts_from_args(args)
-    system = System(root=args.root)
-    system = System(root=args.root, env=environment(system, args.env_file, args.env))
+    files_only = System(root=args.root)
+    system = System(root=args.root, env=environment(files_only, args.env_file, args.env))
     version = getattr(facts.get("netdata_version"), "value", None) or versions.LAST_SCRIPT_VERSION
     verdict = optout.evaluate(system, args.config_dir, version).to_json()
     if system.confined:
