@@ -70,7 +70,7 @@ class Fleet:
                 tally.reasons.setdefault(c["why"], []).append(host)
             check = c.get("check") or {}
             if check.get("unexpected"):
-                odd.append((name, c["sends"], check["event"], tuple(check["identifying"])))
+                odd.append((name, c["sends"], check["event"], tuple(check.get("identifying", ()))))
         if any(c["sends"] for c in doc["channels"].values()):
             self.hosts_sending += 1
         if odd:
