@@ -53,6 +53,7 @@ class Fleet:
     errors: list[dict] = field(default_factory=list)
     rows: list[HostRow] | None = None  # kept only when a view needs a line per host
     _names: set = field(default_factory=set)
+    _found: dict = field(default_factory=dict)
 
     def add(self, doc: dict, path: str) -> None:
         host = self._label(doc.get("host"), path)
@@ -69,19 +70,26 @@ class Fleet:
                 tally.reasons.setdefault(c["why"], []).append(host)
             check = c.get("check") or {}
             if check.get("unexpected"):
-                odd.append({"channel": name, "sends": c["sends"], "event": check["event"],
-                            "kinds": check["identifying"]})
+                odd.append((name, c["sends"], check["event"], tuple(check.get("identifying", ()))))
         if any(c["sends"] for c in doc["channels"].values()):
             self.hosts_sending += 1
         if odd:
-            self.identifying.append({"host": host, "found": odd})
+            self.identifying.append({"host": host, "found": self._shared(tuple(odd))})
         install = doc["install_options"]
         if install["claim_token"]:
             self.claim_tokens.append({"host": host, "path": install["path"], "recorded": install["recorded"]})
         if self.rows is not None:
             states = {n: c["state"] for n, c in doc["channels"].items()}
-            found = "; ".join(f"{o['channel']}: {', '.join(o['kinds'])}" for o in odd)
+            found = "; ".join(f"{name}: {', '.join(kinds)}" for name, _, _, kinds in odd)
             self.rows.append(HostRow(host, self._version_label(agent), states, found, install["claim_token"], path))
+
+    def _shared(self, found: tuple) -> list[dict]:
+        """One (read-only) list per distinct finding: a fleet built from one image has the same finding on every
+        host, and ten thousand copies of it would make memory grow with the fleet."""
+        if found not in self._found:
+            self._found[found] = [{"channel": name, "sends": sends, "event": event, "kinds": list(kinds)}
+                                  for name, sends, event, kinds in found]
+        return self._found[found]
 
     def error(self, path: str, message: str) -> None:
         self.errors.append({"path": path, "error": message})

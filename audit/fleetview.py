@@ -1,6 +1,7 @@
 """The fleet tally (audit/fleet.py) as text, Markdown or one self-contained HTML page (inline CSS and JS, no
 network assets: it opens offline and can be mailed to a security team)."""
 
+from collections.abc import Iterable, Iterator
 from html import escape
 
 from audit.fleet import Fleet, version_order
@@ -98,11 +99,14 @@ document.querySelectorAll('table.sortable th').forEach(function(th, col){
 """
 
 
-def _table(headers: list[str], rows: list[list[str]], sortable: bool = True) -> str:
+def _table(headers: list[str], rows: Iterable[Iterable[str]], sortable: bool = True) -> Iterator[str]:
+    """A table, one row at a time (the host table of a large fleet is written as it is made, never held whole)."""
     head = "".join(f"<th>{escape(h)}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(_cell(c) for c in row) + "</tr>" for row in rows)
     kind = ' class="sortable"' if sortable else ""
-    return f"<table{kind}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    yield f"<table{kind}><thead><tr>{head}</tr></thead><tbody>"
+    for row in rows:
+        yield "<tr>" + "".join(_cell(c) for c in row) + "</tr>"
+    yield "</tbody></table>"
 
 
 def _cell(value: str) -> str:
@@ -111,23 +115,27 @@ def _cell(value: str) -> str:
 
 
 def html(fleet: Fleet) -> str:
-    parts = [f"<h1>Netdata telemetry across the fleet</h1><p>{escape(headline(fleet))}.</p>",
-             "<h2>Channels</h2>", _table(["channel", "sending", "hosts", "why"],
-                                        [list(r) for r in channel_rows(fleet)], sortable=False)]
+    return "".join(html_chunks(fleet))
+
+
+def html_chunks(fleet: Fleet) -> Iterator[str]:
+    yield ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+           f"<title>Netdata telemetry across the fleet</title><style>{_CSS}</style></head><body>")
+    yield f"<h1>Netdata telemetry across the fleet</h1><p>{escape(headline(fleet))}.</p><h2>Channels</h2>"
+    yield from _table(["channel", "sending", "hosts", "why"], channel_rows(fleet), sortable=False)
     if fleet.rows is not None:
         names = list(fleet.channels)
-        rows = [[r.host, r.version, *(r.states.get(n, "") for n in names), r.identifying,
-                 "yes" if r.claim_token else "", r.path] for r in fleet.rows]
-        parts += ["<h2>Hosts</h2><p>Click a column to sort.</p>",
-                  _table(["host", "version", *names, "identifying data", "claim token", "report"], rows)]
+        rows = ([r.host, r.version, *(r.states.get(n, "") for n in names), r.identifying,
+                 "yes" if r.claim_token else "", r.path] for r in fleet.rows)
+        yield "<h2>Hosts</h2><p>Click a column to sort.</p>"
+        yield from _table(["host", "version", *names, "identifying data", "claim token", "report"], rows)
     attention = attention_rows(fleet)
     if attention:
-        parts += ["<h2>Identifying data or claim tokens</h2>", _table(["host", "what"], [list(a) for a in attention])]
-    versions = [[v, str(n)] for v, n in sorted(fleet.versions.items(), key=version_order)]
-    parts += ["<h2>Versions</h2>", _table(["version", "hosts"], versions)]
+        yield "<h2>Identifying data or claim tokens</h2>"
+        yield from _table(["host", "what"], attention)
+    yield "<h2>Versions</h2>"
+    yield from _table(["version", "hosts"], ([v, str(n)] for v, n in sorted(fleet.versions.items(), key=version_order)))
     if fleet.errors:
-        errors = [[e["path"], e["error"]] for e in fleet.errors]
-        parts += ["<h2>Unreadable documents</h2>", _table(["file", "error"], errors)]
-    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            "<title>Netdata telemetry across the fleet</title>"
-            f"<style>{_CSS}</style></head><body>{''.join(parts)}<script>{_JS}</script></body></html>\n")
+        yield "<h2>Unreadable documents</h2>"
+        yield from _table(["file", "error"], ([e["path"], e["error"]] for e in fleet.errors))
+    yield f"<script>{_JS}</script></body></html>\n"

@@ -135,6 +135,24 @@ def test_any_json_is_a_report_or_a_reason(value):
     assert fleet.problem(value) is not None  # nothing this small is a report, and nothing raises
 
 
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.data())  # the fixture is only read: each example parses its own copy
+def test_any_value_anywhere_is_tallied_or_listed_never_a_crash(reports, data):
+    doc = json.loads((reports / "token-host.json").read_text())
+    node = doc
+    while True:
+        key = data.draw(st.sampled_from(sorted(node) if isinstance(node, dict) else range(len(node))))
+        child = node[key]
+        if not (isinstance(child, (dict, list)) and child) or data.draw(st.booleans()):
+            node[key] = data.draw(JSON)
+            break
+        node = child
+    if fleet.problem(doc) is None:
+        tally = fleet.Fleet(rows=[])
+        tally.add(doc, "x.json")
+        fleetview.html(tally), fleetview.text(tally), fleetview.markdown(tally), json.dumps(tally.to_json())
+
+
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.data())  # the fixture is only read: each example parses its own copy
 def test_a_report_missing_any_field_is_a_reason_not_a_crash(reports, data):

@@ -1,6 +1,8 @@
 """`telemetry-audit fleet DIR|FILE...`: many hosts' reports (from `report --json`) as one table."""
 
-from audit.commands.output import write_json
+import json
+import sys
+
 from audit.errors import Exit
 
 
@@ -25,12 +27,13 @@ def run(args) -> int:
     from audit import fleet, fleetview
 
     tally = fleet.read(args.targets, keep_rows=args.html)
-    if args.json:
-        write_json(tally.to_json())
+    if args.json:  # written as encoded: a large fleet's JSON is never held whole
+        json.dump(tally.to_json(), sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
     elif args.markdown:
         print(fleetview.markdown(tally))
     elif args.html:
-        print(fleetview.html(tally), end="")
+        sys.stdout.writelines(fleetview.html_chunks(tally))
     else:
         print(fleetview.text(tally))
     return Exit.FINDING if tally.sends else Exit.USAGE if tally.errors else Exit.OK

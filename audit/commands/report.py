@@ -3,7 +3,7 @@
 import hashlib
 import os
 
-from audit import __version__, optout, report
+from audit import __version__, optout, report, versions
 from audit.commands import eventargs
 from audit.commands.output import write_json
 from audit.errors import AuditError, Exit
@@ -39,9 +39,9 @@ def register(subparsers) -> None:
 
 def run(args) -> int:
     facts = eventargs.facts_from_args(args)
-    system = System(root=args.root)
-    system = System(root=args.root, env=environment(system, args.env_file, args.env))
-    version = facts["netdata_version"].value
+    files_only = System(root=args.root)
+    system = System(root=args.root, env=environment(files_only, args.env_file, args.env))
+    version = getattr(facts.get("netdata_version"), "value", None) or versions.LAST_SCRIPT_VERSION
     verdict = optout.evaluate(system, args.config_dir, version).to_json()
     if system.confined:
         verdict = as_seen_inside(verdict, f"{system.root}/")
