@@ -314,6 +314,11 @@ def _path(config_dir: str) -> str:
     return os.path.join(config_dir, OPT_OUT_FILE)
 
 
+# What --apply writes into the opt-out file it creates (Netdata only checks that the file exists), so --revert
+# removes only a file this tool created and never one a package or an admin put there.
+CREATED_MARK = "# created by telemetry-audit opt-out --apply; `telemetry-audit opt-out --revert` removes it\n"
+
+
 def apply(config_dir: str, dry_run: bool = False) -> str:
     path = _path(config_dir)
     if os.path.exists(path):
@@ -321,8 +326,8 @@ def apply(config_dir: str, dry_run: bool = False) -> str:
     if dry_run:
         return f"would create {path}"
     try:
-        with open(path, "x"):
-            pass
+        with open(path, "x") as f:
+            f.write(CREATED_MARK)
     except OSError as e:
         raise AuditError(f"cannot create {path}: {e.strerror}", Exit.USAGE) from None
     return f"created {path}"
@@ -332,6 +337,8 @@ def revert(config_dir: str, dry_run: bool = False) -> str:
     path = _path(config_dir)
     if not os.path.lexists(path):
         return f"{path} does not exist"
+    if not _created_here(path):
+        return f"{path} left in place: telemetry-audit did not create it (remove it by hand to opt back in)"
     if dry_run:
         return f"would remove {path}"
     try:
@@ -339,6 +346,14 @@ def revert(config_dir: str, dry_run: bool = False) -> str:
     except OSError as e:
         raise AuditError(f"cannot remove {path}: {e.strerror}", Exit.USAGE) from None
     return f"removed {path}"
+
+
+def _created_here(path: str) -> bool:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            return f.read(len(CREATED_MARK) + 1) == CREATED_MARK
+    except OSError:
+        return False
 
 
 # ---------------------------------------------------------------- `[global] crash reports = off` in netdata.conf

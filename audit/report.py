@@ -82,14 +82,15 @@ def channel(name: str, verdict: Mapping, components: Mapping, agent_found: bool,
         "why": why(state, verdict),
         "evidence": verdict["evidence"],
         "components": comps,
-        "disagreeing": [c for c, v in comps.items() if v["sends"]] if verdict["by"] else [],
+        "disagreeing": [c for c, v in comps.items() if v["sends"]] if not verdict["sends"] else [],
         "check": check,
     }
 
 
 def why(state: str, verdict: Mapping) -> str:
-    if state == "sends":
-        return "nothing stops it: " + verdict["evidence"]
+    if state == "sends":  # `by` names what decided it when something does (e.g. a claim overriding the opt-out)
+        return ("sends by default: " + "; ".join(verdict["by"])) if verdict["by"] else \
+            "nothing stops it: " + verdict["evidence"]
     if state == "no agent":
         return "no Netdata agent found on this host (it would send if one were installed as configured)"
     if state == "inactive":

@@ -2,7 +2,7 @@
 
 Each host: its sysroot files, the Netdata version the inventory gives (--netdata-version: commands are not run under
 --root), the environment the inventory declares, and what the report must say per channel today. The agent-events
-channel is not in the registry's verdicts yet: LEAD marks what to add when it lands.
+channel sends from v2.4 unless opted out and never claimed, or `[global] crash reports = off`.
 """
 
 import json
@@ -20,11 +20,11 @@ HOSTS = {
         "files": {"etc/hostname": "deb-pkg\n", "usr/sbin/netdata": "", OPT_OUT: "",
                   "etc/netdata/netdata.conf": "[global]\n    run as user = netdata\n",
                   "etc/os-release": 'NAME="Debian GNU/Linux"\nID=debian\nVERSION_ID="12"\n'},
-        "expect": {"backend": "suppressed", "installer": "sends", "dashboard": "suppressed"},
+        "expect": {"backend": "suppressed", "installer": "sends", "dashboard": "suppressed",
+                   "agent-events": "inactive"},
     },
-    # A claimed v2.11 agent with the opt-out file: its saved status names the claim id.
-    # LEAD: agent-events "sends" here (claimed, so the opt-out file does not stop it) until the fix sets
-    # [global] crash reports = off; add it to "expect" and to the fixed expectations when the channel lands.
+    # A claimed v2.11 agent with the opt-out file: its saved status names the claim id, so agent-events still
+    # sends (the opt-out file does not stop it) until the fix sets [global] crash reports = off.
     "cloud-claimed": {
         "version": "v2.11.0",
         "env": {},
@@ -32,7 +32,7 @@ HOSTS = {
                   "var/lib/netdata/status-netdata.json": json.dumps(
                       {"version": 29, "agent": {"claim_id": CLAIM_ID, "node_id": None, "status": "running"}}),
                   "var/lib/netdata/cloud.d/claimed_id": CLAIM_ID + "\n"},
-        "expect": {"backend": "inactive", "installer": "sends", "dashboard": "suppressed"},
+        "expect": {"backend": "inactive", "installer": "sends", "dashboard": "suppressed", "agent-events": "sends"},
     },
     # An old agent whose admin relies on DO_NOT_TRACK=1 (declared in the inventory, not in any file).
     "dnt-only": {
@@ -40,7 +40,8 @@ HOSTS = {
         "env": {"DO_NOT_TRACK": "1"},
         "files": {"etc/hostname": "dnt-only\n", "opt/netdata/bin/netdata": "",
                   "etc/netdata/.install-type": "INSTALL_TYPE='kickstart-static'\n"},
-        "expect": {"backend": "suppressed", "installer": "suppressed", "dashboard": "sends"},
+        "expect": {"backend": "suppressed", "installer": "suppressed", "dashboard": "sends",
+                   "agent-events": "inactive"},
     },
     # Installed with a claim token that the installer recorded in clear text, on an image whose os-release names
     # its builder (an e-mail address the START event would carry).
@@ -52,14 +53,15 @@ HOSTS = {
                                     'VERSION="12 (image by ops@example.com)"\n',
                   "etc/netdata/.environment":
                       f'REINSTALL_OPTIONS="--stable-channel --claim-token {CLAIM_TOKEN} --claim-rooms r1"\n'},
-        "expect": {"backend": "sends", "installer": "sends", "dashboard": "sends"},
+        "expect": {"backend": "sends", "installer": "sends", "dashboard": "sends", "agent-events": "sends"},
     },
     # No Netdata at all.
     "bare": {
         "version": None,
         "env": {},
         "files": {"etc/hostname": "bare\n", "etc/os-release": 'NAME="Debian GNU/Linux"\nID=debian\n'},
-        "expect": {"backend": "no agent", "installer": "no agent", "dashboard": "no agent"},
+        "expect": {"backend": "no agent", "installer": "no agent", "dashboard": "no agent",
+                   "agent-events": "no agent"},
     },
 }
 

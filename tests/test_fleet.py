@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from audit import fleet, fleetview
 from audit.cli import main
-from fleet_hosts import HOSTS, build, report_args
+from fleet_hosts import CLAIM_ID, HOSTS, build, report_args
 
 
 @pytest.fixture
@@ -48,7 +48,11 @@ def test_fleet_json_names_exactly_the_hosts_that_send_and_why(capsys, reports):
         "DO_NOT_TRACK unset": {"token-host"}}
     assert [c["host"] for c in tally["claim_tokens"]] == ["token-host"]
     assert tally["identifying"] == [{"host": "token-host", "found": [
-        {"channel": "backend", "sends": True, "event": "START", "kinds": ["email"]}]}]
+        {"channel": "backend", "sends": True, "event": "START", "kinds": ["email"]},
+        {"channel": "agent-events", "sends": True, "event": "no last status", "kinds": ["email"]}]}]
+    claimed = tally["channels"]["agent-events"]["reasons"]
+    assert [r["why"] for r in claimed if r["hosts"] == ["cloud-claimed"]] == [
+        f"sends by default: crash reports unset: default all; claim_id {CLAIM_ID} in the saved status"]
     assert list(tally["versions"]) == ["v1.37.1", "v1.43.0", "v2.5.4", "v2.11.0", "no agent"]
 
 
@@ -56,7 +60,7 @@ def test_fleet_text_and_markdown_tables(capsys, reports):
     code, out, _ = run(capsys, ["fleet", str(reports)])
     assert code == 1
     assert out.splitlines()[0] == "5 host reports: 4 hosts still send"
-    assert "backend    1 of 5      token-host: nothing stops it" in out
+    assert "backend       1 of 5      token-host: nothing stops it" in out
     assert "  token-host: claim token recorded in /etc/netdata/.environment (REINSTALL_OPTIONS)" in out
     assert "  token-host: backend START carries email (sends)" in out
     code, out, _ = run(capsys, ["fleet", str(reports), "--markdown"])
@@ -114,6 +118,7 @@ def test_exit_0_when_no_host_sends(capsys, reports):
 def test_identifying_data_and_duplicate_names(reports):
     doc = json.loads((reports / "token-host.json").read_text())
     doc["channels"]["backend"]["check"].update(unexpected=1, identifying=["hostname"])
+    doc["channels"]["agent-events"]["check"].update(unexpected=0, identifying=[])
     tally = fleet.Fleet(rows=[])
     tally.add(doc, "a.json")
     tally.add(doc, "b.json")

@@ -83,7 +83,8 @@ def test_backend_check_runs_on_start(capsys, roots):
     assert [(f["field"], f["text"]) for f in odd] == [("host_os_version", "ops@example.com")]
     _, doc, _ = host_report(capsys, "deb-pkg", roots["deb-pkg"])
     assert doc["channels"]["backend"]["check"]["unexpected"] == 0
-    assert doc["channels"]["installer"]["check"] is None  # not built: nothing to check
+    assert doc["channels"]["installer"]["check"]["event"] == "INSTALL_SUCCESS"
+    assert doc["channels"]["dashboard"]["check"] is None  # not built: nothing to check
 
 
 def test_summary_without_json(capsys, roots):
@@ -92,7 +93,7 @@ def test_summary_without_json(capsys, roots):
     assert out.splitlines()[0] == "token-host: Netdata v2.5.4"
     assert "a claim token is recorded in /etc/netdata/.environment (REINSTALL_OPTIONS)" in out
     assert "identifying data in START: email" in out
-    assert out.splitlines()[-1] == "sends: backend, dashboard, installer"
+    assert out.splitlines()[-1] == "sends: agent-events, backend, dashboard, installer"
 
 
 def test_bad_env_is_a_one_line_usage_error(capsys, roots):
