@@ -8,7 +8,7 @@ import hashlib
 import re
 import uuid
 
-from audit import versions
+from audit import releases, versions
 from audit.analytics import fact_name
 from audit.errors import AuditError
 from audit.facts.agentconf import is_yes, parse_assignments, parse_ini, size_mb
@@ -24,10 +24,10 @@ RUNTIME_NOTE = "runtime value the daemon gathers; not readable from files: suppl
 
 
 def collect_agent_facts(system: System, config_dir: str, netdata_version: str | None = None,
-                        machine_guid: str | None = None) -> Facts:
+                        machine_guid: str | None = None, version: Fact | None = None) -> Facts:
     facts: Facts = {
         "config_dir": Fact(config_dir, "option:--config-dir" if config_dir != "/etc/netdata" else "default"),
-        "netdata_version": _version(system, netdata_version),
+        "netdata_version": version or agent_version(system, netdata_version),
         "machine_guid": _machine_guid(system, machine_guid),
         "system_distinct_id": _system_distinct_id(system),
         "shell": _shell(system),
@@ -36,7 +36,7 @@ def collect_agent_facts(system: System, config_dir: str, netdata_version: str | 
     return facts
 
 
-def _version(system: System, given: str | None) -> Fact:
+def agent_version(system: System, given: str | None) -> Fact:
     if given:
         return netdata_version_option(given)
     output = system.run(["netdata", "-v"])
@@ -109,11 +109,14 @@ def analytics_facts(system: System, config_dir: str, version: str | None) -> Fac
     v = _Values(config_dir)
 
     v.bool("config_stream_enabled", stream, "stream", "enabled", False, "stream.conf")
-    mode_section, mode_name = ("db", "mode") if versions.parse(ver)[0] >= 2 else ("global", "memory mode")
+    defaults = releases.daemon_defaults(ver)
+    mode_section, mode_name = defaults.memory_mode_setting
     memory_mode = v.conf_value(conf, mode_section, mode_name)
     v.set("config_memory_mode", f'"{memory_mode or "dbengine"}"', memory_mode, "netdata.conf", f"[{mode_section}] {mode_name}")
     v.size("config_page_cache_size", conf, "db", "dbengine page cache size", 32)
-    v.size("config_multidb_disk_quota", conf, "db", "dbengine tier 0 retention size", 1024)
+    v.assume("config_multidb_disk_quota", str(defaults.multidb_disk_quota_mb),
+             f"the compiled default of {ver} ({defaults.source}): the daemon fixes this value before it reads "
+             "the disk quota from netdata.conf, so the setting never reaches START or META")
     v.assume("config_https_enabled", "true", "always true in v2.x (built with HTTPS)")
     web_mode = v.conf_value(conf, "web", "mode")
     v.set("config_web_enabled", "false" if web_mode == "none" else "true", web_mode, "netdata.conf", "[web] mode")

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from audit.facts import snapshot
-from audit.facts.agent import collect_agent_facts, machine_guid_option, netdata_version_option
+from audit.facts.agent import agent_version, collect_agent_facts, machine_guid_option, netdata_version_option
 from audit.facts.model import Facts
 from audit.facts.system import System
 
@@ -27,8 +27,10 @@ def gather(request: FactsRequest) -> Facts:
     from audit.facts.sysinfo import collect_system_info  # not needed when a snapshot is given
 
     system = System(root=request.root)
-    facts = collect_system_info(system)
-    facts.update(collect_agent_facts(system, request.config_dir, request.netdata_version, request.machine_guid))
+    version = agent_version(system, request.netdata_version)  # system-info.sh's behaviour depends on it
+    facts = collect_system_info(system, version.value)
+    facts.update(collect_agent_facts(system, request.config_dir, request.netdata_version, request.machine_guid,
+                                     version=version))
     return facts
 
 
