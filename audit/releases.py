@@ -122,16 +122,19 @@ class DaemonDefaults:
     span: Span
     multidb_disk_quota_mb: int  # default_multidb_disk_quota_mb, what START/META report whatever netdata.conf says
     memory_mode_setting: tuple[str, str]  # where netdata.conf names the memory mode
+    page_cache_setting: tuple[str, str]  # where netdata.conf sets the dbengine page cache (MiB)
     source: str
 
 
 DAEMON_DEFAULTS: tuple[DaemonDefaults, ...] = (
-    DaemonDefaults(Span("v1.33", "v1.33"), 256, ("global", "memory mode"),
+    DaemonDefaults(Span("v1.33", "v1.33"), 256, ("global", "memory mode"), ("global", "page cache size"),
                    "v1.33.1:database/engine/rrdengineapi.c (256); v1.33.1:daemon/main.c:520"),
-    DaemonDefaults(Span("v1.34", "v1.45"), 256, ("db", "mode"),
+    DaemonDefaults(Span("v1.34", "v1.45"), 256, ("db", "mode"), ("db", "dbengine page cache size MB"),
                    "v1.37.1..v1.45.0:database/engine/rrdengineapi.c (256); [global] memory mode moved to [db] mode"),
-    DaemonDefaults(Span("v1.46", None), 1024, ("db", "mode"),
-                   "v1.46.0..v2.5.0: RRDENG_DEFAULT_TIER_DISK_SPACE_MB (1024)"),
+    DaemonDefaults(Span("v1.46", "v1.47"), 1024, ("db", "mode"), ("db", "dbengine page cache size MB"),
+                   "v1.46.0..v1.47.x: RRDENG_DEFAULT_TIER_DISK_SPACE_MB (1024)"),
+    DaemonDefaults(Span("v2.0", None), 1024, ("db", "mode"), ("db", "dbengine page cache size"),
+                   "v2.0.0..v2.5.0: RRDENG_DEFAULT_TIER_DISK_SPACE_MB (1024)"),
 )
 
 
