@@ -23,7 +23,8 @@ GUID_FILE = f"{LIB_DIR}/{GUID_NAME}"
 DEFAULT_REGISTRY = "https://registry.my-netdata.io"
 ASSUMED_BUILDINFO = ('"Netdata Cloud|Stream Compression|Machine Learning|dbengine|Native HTTPS|'
                      'TLS Host Verification|zlib|protobuf|JSON-C|libcap|libcrypto|libyaml|apps"')
-RUNTIME_NOTE = "runtime value the daemon gathers; not readable from files: supply it in a facts snapshot"
+RUNTIME_NOTE = ("unknown here: only a running agent knows this value (pass --agent-url URL to read it); "
+                "the typical value of an idle agent is assumed")
 
 
 def collect_agent_facts(system: System, config_dir: str, netdata_version: str | None = None,

@@ -17,12 +17,15 @@ class FactsRequest:
     config_dir: str = DEFAULT_CONFIG_DIR
     netdata_version: str | None = None
     machine_guid: str | None = None
+    agent_url: str | None = None  # read runtime values from this running agent (one GET)
 
 
 def gather(request: FactsRequest) -> Facts:
     if request.facts_file:
         facts = snapshot.load(request.facts_file)
         _override(facts, request)
+        if request.agent_url:
+            facts.update(_runtime(request.agent_url))
         return facts
     from audit.facts.sysinfo import collect_system_info  # not needed when a snapshot is given
 
@@ -31,7 +34,20 @@ def gather(request: FactsRequest) -> Facts:
     facts = collect_system_info(system, version.value)
     facts.update(collect_agent_facts(system, request.config_dir, request.netdata_version, request.machine_guid,
                                      version=version))
+    if request.agent_url:
+        facts.update(_runtime(request.agent_url))
     return facts
+
+
+def _runtime(agent_url: str) -> Facts:
+    from audit import transport
+    from audit.errors import AuditError, Exit
+    from audit.facts.runtime import runtime_facts
+
+    answer = transport.agent_info(agent_url)
+    if answer["error"]:
+        raise AuditError(f"--agent-url: {answer['error']}", Exit.NETWORK)
+    return runtime_facts(answer["document"], answer["url"])
 
 
 def _override(facts: Facts, request: FactsRequest) -> None:
