@@ -62,4 +62,13 @@ def runtime_facts(document: dict, url: str) -> Facts:
                  "config_is_parent": literal(len(hosts) > 1)})
     for key, value in live.items():
         facts[fact_name(key)] = Fact(value if gathered else None, f"{source} (live)", note)
+    if document.get("exporting-enabled") is None:  # the once-only group is not gathered yet either
+        for key in IMMUTABLE_NOT_SHOWN:
+            facts[fact_name(key)] = Fact(None, f"{source} exporting-enabled",
+                                         "the agent has not gathered its once-only values yet: null")
     return facts
+
+
+# Gathered once with exporting-enabled (<= v2.4: with META_START; v2.5: 10 s after start), not shown by the API.
+IMMUTABLE_NOT_SHOWN = ("host_cloud_available", "host_aclk_implementation", "config_https_available",
+                       "config_is_private_registry", "config_private_registry_used")
