@@ -5,7 +5,7 @@ import os
 import re
 from dataclasses import dataclass, field
 
-from audit import versions
+from audit import releases, versions
 from audit.errors import AuditError, Exit
 from audit.facts.agentconf import parse_assignments
 from audit.facts.installed import owning_package, script_opt_out
@@ -91,10 +91,18 @@ def _val(mech: dict, name: str) -> str:
 def _script(m, version):
     if _script_retired(version):
         return ["not run since v2.6.0"]
-    by = [x for x in ("DISABLE_TELEMETRY", "DO_NOT_TRACK") if _val(m, x)]
+    by = [x for x in _script_env(version) if _val(m, x)]
     if m["script_opt_out_file"]["exists"]:
         by.insert(0, "script opt-out file")
     return by
+
+
+def _script_env(version: str) -> tuple[str, ...]:
+    """The variables that release's script tests (v1.33 knew only DO_NOT_TRACK)."""
+    try:
+        return releases.script_layout(version).opt_out_env
+    except AuditError:
+        return releases.BOTH_ENV
 
 
 def _script_retired(version: str) -> bool:

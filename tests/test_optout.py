@@ -197,3 +197,9 @@ def test_from_v2_6_the_statistics_script_no_longer_runs(tmp_path):
         assert verdict.backend_sends is runs
     assert optout.evaluate(system, "/etc/netdata", "v2.6.0").components["script"]["suppressed_by"] == \
         ["not run since v2.6.0"]
+
+
+def test_v1_33_script_ignores_disable_telemetry(tmp_path):
+    system = System(root=str(tmp_path), env={"DISABLE_TELEMETRY": "1"})
+    assert optout.evaluate(system, "/etc/netdata", "v1.33.1").components["script"]["sends"]
+    assert not optout.evaluate(system, "/etc/netdata", "v1.34.0").components["script"]["sends"]
