@@ -48,6 +48,14 @@ def collect_agent_facts(system: System, config_dir: str, netdata_version: str | 
 def agent_version(system: System, given: str | None) -> Fact:
     if given:
         return netdata_version_option(given)
+    from audit.facts.installed import BINARY_PATHS
+
+    binary = next((p for p in BINARY_PATHS if system.is_file(p)), None)
+    info = system.run([binary, "-W", "buildinfo"], timeout=10) if binary else None  # read again for the features
+    match = re.search(r"^Version:\s*netdata\s+(v?\d+\.\d+\S*)", info or "", re.M)
+    if match:
+        found = match.group(1)
+        return Fact(found if found.startswith("v") else "v" + found, f"command:{binary} -W buildinfo")
     output = system.run(["netdata", "-v"])
     match = re.search(r"v?\d+\.\d+\S*", output or "")
     if match:
