@@ -405,6 +405,12 @@ class _ImaginedSystem:
     def exists(self, path: str) -> bool:
         return path in self._files
 
+    def is_file(self, path: str) -> bool:
+        return path in self._files
+
+    def listdir(self, path: str) -> list[str]:
+        return []
+
     def read_bytes(self, path: str) -> bytes | None:
         return self._files.get(path)
 

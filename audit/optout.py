@@ -6,10 +6,11 @@ import os
 import re
 from dataclasses import dataclass, field
 
-from audit import versions
+from audit import releases, versions
 from audit.channels.agent_events import gate, locate
 from audit.errors import AuditError, Exit
 from audit.facts.agentconf import parse_assignments
+from audit.facts.installed import owning_package, script_opt_out
 from audit.facts.system import System
 
 OPT_OUT_FILE = ".opt-out-from-anonymous-statistics"
@@ -45,8 +46,6 @@ def _daemon_reads_env(version: str) -> bool:
 
 def mechanisms(system: System, config_dir: str) -> dict:
     path = f"{config_dir.rstrip('/')}/{OPT_OUT_FILE}"
-    exists = system.exists(path)
-    readable = exists and system.read_bytes(path) is not None
     env = {}
     for name in ("DISABLE_TELEMETRY", "DO_NOT_TRACK"):
         value = system.env.get(name)
@@ -62,8 +61,22 @@ def mechanisms(system: System, config_dir: str) -> dict:
             key, _, val = s.partition("=")
             if key.strip() == "respect do not track policy":
                 dnt = val.strip()
-    return {"opt_out_file": {"path": system.display(path), "exists": exists, "readable": readable},
+    return {"opt_out_file": _file_state(system, path), "script_opt_out_file": _script_file(system, path),
             **env, "respect_do_not_track_policy": dnt, "installer_option": _installer_option(system, config_dir)}
+
+
+def _file_state(system: System, path: str) -> dict:
+    exists = system.exists(path)
+    package = owning_package(system, path).value if exists else None
+    return {"path": system.display(path), "exists": exists, "readable": exists and system.read_bytes(path) is not None,
+            "package": package}
+
+
+def _script_file(system: System, daemon_path: str) -> dict:
+    """The path the installed statistics script tests (built in); the daemon's config dir when none is installed."""
+    found = script_opt_out(system)
+    state = _file_state(system, found.value or daemon_path)
+    return {**state, "source": found.source if found.value else "default: no installed script, the daemon's path"}
 
 
 def _installer_option(system: System, config_dir: str) -> dict:
@@ -80,10 +93,28 @@ def _val(mech: dict, name: str) -> str:
 
 
 def _script(m, version):
-    by = [x for x in ("DISABLE_TELEMETRY", "DO_NOT_TRACK") if _val(m, x)]
-    if m["opt_out_file"]["exists"]:
-        by.insert(0, "opt-out file")
+    if _script_retired(version):
+        return ["not run since v2.6.0"]
+    by = [x for x in _script_env(version) if _val(m, x)]
+    if m["script_opt_out_file"]["exists"]:
+        by.insert(0, "script opt-out file")
     return by
+
+
+def _script_env(version: str) -> tuple[str, ...]:
+    """The variables that release's script tests (v1.33 knew only DO_NOT_TRACK)."""
+    try:
+        return releases.script_layout(version).opt_out_env
+    except AuditError:
+        return releases.BOTH_ENV
+
+
+def _script_retired(version: str) -> bool:
+    """v2.6.0 stopped calling the statistics script (commit c546a70f07)."""
+    try:
+        return versions.parse(version)[:2] > versions.parse(versions.LAST_SCRIPT_VERSION)[:2]
+    except AuditError:
+        return False
 
 
 def _daemon(m, version):
@@ -138,7 +169,13 @@ RULES = {
 
 
 def _label(m: dict, name: str) -> str:
-    if name == "opt-out file":
+    if name in ("opt-out file", "script opt-out file"):
+        state = m["opt_out_file" if name == "opt-out file" else "script_opt_out_file"]
+        where = "" if state["path"] == m["opt_out_file"]["path"] else f" {state['path']}"
+        shipped = f" (opted out by the distribution's package: {state['package']} ships this file)" \
+            if state["package"] else ""
+        return f"opt-out file{where}{shipped}"
+    if name not in m:
         return name
     value = m[name]["value"]
     return f"{name}={value}" if value == value.strip() else f"{name}={value!r}"
@@ -266,7 +303,7 @@ def _sentry(state: locate.AgentEventsState, comps: dict) -> dict:
 
 
 def _evidence(m: dict, name: str) -> str:
-    f = m["opt_out_file"]
+    f = m["script_opt_out_file" if name == "script" else "opt_out_file"]
     parts = [f"{f['path']} {'exists' if f['exists'] else 'absent'}"]
     for v in ("DISABLE_TELEMETRY", "DO_NOT_TRACK"):
         parts.append(f"{v}={m[v]['value']!r}" if m[v]["set"] else f"{v} unset")
@@ -284,6 +321,11 @@ def _disagreements(m, comps, version) -> list:
     if m["opt_out_file"]["exists"] and comps["kickstart"]["sends"]:
         out.append("The opt-out file does not affect kickstart: installer events are still sent unless "
                    "DISABLE_TELEMETRY=1 or --disable-telemetry is used.")
+    daemon_file, script_file = m["opt_out_file"], m["script_opt_out_file"]
+    if daemon_file["path"] != script_file["path"] and not _script_retired(version):
+        out.append(f"The daemon reads {daemon_file['path']} (its config dir), but the installed statistics script "
+                   f"reads {script_file['path']} (built in, whatever -c the daemon got): an opt-out file in one "
+                   "does not stop the other.")
     installer = m["installer_option"]
     if installer["recorded"] and not m["opt_out_file"]["exists"]:
         out.append(f"The installer was given --disable-telemetry ({installer['path']}) but the opt-out file is "

@@ -5,7 +5,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from audit import analytics, catalog, versions, wire
+from audit import analytics, catalog, releases, versions, wire
 from audit.facts.model import Facts
 
 # Where each non-analytics property's value comes from: a fact name, or a key of the event request.
@@ -53,16 +53,25 @@ def build(facts: Facts, event_name: str, params: Mapping[str, object] | None = N
     """The daemon's side (arguments and environment for this event), then the script's (the body)."""
     ev = catalog.event(event_name)
     version = _value(facts, "netdata_version") or versions.LAST_SCRIPT_VERSION
+    argv, env = daemon_call(facts, event_name, params)
+    layout = releases.script_layout(version)
+    inputs = wire.script_inputs(argv, env, _value(facts, "system_distinct_id") or "null",
+                                _value(facts, "shell") or "dash", layout)
+    body = wire.render(inputs, argv[3:], layout)
+    fields = _fields(facts, inputs, argv[3:], ev.phase, layout)
+    return Payload(ev.name, body, fields, _invalid(body, fields), _warnings(ev, version, inputs, argv[3:]))
+
+
+def daemon_call(facts: Facts, event_name: str, params: Mapping[str, object] | None = None
+                ) -> tuple[list[str], dict[str, str]]:
+    """The daemon's side of an event: the script's 43 arguments and the environment it exports."""
+    ev = catalog.event(event_name)
+    version = _value(facts, "netdata_version") or versions.LAST_SCRIPT_VERSION
     resolved = catalog.resolve_params(ev, params or {})
     gathered = {key: _value(facts, analytics.fact_name(key)) for key in analytics.BY_KEY}
     argv = [ev.name, ev.result(resolved, version), ev.data(resolved, version),
             *analytics.values_for_phase(ev.phase, gathered)]
-    env = daemon_environment(facts, version)
-    inputs = wire.script_inputs(argv, env, _value(facts, "system_distinct_id") or "null",
-                                _value(facts, "shell") or "dash")
-    body = wire.render(inputs, argv[3:])
-    fields = _fields(facts, inputs, argv[3:], ev.phase)
-    return Payload(ev.name, body, fields, _invalid(body, fields), _warnings(ev, version, inputs, argv[3:]))
+    return argv, daemon_environment(facts, version)
 
 
 def daemon_environment(facts: Facts, version: str) -> dict[str, str]:
@@ -79,10 +88,11 @@ def _value(facts: Facts, name: str) -> str | None:
     return fact.value if fact else None
 
 
-def _fields(facts: Facts, inputs: Mapping[str, str], args: list[str], phase: str) -> tuple[Field, ...]:
+def _fields(facts: Facts, inputs: Mapping[str, str], args: list[str], phase: str,
+            layout: releases.ScriptLayout) -> tuple[Field, ...]:
     out = []
     groups = analytics.PHASE_GROUPS[phase]
-    for key, form, source in wire.TEMPLATE:
+    for key, form, source in wire.template(layout):
         fact_name = None
         if source.startswith("env:"):
             fact_name = source[4:]
@@ -132,8 +142,9 @@ def _warnings(ev: catalog.Event, version: str, inputs: Mapping[str, str], args: 
     warnings = []
     if not ev.sent_by(version):
         warnings.append(f"Netdata {version} does not send {ev.name} (sent by {ev.versions}); built on request")
-    if versions.parse(version)[:2] < (1, 43):
-        warnings.append(f"Netdata {version} used an older body layout; this is the v1.43-v2.5 layout")
+    if not releases.modelled(version):
+        warnings.append(f"Netdata {version} predates {releases.FIRST_MODELLED}, the oldest release modelled; "
+                        f"this is the {releases.FIRST_MODELLED} layout")
     if any("'" in inputs[k] for k in ("action", "result", "data")) or any("'" in a for a in args):
         warnings.append("a value holds a single quote: the daemon passes arguments in single quotes to /bin/sh, "
                         "so the real command line would break here and these bytes would not be sent as shown")

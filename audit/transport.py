@@ -73,3 +73,28 @@ def agent_hello(agent_url: str, timeout: float = 2.0) -> dict:
     answer["anonymous_statistics"] = flag if isinstance(flag, bool) else None
     return answer
 
+
+
+def agent_info(agent_url: str, timeout: float = 5.0) -> dict:
+    """The running agent's /api/v1/info (one GET, to that URL only): {"url", "document", "error"}."""
+    import requests
+
+    url = agent_url.rstrip("/") + "/api/v1/info"
+    answer = {"url": url, "document": None, "error": None}
+    try:
+        r = requests.get(url, timeout=timeout, allow_redirects=False)
+    except requests.exceptions.RequestException as e:
+        answer["error"] = _describe(e, url, timeout)[1]
+        return answer
+    if r.status_code != 200:
+        answer["error"] = f"{url} answered HTTP {r.status_code}"
+        return answer
+    try:
+        document = json.loads(r.content)
+    except ValueError:
+        document = None
+    if not isinstance(document, dict):
+        answer["error"] = f"{url}: the answer is not a JSON object"
+    else:
+        answer["document"] = document
+    return answer

@@ -6,7 +6,7 @@ value holding `"` or `\\` (or an empty raw value) yields bytes that are not vali
 
 from collections.abc import Mapping, Sequence
 
-from audit import versions
+from audit import releases, versions
 
 # (property, form, input). Forms: "const" the literal text; "quoted" wrapped in "..."; "raw" pasted unquoted;
 # "collectors" the special host_collectors array. Inputs: "const:<text>", "action", "result", "data",
@@ -167,20 +167,26 @@ def _dash_escapes(text: str) -> tuple[str, bool]:
     return "".join(out), False
 
 
-def script_body(argv: Sequence[str], env: Mapping[str, str], system_distinct_id: str, shell: str) -> bytes:
+LATEST = releases.SCRIPT_LAYOUTS[-1]
+
+
+def script_body(argv: Sequence[str], env: Mapping[str, str], system_distinct_id: str, shell: str,
+                layout: releases.ScriptLayout = LATEST) -> bytes:
     """The body anonymous-statistics.sh builds from its 43 arguments and its environment.
 
     `env` holds what the daemon exported (unset names read as empty); `system_distinct_id` is what the script
-    derives from the machine; `shell` is what /bin/sh is ("dash" or "bash").
+    derives from the machine; `shell` is what /bin/sh is ("dash" or "bash"); `layout` the release's template.
     """
-    return render(script_inputs(argv, env, system_distinct_id, shell), argv[3:])
+    return render(script_inputs(argv, env, system_distinct_id, shell, layout), argv[3:], layout)
 
 
-def script_inputs(argv: Sequence[str], env: Mapping[str, str], system_distinct_id: str, shell: str) -> dict[str, str]:
+def script_inputs(argv: Sequence[str], env: Mapping[str, str], system_distinct_id: str, shell: str,
+                  layout: releases.ScriptLayout = LATEST) -> dict[str, str]:
     """The script's variables as its heredoc sees them (everything but the 40 raw arguments)."""
+    guid = env.get("NETDATA_REGISTRY_UNIQUE_ID", "")
     inputs = {
         "action": argv[0], "result": argv[1], "data": shell_echo(argv[2], shell),
-        "guid": env.get("NETDATA_REGISTRY_UNIQUE_ID") or ALL_ZERO_GUID,
+        "guid": guid or (ALL_ZERO_GUID if layout.zero_guid_default else ""),
         "version": env.get("NETDATA_VERSION", ""),
         "distinct_id": system_distinct_id,
     }
@@ -188,11 +194,17 @@ def script_inputs(argv: Sequence[str], env: Mapping[str, str], system_distinct_i
     return inputs
 
 
-def render(inputs: Mapping[str, str], args: Sequence[str]) -> bytes:
+def template(layout: releases.ScriptLayout = LATEST) -> tuple[tuple[str, str, str], ...]:
+    """The properties of this release's script, in order."""
+    return tuple(row for row in TEMPLATE if row[0] not in layout.without)
+
+
+def render(inputs: Mapping[str, str], args: Sequence[str], layout: releases.ScriptLayout = LATEST) -> bytes:
     """The heredoc, filled: `inputs` by template input name, `args` the 40 daemon arguments (args[0] is arg 4)."""
-    lines = ["{", f'    "event": "{inputs["action"]} {inputs["result"]}",', '    "properties": {']
-    last = len(TEMPLATE) - 1
-    for index, (key, form, source) in enumerate(TEMPLATE):
+    lines = ["{", *layout.header, f'    "event": "{inputs["action"]} {inputs["result"]}",', '    "properties": {']
+    rows = template(layout)
+    last = len(rows) - 1
+    for index, (key, form, source) in enumerate(rows):
         comma = "" if index == last else ","
         value = input_text(source, inputs, args)
         if form == "collectors":

@@ -23,3 +23,12 @@ def hermetic(monkeypatch, tmp_path):
         return real_connect(sock, address)
 
     monkeypatch.setattr(socket.socket, "connect", loopback_only)
+
+
+@pytest.fixture(autouse=True)
+def no_installed_agent(request, monkeypatch):
+    """Tests do not see a Netdata installed on the machine running them, unless marked `installed_agent`."""
+    if request.node.get_closest_marker("installed_agent") is None:
+        monkeypatch.setattr("audit.facts.installed.BINARY_PATHS", ())
+        monkeypatch.setattr("audit.facts.installed.SCRIPT_PATHS", ())
+        monkeypatch.setattr("audit.facts.installed.DPKG_INFO", "/nonexistent/dpkg/info")

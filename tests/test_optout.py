@@ -154,3 +154,53 @@ def test_no_network_without_agent_url(tmp_path, monkeypatch):
     import requests
     monkeypatch.setattr(requests, "get", lambda *a, **k: pytest.fail("opt-out made a request"))
     assert main(["opt-out", "--config-dir", str(tmp_path)]) == 0
+
+
+def _installed_root(tmp_path, opt_out_in_etc: bool):
+    root = tmp_path / "root"
+    script = root / "usr/lib/netdata/plugins.d/anonymous-statistics.sh"
+    script.parent.mkdir(parents=True)
+    script.write_text('if [ -f "/etc/netdata/.opt-out-from-anonymous-statistics" ] ||\n  exit 0\nfi\n')
+    (root / "etc/netdata").mkdir(parents=True)
+    (root / "srv/private").mkdir(parents=True)
+    info = root / "var/lib/dpkg/info"
+    info.mkdir(parents=True)
+    (info / "netdata-core.list").write_text("/usr/sbin/netdata\n/etc/netdata/.opt-out-from-anonymous-statistics\n")
+    if opt_out_in_etc:
+        (root / "etc/netdata/.opt-out-from-anonymous-statistics").write_text("")
+    return System(root=str(root), env={})
+
+
+@pytest.mark.installed_agent
+def test_opt_out_names_the_package_that_shipped_the_file(tmp_path):
+    verdict = optout.evaluate(_installed_root(tmp_path, True), "/etc/netdata", "v1.37.1")
+    label = "opt-out file (opted out by the distribution's package: netdata-core ships this file)"
+    assert verdict.components["daemon"]["suppressed_by"] == [label]
+    assert verdict.components["script"]["suppressed_by"] == [label]
+    assert not verdict.backend_sends
+
+
+@pytest.mark.installed_agent
+def test_a_private_config_dir_does_not_stop_the_packaged_script(tmp_path):
+    verdict = optout.evaluate(_installed_root(tmp_path, True), "/srv/private", "v1.37.1")
+    assert verdict.components["daemon"]["sends"]
+    assert not verdict.components["script"]["sends"]
+    assert any("built in, whatever -c" in d for d in verdict.disagreements)
+    verdict = optout.evaluate(_installed_root(tmp_path / "b", False), "/srv/private", "v1.37.1")
+    assert verdict.components["script"]["sends"] and verdict.backend_sends
+
+
+def test_from_v2_6_the_statistics_script_no_longer_runs(tmp_path):
+    system = System(root=str(tmp_path), env={})
+    for version, runs in (("v2.5.4", True), ("v2.6.0", False), ("v2.11.0", False)):
+        verdict = optout.evaluate(system, "/etc/netdata", version)
+        assert verdict.components["script"]["sends"] is runs
+        assert verdict.backend_sends is runs
+    assert optout.evaluate(system, "/etc/netdata", "v2.6.0").components["script"]["suppressed_by"] == \
+        ["not run since v2.6.0"]
+
+
+def test_v1_33_script_ignores_disable_telemetry(tmp_path):
+    system = System(root=str(tmp_path), env={"DISABLE_TELEMETRY": "1"})
+    assert optout.evaluate(system, "/etc/netdata", "v1.33.1").components["script"]["sends"]
+    assert not optout.evaluate(system, "/etc/netdata", "v1.34.0").components["script"]["sends"]

@@ -174,6 +174,11 @@ def test_opt_out_file_inside_root_refuses(httpserver, tmp_path, capsys):
     assert items[0]["outcome"] == "refused" and items[0]["suppressed_by"] == ["opt-out file"]
 
 
+# The CLI, blind to a Netdata installed on this machine (as the `no_installed_agent` fixture does in-process).
+HIDE_INSTALLED_AGENT = ("import sys, audit.facts.installed as i; i.BINARY_PATHS = i.SCRIPT_PATHS = (); "
+                        "i.DPKG_INFO = '/nonexistent'; from audit.cli import main; sys.exit(main(sys.argv[1:]))")
+
+
 def run_in_terminal(argv, answer: bytes, env) -> tuple[int, bytes]:
     """Run the CLI on a pseudo-terminal, answer its question, return (exit code, everything it printed)."""
     import os
@@ -183,8 +188,8 @@ def run_in_terminal(argv, answer: bytes, env) -> tuple[int, bytes]:
     import time
 
     master, slave = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-m", "audit", *argv], stdin=slave, stdout=slave, stderr=slave,
-                            env=env, close_fds=True)
+    proc = subprocess.Popen([sys.executable, "-c", HIDE_INSTALLED_AGENT, *argv], stdin=slave, stdout=slave,
+                            stderr=slave, env=env, close_fds=True)
     os.close(slave)
     seen, deadline = b"", time.monotonic() + 30
     while b"[y/N]" not in seen and time.monotonic() < deadline:

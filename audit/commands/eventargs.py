@@ -20,6 +20,9 @@ def add_facts_arguments(parser: argparse.ArgumentParser) -> None:
                        "(default: netdata.conf's [directories] lib, else /var/lib/netdata; under --root when given)")
     group.add_argument("--netdata-version", metavar="VERSION", help="the agent version to model, e.g. v2.5.4")
     group.add_argument("--machine-guid", metavar="UUID", help="the agent's machine GUID")
+    group.add_argument("--agent-url", metavar="URL", help="read the runtime values (collectors, charts, metrics, "
+                       "alerts, cloud state) from the agent running at URL, e.g. http://localhost:19999: one GET of "
+                       "/api/v1/info, the only network request")
 
 
 def add_event_arguments(parser: argparse.ArgumentParser) -> None:
@@ -50,7 +53,7 @@ def add_event_arguments(parser: argparse.ArgumentParser) -> None:
 def facts_request(args: argparse.Namespace) -> FactsRequest:
     return FactsRequest(facts_file=args.facts, root=args.root, config_dir=args.config_dir,
                         netdata_version=args.netdata_version, machine_guid=args.machine_guid,
-                        lib_dir=getattr(args, "lib_dir", None))
+                        lib_dir=getattr(args, "lib_dir", None), agent_url=getattr(args, "agent_url", None))
 
 
 def facts_from_args(args: argparse.Namespace) -> Facts:

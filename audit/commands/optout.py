@@ -5,6 +5,7 @@ import json
 from audit import configdir, optout, transport, versions
 from audit.commands.output import note, warn, write_json
 from audit.errors import AuditError, Exit
+from audit.facts.agent import agent_version
 from audit.facts.collect import DEFAULT_CONFIG_DIR
 from audit.facts.system import System
 
@@ -25,8 +26,8 @@ def register(subparsers) -> None:
                         help=f"the agent's config dir (default {DEFAULT_CONFIG_DIR})")
     parser.add_argument("--lib-dir", metavar="DIR", help="the agent's var-lib dir, where its status file lives "
                         "(default: netdata.conf's [directories] lib, else /var/lib/netdata)")
-    parser.add_argument("--netdata-version", metavar="VERSION", default=DEFAULT_VERSION,
-                        help=f"the agent version to model (default {DEFAULT_VERSION})")
+    parser.add_argument("--netdata-version", metavar="VERSION",
+                        help=f"the agent version to model (default: the installed agent's, else {DEFAULT_VERSION})")
     parser.add_argument("--agent-url", metavar="URL",
                         help="also ask the agent at URL (e.g. http://localhost:19999) what it tells dashboards; "
                              "the only network request this command makes")
@@ -43,7 +44,8 @@ def run(args) -> int:
         if args.dry_run:
             return Exit.OK
     hello = transport.agent_hello(args.agent_url) if args.agent_url else None
-    verdict = optout.evaluate(system, args.config_dir, args.netdata_version, hello, args.lib_dir)
+    version = args.netdata_version or agent_version(system, None).value
+    verdict = optout.evaluate(system, args.config_dir, version, hello, args.lib_dir)
     status = Exit.NETWORK if hello and hello["error"] else Exit.OK
     if args.json:
         write_json(verdict.to_json())
@@ -83,8 +85,9 @@ def _change(system: System, args, say) -> None:
 
 def _mechanism_lines(m: dict) -> list[tuple[str, str]]:
     f, installer = m["opt_out_file"], m["installer_option"]
-    lines = [("opt-out file", f"{f['path']}: " + ("absent" if not f["exists"] else
-                                                   "present" if f["readable"] else "present, unreadable"))]
+    lines = [("opt-out file", _file_line(f))]
+    if m["script_opt_out_file"]["path"] != f["path"]:
+        lines.append(("script opt-out", _file_line(m["script_opt_out_file"]) + " (the installed script's own)"))
     for name in ("DISABLE_TELEMETRY", "DO_NOT_TRACK"):
         lines.append((name, repr(m[name]["value"]) if m[name]["set"] else "unset"))
     options = installer["reinstall_options"]
@@ -114,3 +117,9 @@ def _agent_lines(m: dict) -> list[tuple[str, str]]:
         "unreadable" if sentry["unreadable"] else f"{len(pending)} report(s) pending" if sentry["exists"]
         else "absent")))
     return lines
+
+
+def _file_line(f: dict) -> str:
+    state = "absent" if not f["exists"] else "present" if f["readable"] else "present, unreadable"
+    shipped = f"; opted out by the distribution's package: {f['package']} ships this file" if f["package"] else ""
+    return f"{f['path']}: {state}{shipped}"

@@ -8,42 +8,63 @@ import hashlib
 import re
 import uuid
 
-from audit import versions
+from audit import releases, versions
 from audit.analytics import fact_name
 from audit.errors import AuditError
 from audit.facts.agentconf import is_yes, parse_assignments, parse_ini, size_mb
+from audit.facts.installed import collect_installed
 from audit.facts.model import Fact, Facts
 from audit.facts.system import System
 from audit.wire import ALL_ZERO_GUID
 
-GUID_FILE = "/var/lib/netdata/registry/netdata.public.unique.id"
+LIB_DIR = "/var/lib/netdata"
+GUID_NAME = "registry/netdata.public.unique.id"
+GUID_FILE = f"{LIB_DIR}/{GUID_NAME}"
 DEFAULT_REGISTRY = "https://registry.my-netdata.io"
 ASSUMED_BUILDINFO = ('"Netdata Cloud|Stream Compression|Machine Learning|dbengine|Native HTTPS|'
                      'TLS Host Verification|zlib|protobuf|JSON-C|libcap|libcrypto|libyaml|apps"')
-RUNTIME_NOTE = "runtime value the daemon gathers; not readable from files: supply it in a facts snapshot"
+RUNTIME_NOTE = ("unknown here: only a running agent knows this value (pass --agent-url URL to read it); "
+                "the typical value of an idle agent is assumed")
 
 
 def collect_agent_facts(system: System, config_dir: str, netdata_version: str | None = None,
-                        machine_guid: str | None = None) -> Facts:
+                        machine_guid: str | None = None, version: Fact | None = None) -> Facts:
     facts: Facts = {
         "config_dir": Fact(config_dir, "option:--config-dir" if config_dir != "/etc/netdata" else "default"),
-        "netdata_version": _version(system, netdata_version),
-        "machine_guid": _machine_guid(system, machine_guid),
+        "netdata_version": version or agent_version(system, netdata_version),
         "system_distinct_id": _system_distinct_id(system),
         "shell": _shell(system),
     }
-    facts.update(analytics_facts(system, config_dir, facts["netdata_version"].value))
+    installed = collect_installed(system, config_dir)
+    facts.update(installed)
+    lib_dir = installed.get("agent.lib_dir", Fact(LIB_DIR, "default")).value
+    facts["machine_guid"] = _machine_guid(system, machine_guid, f"{lib_dir}/{GUID_NAME}")
+    modelled = facts["netdata_version"].value
+    same_build = installed.get("agent.version") is not None and installed["agent.version"].value == modelled
+    facts.update(analytics_facts(system, config_dir, modelled, installed if same_build else None))
     return facts
 
 
-def _version(system: System, given: str | None) -> Fact:
+def agent_version(system: System, given: str | None) -> Fact:
     if given:
         return netdata_version_option(given)
+    from audit.facts.installed import BINARY_PATHS
+
+    binary = next((p for p in BINARY_PATHS if system.is_file(p)), None)
+    info = system.run([binary, "-W", "buildinfo"], timeout=10) if binary else None  # read again for the features
+    match = re.search(r"^Version:\s*netdata\s+(v?\d+\.\d+\S*)", info or "", re.M)
+    if match:
+        found = match.group(1)
+        return Fact(found if found.startswith("v") else "v" + found, f"command:{binary} -W buildinfo")
     output = system.run(["netdata", "-v"])
     match = re.search(r"v?\d+\.\d+\S*", output or "")
     if match:
         found = match.group(0)
         return Fact(found if found.startswith("v") else "v" + found, "command:netdata -v")
+    from audit.facts.installed import packaged_version
+
+    if (packaged := packaged_version(system)) is not None:
+        return packaged
     why = "commands are not run under --root" if system.confined else "no netdata binary found"
     return Fact(versions.LAST_SCRIPT_VERSION, "default", f"{why}; assuming {versions.LAST_SCRIPT_VERSION}, the last "
                 "version that runs the statistics script (pass --netdata-version)", observed=False)
@@ -63,17 +84,17 @@ def netdata_version_option(given: str) -> Fact:
     return Fact(given, "option:--netdata-version")
 
 
-def _machine_guid(system: System, given: str | None) -> Fact:
+def _machine_guid(system: System, given: str | None, path: str = GUID_FILE) -> Fact:
     if given:
         return machine_guid_option(given)
-    text = system.read_text(GUID_FILE)
+    text = system.read_text(path)
     if text is not None:
         guid = text.strip()[:36]
         if _GUID.match(guid) and guid != ALL_ZERO_GUID:
-            return Fact(guid.lower(), f"file:{GUID_FILE}")
-        return Fact(ALL_ZERO_GUID, f"file:{GUID_FILE}", "the file holds no valid GUID; the script falls back to zeros",
+            return Fact(guid.lower(), f"file:{path}")
+        return Fact(ALL_ZERO_GUID, f"file:{path}", "the file holds no valid GUID; the script falls back to zeros",
                     observed=False)
-    return Fact(ALL_ZERO_GUID, "default", f"no {GUID_FILE}: the script's default when "
+    return Fact(ALL_ZERO_GUID, "default", f"no {path}: the script's default when "
                 "NETDATA_REGISTRY_UNIQUE_ID is empty (a running agent would create one)", observed=False)
 
 
@@ -99,7 +120,7 @@ def _shell(system: System) -> Fact:
     return Fact(name, "file:/bin/sh", f"/bin/sh -> {target}")
 
 
-def analytics_facts(system: System, config_dir: str, version: str | None) -> Facts:
+def analytics_facts(system: System, config_dir: str, version: str | None, installed: Facts | None = None) -> Facts:
     conf = _ini(system, f"{config_dir}/netdata.conf")
     stream = _ini(system, f"{config_dir}/stream.conf")
     exporting = _ini(system, f"{config_dir}/exporting.conf")
@@ -109,12 +130,20 @@ def analytics_facts(system: System, config_dir: str, version: str | None) -> Fac
     v = _Values(config_dir)
 
     v.bool("config_stream_enabled", stream, "stream", "enabled", False, "stream.conf")
-    mode_section, mode_name = ("db", "mode") if versions.parse(ver)[0] >= 2 else ("global", "memory mode")
+    defaults = releases.daemon_defaults(ver)
+    mode_section, mode_name = defaults.memory_mode_setting
     memory_mode = v.conf_value(conf, mode_section, mode_name)
     v.set("config_memory_mode", f'"{memory_mode or "dbengine"}"', memory_mode, "netdata.conf", f"[{mode_section}] {mode_name}")
-    v.size("config_page_cache_size", conf, "db", "dbengine page cache size", 32)
-    v.size("config_multidb_disk_quota", conf, "db", "dbengine tier 0 retention size", 1024)
-    v.assume("config_https_enabled", "true", "always true in v2.x (built with HTTPS)")
+    v.size("config_page_cache_size", conf, *defaults.page_cache_setting, 32)
+    v.assume("config_multidb_disk_quota", str(defaults.multidb_disk_quota_mb),
+             f"the compiled default of {ver} ({defaults.source}): the daemon fixes this value before it reads "
+             "the disk quota from netdata.conf, so the setting never reaches START or META")
+    installed = installed or {}
+    built = lambda name: installed.get(f"agent.{name}")
+    if (https := built("https_built")) and https.value is not None:
+        v.observe("config_https_enabled", https.value, https.source, "whether the binary was built with HTTPS")
+    else:
+        v.assume("config_https_enabled", "true", "always true in v2.x (built with HTTPS)")
     web_mode = v.conf_value(conf, "web", "mode")
     v.set("config_web_enabled", "false" if web_mode == "none" else "true", web_mode, "netdata.conf", "[web] mode")
     channel = environment.get("RELEASE_CHANNEL")
@@ -123,9 +152,15 @@ def analytics_facts(system: System, config_dir: str, version: str | None) -> Fac
     else:
         v.assume("netdata_release_channel", '"nightly"' if "-" in ver else '"stable"',
                  "no RELEASE_CHANNEL in .environment: nightly when the version has a '-', else stable")
-    v.assume("netdata_buildinfo", ASSUMED_BUILDINFO, "the build's enabled features (netdata -W buildinfo); assumed "
-             "typical of an official v2 build")
-    v.assume("host_cloud_enabled", "true", "always true in v2.x")
+    if (features := built("features")) and features.value is not None:
+        v.observe("netdata_buildinfo", f'"{features.value}"', features.source, features.note)
+    else:
+        v.assume("netdata_buildinfo", ASSUMED_BUILDINFO, "the build's enabled features (netdata -W buildinfo); "
+                 "assumed typical of an official v2 build")
+    if (disabled := built("cloud_disabled_at_build")) and disabled.value == "true":
+        v.observe("host_cloud_enabled", "false", disabled.source, "built with --disable-cloud")
+    else:
+        v.assume("host_cloud_enabled", "true", "always true in v2.x; before, cloud.conf [global] enabled (yes)")
     if "INSTALL_TYPE" in install:
         v.observe("netdata_install_type", f'"{install["INSTALL_TYPE"]}"', f"file:{config_dir}/.install-type")
     else:
@@ -138,8 +173,13 @@ def analytics_facts(system: System, config_dir: str, version: str | None) -> Fac
     v.assume("netdata_fail_reason", None, "set only when a SQLite step failed")
 
     _exporting(v, exporting)
-    v.assume("host_cloud_available", "true", "always true in v2.x")
-    v.assume("host_aclk_implementation", '"Next Generation"', "the only cloud link since v1.3x")
+    if (aclk := built("aclk_built")) and aclk.value is not None:
+        v.observe("host_cloud_available", aclk.value, aclk.source, "whether the binary was built with ACLK")
+        v.observe("host_aclk_implementation", '"Next Generation"' if aclk.value == "true" else '""', aclk.source,
+                  "empty when built without ACLK")
+    else:
+        v.assume("host_cloud_available", "true", "always true in v2.x")
+        v.assume("host_aclk_implementation", '"Next Generation"', "the only cloud link since v1.3x")
     web_tls = v.conf_value(conf, "web", "ssl key") is not None
     v.assume("config_https_available", '"||web"' if web_tls else '"||"',
              "which of exporting|streaming|web use TLS; web from [web] ssl key, the others assumed off")

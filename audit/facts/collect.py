@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from audit.facts import snapshot
-from audit.facts.agent import collect_agent_facts, machine_guid_option, netdata_version_option
+from audit.facts.agent import agent_version, collect_agent_facts, machine_guid_option, netdata_version_option
 from audit.facts.model import Facts
 from audit.facts.system import System
 
@@ -18,19 +18,37 @@ class FactsRequest:
     netdata_version: str | None = None
     machine_guid: str | None = None
     lib_dir: str | None = None  # the agent's var-lib dir (status file); None: netdata.conf's, else the default
+    agent_url: str | None = None  # read runtime values from this running agent (one GET)
 
 
 def gather(request: FactsRequest) -> Facts:
     if request.facts_file:
         facts = snapshot.load(request.facts_file)
         _override(facts, request)
+        if request.agent_url:
+            facts.update(_runtime(request.agent_url))
         return facts
     from audit.facts.sysinfo import collect_system_info  # not needed when a snapshot is given
 
     system = System(root=request.root)
-    facts = collect_system_info(system)
-    facts.update(collect_agent_facts(system, request.config_dir, request.netdata_version, request.machine_guid))
+    version = agent_version(system, request.netdata_version)  # system-info.sh's behaviour depends on it
+    facts = collect_system_info(system, version.value)
+    facts.update(collect_agent_facts(system, request.config_dir, request.netdata_version, request.machine_guid,
+                                     version=version))
+    if request.agent_url:
+        facts.update(_runtime(request.agent_url))
     return facts
+
+
+def _runtime(agent_url: str) -> Facts:
+    from audit import transport
+    from audit.errors import AuditError, Exit
+    from audit.facts.runtime import runtime_facts
+
+    answer = transport.agent_info(agent_url)
+    if answer["error"]:
+        raise AuditError(f"--agent-url: {answer['error']}", Exit.NETWORK)
+    return runtime_facts(answer["document"], answer["url"])
 
 
 def _override(facts: Facts, request: FactsRequest) -> None:

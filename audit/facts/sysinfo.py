@@ -1,12 +1,14 @@
-"""system-info.sh (v2.5.0, Linux) in Python: the same values, labels and order of precedence.
+"""system-info.sh (Linux, v1.33 to v2.5) in Python: the same values, labels and order of precedence.
 
-Each value is what the script prints after `NAME=`. The cloud-metadata probe is deliberately not reproduced:
+Each value is what the script prints after `NAME=`. Where a release behaved differently, the branch is chosen by
+that release's row in audit.releases.SYSTEM_INFO (data, not scattered version checks). The cloud-metadata probe is deliberately not reproduced:
 its values never enter the telemetry payload, and this tool never contacts 169.254.169.254.
 """
 
 import os
 import re
 
+from audit import releases, versions
 from audit.facts.model import Fact, Facts
 from audit.facts.shellwords import eval_assignment
 from audit.facts.system import System
@@ -17,11 +19,13 @@ BLOCK_MAJORS = ("hd", "sd", "mfm", "ad", "ftl", "pd", "nftl", "dasd", "intfl", "
 NO_COMMANDS = "commands are not run under --root"
 
 
-def collect_system_info(system: System) -> Facts:
+def collect_system_info(system: System, version: str = versions.LAST_SCRIPT_VERSION) -> Facts:
+    rules = releases.system_info_rules(version)
     kernel = _kernel(system)
-    virt = _virtualization(system)
-    container = _container(system, virt.pop("container"))
-    os_facts = _os(system, container["NETDATA_SYSTEM_CONTAINER"].value, kernel["NETDATA_SYSTEM_KERNEL_VERSION"].value)
+    virt = _virtualization(system, rules)
+    container = _container(system, virt.pop("container"), rules)
+    os_facts = _os(system, container["NETDATA_SYSTEM_CONTAINER"].value, kernel["NETDATA_SYSTEM_KERNEL_VERSION"].value,
+                   rules.proxmox)
     facts: Facts = {}
     facts.update({k: os_facts[k] for k in os_facts if k.startswith("NETDATA_CONTAINER_OS_")})
     official = system.env.get("NETDATA_OFFICIAL_IMAGE")
@@ -32,9 +36,9 @@ def collect_system_info(system: System) -> Facts:
     facts.update(kernel)
     facts.update(virt)
     facts.update(container)
-    facts.update(_cpu(system))
+    facts.update(_cpu(system, rules))
     facts.update(_ram(system))
-    facts.update(_disk(system))
+    facts.update(_disk(system, rules))
     return facts
 
 
@@ -67,7 +71,7 @@ def normalize_virt(name: str) -> str:
     return name.lower().replace(" ", "-")
 
 
-def _virtualization(system: System) -> dict:
+def _virtualization(system: System, rules: releases.SystemInfoRules) -> dict:
     given = system.env.get("VIRTUALIZATION")
     container = None
     if given:
@@ -78,6 +82,8 @@ def _virtualization(system: System) -> dict:
         value = (system.run(["systemd-detect-virt", "-v"]) or "").strip()
         detection, source = "systemd-detect-virt", "command:systemd-detect-virt -v"
         container = (system.run(["systemd-detect-virt", "-c"]) or "").strip()
+    elif rules.virt_fallback == "cpuinfo-flag":
+        value, detection, source = _virt_by_cpu_flag(system)
     elif system.has_command("lscpu"):
         text = system.run(["lscpu"]) or ""
         match = re.search(r"^Hypervisor vendor:\s*(.*)$", text, re.M)
@@ -93,19 +99,32 @@ def _virtualization(system: System) -> dict:
     if not value:
         return {"NETDATA_SYSTEM_VIRTUALIZATION": Fact("unknown", source, _cmd_note(system)),
                 "NETDATA_SYSTEM_VIRT_DETECTION": Fact("none", source, _cmd_note(system)), "container": container}
-    if value not in ("none", "unknown"):
+    if value not in ("none", "unknown") and rules.normalize_virt:
         value = normalize_virt(value)
     return {"NETDATA_SYSTEM_VIRTUALIZATION": Fact(value, source),
             "NETDATA_SYSTEM_VIRT_DETECTION": Fact(detection, source), "container": container}
 
 
-def _container(system: System, detected: str | None) -> Facts:
-    """systemd-detect-virt -c when it said something, else the heuristics (later ones win)."""
-    if detected is not None:
-        value = detected if detected else "unknown"
-        return {"NETDATA_SYSTEM_CONTAINER": Fact(value, "command:systemd-detect-virt -c"),
-                "NETDATA_SYSTEM_CONTAINER_DETECTION": Fact("systemd-detect-virt", "command:systemd-detect-virt -c")}
+def _virt_by_cpu_flag(system: System) -> tuple[str, str, str]:
+    """v1.33-v1.34: the cpuinfo hypervisor flag, then dmidecode's whole product name; else "none"."""
+    if re.search(r"^flags.*hypervisor", system.read_text("/proc/cpuinfo") or "", re.M):
+        return "hypervisor", "/proc/cpuinfo", "file:/proc/cpuinfo"
+    product = system.run(["dmidecode", "-s", "system-product-name"])
+    if product and re.search(r"VMware|Virtual|KVM|Bochs", product):
+        return product.rstrip("\n"), "dmidecode", "command:dmidecode -s system-product-name"
+    return "none", "none", "default"
+
+
+def _container(system: System, detected: str | None, rules: releases.SystemInfoRules) -> Facts:
+    """systemd-detect-virt -c (as this release takes it), then the heuristics while still unknown."""
     value, detection, source = "unknown", "none", "default"
+    if detected is not None:
+        detection, source = "systemd-detect-virt", "command:systemd-detect-virt -c"
+        taken = {"always": True, "never": False, "non-empty": bool(detected)}[rules.container_from_detect_virt]
+        value = detected if taken else value
+    if value != "unknown":
+        return {"NETDATA_SYSTEM_CONTAINER": Fact(value, source),
+                "NETDATA_SYSTEM_CONTAINER_DETECTION": Fact(detection, source)}
     sched = system.read_text("/proc/1/sched")
     if sched and sched.split() and sched.split()[0] == "netdata":
         value, detection, source = "container", "process", "file:/proc/1/sched"
@@ -115,7 +134,7 @@ def _container(system: System, detected: str | None) -> Facts:
         value, detection, source = "lxc", "containerenv", "env:container"
     if system.exists("/.dockerenv"):
         value, detection, source = "docker", "dockerenv", "file:/.dockerenv"
-    if system.env.get("KUBERNETES_SERVICE_HOST"):
+    if rules.kubernetes_container and system.env.get("KUBERNETES_SERVICE_HOST"):
         value, detection, source = "container", "kubernetes", "env:KUBERNETES_SERVICE_HOST"
     return {"NETDATA_SYSTEM_CONTAINER": Fact(value, source), "NETDATA_SYSTEM_CONTAINER_DETECTION": Fact(detection, source)}
 
@@ -130,7 +149,7 @@ def _read_os_release(system: System, path: str) -> dict[str, str]:
     return values
 
 
-def _os(system: System, container: str, kernel_version: str) -> Facts:
+def _os(system: System, container: str, kernel_version: str, proxmox: bool) -> Facts:
     found = {k: "unknown" for k in OS_KEYS}
     detection, source = "unknown", "default"
     if system.is_file("/etc/os-release") or system.exists("/etc/os-release"):
@@ -157,7 +176,8 @@ def _os(system: System, container: str, kernel_version: str) -> Facts:
         cont = {f"NETDATA_CONTAINER_OS_{k}": Fact(v, source) for k, v in found.items()}
         cont["NETDATA_CONTAINER_OS_DETECTION"] = Fact(detection, source)
         host = _host_os_from_mount(system)
-    _proxmox(system, host, kernel_version)
+    if proxmox:
+        _proxmox(system, host, kernel_version)
     return {**cont, **host}
 
 
@@ -212,63 +232,119 @@ def _lxcfs(system: System) -> bool:
                and line.split()[1].startswith("/proc")) for line in mounts.splitlines() if line.strip())
 
 
-def _cpu(system: System) -> Facts:
+def _cpu(system: System, rules: releases.SystemInfoRules) -> Facts:
     count = vendor = model = "unknown"
     source, candidate = "none", ""
     lscpu = system.run(["lscpu"], extra_env={"LC_NUMERIC": "C"})
     cpuinfo = system.read_text("/proc/cpuinfo") or ""
+    evidence = "command:lscpu"
     if lscpu is not None:
         source = "lscpu"
         field = lambda name: (m.group(1).strip() if (m := re.search(rf"^{name}:\s*(.*)$", lscpu, re.M)) else "")
         count, vendor, model = field(r"CPU\(s\)") or count, field("Vendor ID") or vendor, field("Model name") or model
-        if _lxcfs(system):
+        if rules.lxcfs_cpu_count and _lxcfs(system):
             count = str(len(re.findall(r"^processor", cpuinfo, re.M)))
-        mhz = field("CPU max MHz") or field("CPU MHz")
-        if mhz:
-            candidate = f"{mhz.split('.')[0]} MHz"
-        elif (g := re.search(r"(\d+\.\d+)GHz", model)):
-            candidate = f"{int(float(g.group(1)) * 1000)} MHz"
+        candidate = _lscpu_freq(field("CPU max MHz"), field("CPU MHz"), model, rules)
     else:
-        nproc = system.run(["nproc"])
-        if nproc:
-            count, source = nproc.strip(), "nproc"
-        elif (cpus := [d for d in system.listdir("/sys/devices/system/cpu") if re.fullmatch(r"cpu\d+", d)]):
-            count, source = str(len(cpus)), "sysfs"
-        elif cpuinfo:
-            count, source = str(len(re.findall(r"^processor", cpuinfo, re.M))), "procfs"
-        m = re.search(r"^model name\s*:\s*(.*)$", cpuinfo, re.M)
-        v = re.search(r"^vendor_id\s*:\s*(.*)$", cpuinfo, re.M)
-        if m or v:
-            model, vendor = (m.group(1).strip() if m else model), (v.group(1).strip() if v else vendor)
-            source += " procfs"
-    freq, freq_source = _cpu_freq(system, candidate, cpuinfo)
-    source += freq_source
-    src = f"command:lscpu" if lscpu is not None else "file:/proc/cpuinfo"
+        count, source, evidence = _cpu_count(system, cpuinfo)
+        model, vendor, how, evidence = _cpu_names(system, cpuinfo, model, vendor, evidence)
+        source += how
+    freq, freq_source = _cpu_freq(system, candidate, cpuinfo, rules)
+    if freq_source and freq_source not in source.split():
+        source += " " + freq_source
     note = _cmd_note(system)
-    return {"NETDATA_SYSTEM_CPU_LOGICAL_CPU_COUNT": Fact(count, src, note),
-            "NETDATA_SYSTEM_CPU_VENDOR": Fact(vendor, src, note), "NETDATA_SYSTEM_CPU_MODEL": Fact(model, src, note),
-            "NETDATA_SYSTEM_CPU_FREQ": Fact(freq, src, note), "NETDATA_SYSTEM_CPU_DETECTION": Fact(source, src, note)}
+    return {"NETDATA_SYSTEM_CPU_LOGICAL_CPU_COUNT": Fact(count, evidence, note),
+            "NETDATA_SYSTEM_CPU_VENDOR": Fact(vendor, evidence, note),
+            "NETDATA_SYSTEM_CPU_MODEL": Fact(model, evidence, note),
+            "NETDATA_SYSTEM_CPU_FREQ": Fact(freq, evidence, note),
+            "NETDATA_SYSTEM_CPU_DETECTION": Fact(source, evidence, note)}
 
 
-def _cpu_freq(system: System, candidate: str, cpuinfo: str) -> tuple[str, str]:
+def _lscpu_freq(max_mhz: str, mhz: str, model: str, rules: releases.SystemInfoRules) -> str:
+    """The frequency candidate from lscpu's output ("2600 MHz"), or ""."""
+    digits = lambda text: re.match(r"[0-9]*", text).group(0)
+    if rules.lscpu_freq == "mhz-always":  # v1.33: " MHz" even with no MHz line at all (it becomes 0)
+        return f"{digits(max_mhz) or digits(mhz)} MHz"
+    found = digits(max_mhz) or digits(mhz)
+    if not found and (g := re.search(r"([0-9.]+)GHz", model)):
+        found = str(int(float(g.group(1)) * 1000))
+    return f"{found} MHz" if found else ""
+
+
+def _cpu_count(system: System, cpuinfo: str) -> tuple[str, str, str]:
+    nproc = system.run(["nproc"])
+    if nproc:
+        return nproc.strip(), "nproc", "command:nproc"
+    cpus = [d for d in system.listdir("/sys/devices/system/cpu") if re.fullmatch(r"cpu\d+", d)]
+    if cpus:
+        return str(len(cpus)), "sysfs", "file:/sys/devices/system/cpu"
+    if cpuinfo:
+        return str(len(re.findall(r"^processor", cpuinfo, re.M))), "procfs", "file:/proc/cpuinfo"
+    return "unknown", "none", "default"
+
+
+def _cpu_names(system: System, cpuinfo: str, model: str, vendor: str, evidence: str) -> tuple[str, str, str, str]:
+    """GNU uname's -p/-i when `uname --version` says coreutils, else /proc/cpuinfo's model name and vendor_id."""
+    if "GNU coreutils" in (system.run(["uname", "--version"]) or ""):
+        return ((system.run(["uname", "-p"]) or "").rstrip("\n"), (system.run(["uname", "-i"]) or "").rstrip("\n"),
+                " uname", "command:uname -p/-i")
+    if cpuinfo or system.exists("/proc/cpuinfo"):
+        first = lambda name: (m.group(1).strip() if (m := re.search(rf"^{name}\s*:\s*(.*)$", cpuinfo, re.M)) else "")
+        return first("model name"), first("vendor_id"), " procfs", "file:/proc/cpuinfo"
+    return model, vendor, "", evidence
+
+
+def _cpu_freq(system: System, candidate: str, cpuinfo: str, rules: releases.SystemInfoRules) -> tuple[str, str]:
+    khz = 1000 if rules.sysfs_khz_to_hz else 1  # v1.33 printed the kHz figure as is
     base = system.read_text("/sys/devices/system/cpu/cpu0/cpufreq/base_frequency")
-    if base and base.strip().isdigit():
-        return str(int(base.strip()) * 1000), " sysfs"
+    if base is not None:
+        return _sysfs_freq(base, khz), "sysfs"
     if candidate:
         return _to_hz(candidate), ""
     top = system.read_text("/sys/devices/system/cpu/cpu0/cpufreq/cpuinfo_max_freq")
-    if top and top.strip().isdigit():
-        return str(int(top.strip()) * 1000), " sysfs"
-    m = re.search(r"^cpu MHz\s*:\s*(\d+)", cpuinfo, re.M)
-    if m:
-        return str(int(m.group(1)) * 1000 * 1000), " procfs"
+    if top is not None:
+        return _sysfs_freq(top, khz), "sysfs"
+    if rules.cpuinfo_mhz != "none" and system.exists("/proc/cpuinfo"):
+        m = re.search(r"^.*cpu MHz.*$", cpuinfo, re.M)
+        digits = re.search(r"[0-9]+", m.group(0)) if m else None
+        if not digits:
+            return "unknown", "procfs"
+        hz = int(digits.group(0)) * 1000 * 1000
+        return (awk_number(hz, _awk(system)) if rules.cpuinfo_mhz == "awk-print" else str(hz)), "procfs"
     return "unknown", ""
 
 
+def _sysfs_freq(text: str, factor: int) -> str:
+    value = text.strip()
+    return str(int(value) * factor) if value.isdigit() else value
+
+
+def awk_number(value: int, awk: str) -> str:
+    """How `awk '{print int(x)}'` prints an integer: mawk uses OFMT (%.6g) beyond a C int, gawk prints it whole."""
+    if awk == "mawk" and not -2147483647 <= value <= 2147483647:
+        return "%.6g" % value
+    return str(value)
+
+
+def _awk(system: System) -> str:
+    """Which awk `awk` is (Debian and Ubuntu default to mawk)."""
+    path = "/usr/bin/awk"
+    for _ in range(8):
+        target = system.link_target(path)
+        if target is None:
+            break
+        path = target if target.startswith("/") else f"{path.rsplit('/', 1)[0]}/{target}"
+    name = path.rsplit("/", 1)[-1]
+    return name if name in ("mawk", "gawk", "busybox") else "gawk"
+
+
 def _to_hz(text: str) -> str:
+    """system-info.sh's unit conversion: shell arithmetic on the number before the space."""
     number, _, unit = text.partition(" ")
-    factor = {"GHz": 10**9, "MHz": 10**6, "KHz": 10**3}.get(unit, 1)
-    return str(int(float(number) * factor))
+    factor = {"GHz": 10**9, "MHz": 10**6, "KHz": 10**3}.get(unit)
+    if factor is None:
+        return text
+    return str(int(number or 0) * factor)
 
 
 def _ram(system: System) -> Facts:
@@ -279,11 +355,12 @@ def _ram(system: System) -> Facts:
             "NETDATA_SYSTEM_RAM_DETECTION": Fact("procfs", "file:/proc/meminfo")}
 
 
-def _disk(system: System) -> Facts:
+def _disk(system: System, rules: releases.SystemInfoRules) -> Facts:
     devices = system.read_text("/proc/devices")
-    if system.is_dir("/sys/block") and devices is not None and not _lxcfs(system):
+    if system.is_dir("/sys/block") and devices is not None and not (rules.lxcfs_disk_guard and _lxcfs(system)):
         block = devices.split("Block devices:", 1)[-1]
-        majors = {int(m) for m, name in re.findall(r"^\s*(\d+)\s+(\S+)$", block, re.M) if name in BLOCK_MAJORS}
+        names = BLOCK_MAJORS if rules.disk_names_mmc else tuple(n for n in BLOCK_MAJORS if n != "mmc")
+        majors = {int(m) for m, name in re.findall(r"^\s*(\d+)\s+(\S+)$", block, re.M) if name in names}
         total = 0
         for dev in system.listdir("/sys/block"):
             major = (system.read_text(f"/sys/block/{dev}/dev") or "").split(":")[0].strip()

@@ -17,6 +17,7 @@ _MAX_LINKS = 40
 
 class System:
     def __init__(self, root: str | None = None, env: Mapping[str, str] | None = None):
+        self._answers: dict = {}
         if root is not None:
             real = Path(root)
             if not real.is_dir():
@@ -143,7 +144,15 @@ class System:
         return self.root is None and shutil.which(name, path=self.env.get("PATH", os.defpath)) is not None
 
     def run(self, argv: list[str], extra_env: Mapping[str, str] | None = None, timeout: float = 5) -> str | None:
-        """stdout of a command, or None if it cannot run here (missing, failed to start, or --root mode)."""
+        """stdout of a command, or None if it cannot run here (missing, failed to start, or --root mode).
+
+        One gathering asks the same question more than once (lscpu, netdata -W buildinfo): answers are kept."""
+        key = (tuple(argv), tuple(sorted((extra_env or {}).items())))
+        if key not in self._answers:
+            self._answers[key] = self._run(argv, extra_env, timeout)
+        return self._answers[key]
+
+    def _run(self, argv: list[str], extra_env: Mapping[str, str] | None, timeout: float) -> str | None:
         if not self.has_command(argv[0]):
             return None
         env = {**self.env, **(extra_env or {})}

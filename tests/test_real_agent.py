@@ -1,0 +1,137 @@
+"""The packaged Netdata daemon (Debian's netdata-core 1.37.1), run unmodified, against `payload` byte for byte.
+
+The daemon runs in a private mount namespace (`unshare -m`): private dirs are bind-mounted over /etc/netdata (which
+hides the packaged opt-out file), /var/lib/netdata, /var/cache/netdata and /var/log/netdata, so the host is not
+touched. Its web server listens on a loopback port. A `curl` stand-in first in PATH stores each `-d` body and
+contacts nothing; it fails system-info.sh's cloud-metadata probes. START and ACLK_DISABLED are sent at start,
+EXIT on SIGTERM (compared with `payload EXIT --agent-url`, read just before stopping).
+"""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from audit import payload
+from audit.facts.collect import FactsRequest, gather
+from tests.realscripts import CURL_STANDIN
+
+DAEMON = Path("/usr/sbin/netdata")
+MOUNTS = ("/etc/netdata", "/var/lib/netdata", "/var/cache/netdata", "/var/log/netdata")
+
+pytestmark = [pytest.mark.real_agent, pytest.mark.installed_agent]
+
+
+def _why_not() -> str | None:
+    if not DAEMON.exists():
+        return f"{DAEMON} missing: install Debian's netdata-core and netdata-plugins-bash (apt-get install)"
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        return "needs root and unshare(1) for a private mount namespace"
+    probe = subprocess.run(["unshare", "-m", "--propagation", "private", "true"], capture_output=True)
+    if probe.returncode != 0:
+        return f"mount namespaces unavailable here: {probe.stderr.decode().strip()}"
+    if not Path("/usr/lib/netdata/plugins.d/anonymous-statistics.sh").exists():
+        return "the packaged anonymous-statistics.sh is missing"
+    return None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait(predicate, seconds: float, what: str):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if (value := predicate()):
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out after {seconds}s waiting for {what}")
+
+
+class Agent:
+    def __init__(self, tmp: Path):
+        self.tmp = tmp
+        self.port = _free_port()
+        self.captures = tmp / "captures"
+        self.captures.mkdir()
+        self.bin = tmp / "bin"
+        self.bin.mkdir()
+        (self.bin / "curl").write_text(CURL_STANDIN)
+        (self.bin / "curl").chmod(0o755)
+        self.private = {m: tmp / m.strip("/").replace("/", "-") for m in MOUNTS}
+        for d in self.private.values():
+            d.mkdir()
+        self.config = self.private["/etc/netdata"]
+        (self.config / "netdata.conf").write_text(
+            "[global]\n    run as user = root\n"
+            f"[web]\n    bind to = 127.0.0.1:{self.port}\n"
+            "[plugins]\n    enable running new plugins = no\n    python.d = no\n    charts.d = no\n"
+            "    go.d = no\n    apps = no\n    ebpf = no\n    perf = no\n    slabinfo = no\n    cups = no\n"
+            "    nfacct = no\n    fping = no\n    ioping = no\n")
+        self.proc: subprocess.Popen | None = None
+        self.log = None
+
+    def start(self) -> None:
+        binds = " && ".join(f"mount --bind {self.private[m]} {m}" for m in MOUNTS)
+        command = f"{binds} && exec {DAEMON} -D -c /etc/netdata/netdata.conf"
+        env = {"PATH": f"{self.bin}:/usr/bin:/bin:/usr/sbin:/sbin", "CAPTURE_DIR": str(self.captures),
+               "LC_ALL": "C"}
+        self.log = open(self.tmp / "daemon.err", "wb")
+        self.proc = subprocess.Popen(["unshare", "-m", "--propagation", "private", "sh", "-c", command],
+                                     env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self.log)
+
+    def bodies(self) -> dict[str, bytes]:
+        out = {}
+        for path in sorted(self.captures.iterdir(), key=lambda p: int(p.name.split("-")[1])):
+            data = path.read_bytes()
+            event = data.split(b'"event": "', 1)[1].split(b" ", 1)[0].decode()
+            out.setdefault(event, data)
+        return out
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.log:
+            self.log.close()
+            self.log = None
+
+
+@pytest.fixture
+def agent(tmp_path):
+    why = _why_not()
+    if why:
+        pytest.skip(why)
+    running = Agent(tmp_path)
+    running.start()
+    yield running
+    running.stop()
+
+
+def test_the_packaged_daemon_sends_what_payload_prints(agent):
+    bodies = _wait(lambda: (b := agent.bodies()) and {"START", "ACLK_DISABLED"} <= b.keys() and b, 45,
+                   "START and ACLK_DISABLED from the daemon")
+    guid_file = agent.private["/var/lib/netdata"] / "registry" / "netdata.public.unique.id"
+    guid = guid_file.read_text().strip()
+    request = FactsRequest(config_dir=str(agent.config), machine_guid=guid)
+    facts = gather(request)
+    assert facts["netdata_version"].value == "v1.37.1"  # found, not given
+    assert payload.build(facts, "START").wire == bodies["START"]
+    assert payload.build(facts, "ACLK_DISABLED").wire == bodies["ACLK_DISABLED"]
+
+    running = gather(FactsRequest(config_dir=str(agent.config), machine_guid=guid,
+                                  agent_url=f"http://127.0.0.1:{agent.port}"))
+    agent.stop()
+    exit_body = _wait(lambda: agent.bodies().get("EXIT"), 10, "EXIT after SIGTERM")
+    assert payload.build(running, "EXIT", {"result": "OK"}).wire == exit_body
