@@ -47,14 +47,16 @@ def read_limited(name: str, limit: int) -> bytes:
     import sys
 
     from audit.errors import AuditError
+    from audit.inputs import open_input
 
+    stream = open_input(name)
     try:
-        if name == "-":
-            return sys.stdin.buffer.read(limit + 1)
-        with open(name, "rb") as f:
-            return f.read(limit + 1)
+        return stream.read(limit + 1)
     except OSError as e:
         raise AuditError(f"{name}: cannot read ({e.strerror})") from None
+    finally:
+        if stream is not sys.stdin.buffer:
+            stream.close()
 
 
 def _value(value: object) -> str:

@@ -42,35 +42,33 @@ class _NotJson:
         self.message = message
 
 
-def read_input(name: str) -> bytes:
-    try:
-        if name == "-":
-            return sys.stdin.buffer.read()
-        with open(name, "rb") as f:
-            return f.read()
-    except OSError as e:
-        raise AuditError(f"{name}: cannot read ({e.strerror})") from None
+def read_input(name: str, kind: str = "json") -> bytes:
+    from audit import inputs
+
+    return inputs.read_input(name, kind)
 
 
 def documents(name: str) -> Iterator[tuple[str, object]]:
     """(location, document) for a JSON file, or one per line of a JSON Lines file (streamed, so a large
     file is never held in memory)."""
+    from audit import inputs
+
     label = "<stdin>" if name == "-" else name
-    try:
-        stream = sys.stdin.buffer if name == "-" else open(name, "rb")
-    except OSError as e:
-        raise AuditError(f"{name}: cannot read ({e.strerror})") from None
+    stream = inputs.open_input(name, label)
     with stream:
         try:
-            head = [stream.readline()]
+            head = [inputs.read_line(stream, label)]
             while head[-1] and not head[-1].strip():
-                head.append(stream.readline())
+                head.append(inputs.read_line(stream, label))
             if _parses(head[-1]) and head[-1].strip():
                 yield from _lines(label, len(head), head[-1], stream)
                 return
-            raw = b"".join(head) + stream.read()
+            cap = inputs.CAPS["json"]
+            raw = b"".join(head) + stream.read(cap + 1)
         except OSError as e:
             raise AuditError(f"{label}: cannot read ({e.strerror})") from None
+    if len(raw) > cap:
+        raise AuditError(f"{label}: larger than {cap // inputs.MiB} MiB, too large for one JSON document")
     yield label, _whole(label, raw)
 
 
@@ -86,6 +84,8 @@ def _whole(label: str, raw: bytes) -> object:
 
 
 def _lines(label: str, number: int, first: bytes, stream) -> Iterator[tuple[str, object]]:
+    from audit.inputs import read_line
+
     line = first
     while line:
         if line.strip():
@@ -96,7 +96,7 @@ def _lines(label: str, number: int, first: bytes, stream) -> Iterator[tuple[str,
             except (json.JSONDecodeError, UnicodeDecodeError) as e:
                 yield f"{label}:{number}", _NotJson(f"not JSON ({getattr(e, 'msg', e)})")
         number += 1
-        line = stream.readline()
+        line = read_line(stream, label)
 
 
 def _parses(line: bytes) -> bool:

@@ -1,7 +1,6 @@
 """Facts snapshots: everything the payload depends on, saved on one machine and rebuilt on another."""
 
 import json
-from pathlib import Path
 
 from audit.errors import AuditError
 from audit.facts.model import Fact, Facts
@@ -19,10 +18,9 @@ def dumps(facts: Facts) -> str:
 
 
 def load(path: str) -> Facts:
-    try:
-        text = Path(path).read_bytes() if path != "-" else __import__("sys").stdin.buffer.read()
-    except OSError as e:
-        raise AuditError(f"--facts {path}: cannot read ({e.strerror})") from None
+    from audit.inputs import read_input
+
+    text = read_input(path, "facts", f"--facts {path}")
     try:
         document = json.loads(text.decode("utf-8", "surrogateescape"))
     except json.JSONDecodeError as e:

@@ -94,10 +94,9 @@ class System:
         real = self._real(path)
         if real is None or not real.exists():
             return None
-        try:
-            return real.read_bytes()
-        except OSError as e:
-            raise AuditError(f"{self.display(path)}: cannot read ({e.strerror})") from None
+        from audit.inputs import read_input  # regular files only, capped: a FIFO or device in a sysroot cannot hang us
+
+        return read_input(str(real), "system", self.display(path))
 
     def read_text(self, path: str) -> str | None:
         data = self.read_bytes(path)

@@ -252,23 +252,26 @@ class MainScreen(Screen):
             if self.built is not None and self.optout.block_reason:
                 self.record(adapters.Outcome("refused", f"opt-out applies: {self.optout.block_reason}"))
             return
-        built = self.built
+        built, params = self.built, dict(self.values)
 
         def confirmed(yes: bool | None) -> None:
             if yes and built is not None:
-                self.send(built)
+                self.send(built, params)
 
         lines = [("Event", built.event), ("Endpoint", self.endpoint), ("sha256", built.sha256),
                  ("Bytes", str(len(built.wire))), ("JSON", "valid" if built.valid_json else
                                                    "NOT valid (sent exactly as the script would)")]
         lines += [("Note", w) for w in built.warnings]
-        self.app.push_screen(ConfirmScreen("Send this payload?", lines, "Send", id="confirm-send"), confirmed)
+        title = "Send this payload?" if built.valid_json else "Send this payload although it is NOT valid JSON?"
+        self.app.push_screen(ConfirmScreen(title, lines, "Send", id="confirm-send"), confirmed)
 
     @work(exclusive=True, group="send")
-    async def send(self, built: payload.Payload) -> None:
+    async def send(self, built: payload.Payload, params: dict) -> None:
         self.notify(f"Sending {built.event} to {self.endpoint}…", title="payload: send")
-        outcome = await asyncio.to_thread(adapters.send, built.wire, self.endpoint)
-        await self._record(built, outcome)
+        try:
+            outcome = await asyncio.to_thread(adapters.send, self.journal_path, built, params, self.endpoint)
+        except AuditError as e:
+            outcome = adapters.Outcome("not sent", f"{e}")
         self.notify(f"{outcome.decision}: {outcome.detail}", title="payload: send",
                     severity="information" if outcome.decision == "sent" else "error")
 
@@ -286,7 +289,8 @@ class MainScreen(Screen):
 
     async def _record(self, built: payload.Payload, outcome: adapters.Outcome) -> None:
         try:
-            await asyncio.to_thread(adapters.record, self.journal_path, built, outcome, self.endpoint)
+            await asyncio.to_thread(adapters.record, self.journal_path, built, outcome, self.endpoint,
+                                    dict(self.values))
         except (AuditError, OSError) as e:
             self.notify(f"Could not record the decision: {e}", title="journal", severity="error")
 

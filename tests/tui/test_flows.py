@@ -30,6 +30,7 @@ async def choose(pilot, screen, name):
 async def set_param(pilot, screen, name, text):
     """Type into a parameter field the way a user does: focus it, clear it, type."""
     field = screen.query_one(f"#param-{name}")
+    field.cursor_blink = False  # a blinking cursor is drawn or not depending on timing: snapshots would flake
     field.focus()
     await pilot.pause()
     field.value = ""
@@ -244,7 +245,7 @@ async def test_sending_is_disabled_under_disable_telemetry(make_app, httpserver,
         assert app.screen is screen  # no confirmation dialog
         assert not httpserver.log
         line = json.loads(journal_path.read_text().splitlines()[0])
-        assert line["decision"] == "refused" and "DISABLE_TELEMETRY" in line["detail"]
+        assert line["state"] == "refused" and "DISABLE_TELEMETRY" in line["message"] and line["source"] == "tui"
         panel = str(screen.query_one("#optout-body").render())
         assert "NOT SENT" in panel and "DISABLE_TELEMETRY" in panel
 
@@ -256,7 +257,7 @@ async def test_suppress_records_the_decision(make_app, journal_path):
         await pilot.press("x")
         await wait_for(pilot, lambda: journal_path.exists() and journal_path.read_text().strip())
         line = json.loads(journal_path.read_text().splitlines()[0])
-        assert line["decision"] == "suppressed" and line["sha256"] == screen.built.sha256
+        assert line["state"] == "suppressed" and line["sha256"] == screen.built.sha256
 
 
 async def test_save_writes_the_exact_bytes(make_app, tmp_path):
