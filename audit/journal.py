@@ -26,7 +26,8 @@ def default_path() -> str:
     return os.path.join(base, "telemetry-audit", "journal.jsonl")
 
 
-def _refuse_odd_file(path: str) -> None:
+def check_path(path: str) -> None:
+    """A usage error unless the journal is missing (created on first write) or a regular file."""
     try:
         mode = os.stat(path).st_mode
     except FileNotFoundError:
@@ -43,7 +44,7 @@ class Journal:
     def __init__(self, path: str | None = None):
         self.path = os.path.abspath(path or default_path())
         self.bodies = os.path.join(os.path.dirname(self.path), BODIES)
-        _refuse_odd_file(self.path)
+        check_path(self.path)
         try:
             os.makedirs(os.path.dirname(self.path), exist_ok=True)
             self._fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK, 0o600)
