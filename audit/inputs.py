@@ -63,3 +63,15 @@ def read_line(stream: BinaryIO, label: str) -> bytes:
     if len(line) > LINE_CAP and not line.endswith(b"\n"):
         raise AuditError(f"{label}: a line longer than {LINE_CAP // MiB} MiB; not a JSON Lines input")
     return line
+
+
+def read_limited(name: str, limit: int) -> bytes:
+    """At most limit + 1 bytes of a file or stdin: enough to tell an oversized input without reading it all."""
+    stream = open_input(name)
+    try:
+        return stream.read(limit + 1)
+    except OSError as e:
+        raise AuditError(f"{name}: cannot read ({e.strerror})") from None
+    finally:
+        if stream is not sys.stdin.buffer:
+            stream.close()

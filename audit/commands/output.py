@@ -20,3 +20,11 @@ def warn(message: str) -> None:
 
 def note(message: str) -> None:
     print(f"telemetry-audit: {message}", file=sys.stderr)
+
+
+def print_summary(findings) -> None:
+    """For payload and explain: a note on stderr, only when something unexpected was found (stdout stays the data)."""
+    from audit import identify
+
+    if identify.unexpected(findings):
+        note("note: " + identify.summary(findings))
