@@ -11,7 +11,9 @@ def write_bytes(data: bytes) -> None:
 
 
 def write_json(document: object) -> None:
-    print(json.dumps(document, indent=2, ensure_ascii=False))
+    from audit.jsontext import clean  # bytes that are not UTF-8 become \\xHH text (see audit.jsontext)
+
+    print(json.dumps(clean(document), indent=2, ensure_ascii=False))
 
 
 def warn(message: str) -> None:
