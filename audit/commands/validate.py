@@ -27,14 +27,37 @@ def run(args) -> int:
                 else schemas.problems(document)
             if found:
                 invalid += 1
-                for problem in found:
-                    print(f"{where}: {problem.pointer}: {problem.message}")
+                for line in grouped(where, found):
+                    print(line)
             elif not args.quiet:
                 print(f"{where}: valid")
     if not checked:
         raise AuditError("no payloads found in the input")
+    sys.stdout.flush()  # the summary comes after the results, also when both streams go to one place
     print(f"{checked} checked, {invalid} invalid", file=sys.stderr)
     return Exit.FINDING if invalid else Exit.OK
+
+
+SHOWN_PER_KIND = 3
+
+
+def grouped(where: str, found: list) -> list[str]:
+    """One payload's problems: a header, then at most a few of each kind (a stub has dozens of the same)."""
+    if len(found) <= SHOWN_PER_KIND:
+        return [f"{where}: {p.pointer}: {p.message}" for p in found]
+    by_kind: dict[str, list] = {}
+    for problem in found:
+        by_kind.setdefault(problem.keyword, []).append(problem)
+    out = [f"{where}: invalid, {len(found)} problems"]
+    for kind, problems in by_kind.items():
+        out += [f"  {p.pointer}: {p.message}" for p in problems[:SHOWN_PER_KIND]]
+        rest = problems[SHOWN_PER_KIND:]
+        if rest:
+            same_place = len({p.pointer for p in rest}) == 1
+            at = ", ".join(p.message.removesuffix(" is a required property") if same_place else p.pointer
+                           for p in rest[:5]) + (", …" if len(rest) > 5 else "")
+            out.append(f"  … and {len(rest)} more {kind or 'other'} problems ({at})")
+    return out
 
 
 class _NotJson:
