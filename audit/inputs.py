@@ -4,7 +4,6 @@ the tool or eats its memory (a device, FIFO or directory is refused with one lin
 import os
 import stat
 import sys
-from typing import BinaryIO
 
 from audit.errors import AuditError
 
@@ -23,7 +22,7 @@ def _kind_of(mode: int) -> str:
     return "not a regular file"
 
 
-def open_input(name: str, label: str | None = None) -> BinaryIO:
+def open_input(name: str, label: str | None = None):
     """A binary stream on a regular file, or stdin for '-'. Opened without blocking, so a FIFO cannot hang us."""
     label = label or name
     if name == "-":
@@ -57,7 +56,7 @@ def read_input(name: str, kind: str, label: str | None = None) -> bytes:
     return data
 
 
-def read_line(stream: BinaryIO, label: str) -> bytes:
+def read_line(stream, label: str) -> bytes:
     """One line of at most LINE_CAP bytes."""
     line = stream.readline(LINE_CAP + 1)
     if len(line) > LINE_CAP and not line.endswith(b"\n"):

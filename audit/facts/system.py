@@ -5,8 +5,6 @@ that climbs out of the root is refused, and no command is ever run.
 """
 
 import os
-import shutil
-import subprocess
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 
@@ -115,12 +113,16 @@ class System:
         return os.readlink(candidate) if candidate.is_symlink() else None
 
     def has_command(self, name: str) -> bool:
+        import shutil
+
         return self.root is None and shutil.which(name, path=self.env.get("PATH", os.defpath)) is not None
 
     def run(self, argv: list[str], extra_env: Mapping[str, str] | None = None, timeout: float = 5) -> str | None:
         """stdout of a command, or None if it cannot run here (missing, failed to start, or --root mode)."""
         if not self.has_command(argv[0]):
             return None
+        import subprocess  # only when a command is really run
+
         env = {**self.env, **(extra_env or {})}
         try:
             done = subprocess.run(argv, capture_output=True, env=env, timeout=timeout, stdin=subprocess.DEVNULL)
@@ -131,6 +133,8 @@ class System:
     def run_ok(self, argv: list[str]) -> bool:
         if not self.has_command(argv[0]):
             return False
+        import subprocess
+
         try:
             return subprocess.run(argv, capture_output=True, env=dict(self.env), timeout=5,
                                   stdin=subprocess.DEVNULL).returncode == 0
