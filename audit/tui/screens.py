@@ -32,6 +32,26 @@ XWIDE = 160
 TALL = 32
 
 
+async def in_daemon_thread(fn, *args):
+    """fn(*args) in a thread that never holds the app open: quitting while facts load (a slow disk, a stuck
+    mount) exits at once instead of waiting for the read to finish."""
+    import concurrent.futures
+    import threading
+
+    future: concurrent.futures.Future = concurrent.futures.Future()
+
+    def run() -> None:
+        if not future.set_running_or_notify_cancel():  # cancelled before it started
+            return
+        try:
+            future.set_result(fn(*args))
+        except BaseException as e:  # handed to the awaiting coroutine, which reports it
+            future.set_exception(e)
+
+    threading.Thread(target=run, daemon=True, name="load-facts").start()
+    return await asyncio.wrap_future(future)
+
+
 class MainScreen(Screen):
     BINDINGS = actions.bindings()
 
@@ -95,8 +115,8 @@ class MainScreen(Screen):
     @work(exclusive=True, group="facts")
     async def load_facts(self) -> None:
         try:
-            facts = await asyncio.to_thread(gather, self.options.request)
-            self.identity = await asyncio.to_thread(adapters.identity, self.options.request, facts)
+            facts = await in_daemon_thread(gather, self.options.request)
+            self.identity = await in_daemon_thread(adapters.identity, self.options.request, facts)
         except AuditError as e:
             self._load_failed(str(e))
             return

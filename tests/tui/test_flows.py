@@ -417,3 +417,41 @@ async def test_send_is_off_when_the_config_dir_is_not_an_agents(make_app, tmp_pa
         screen = app.screen
         await wait_for(pilot, lambda: screen.send_block() not in (None, "no payload yet"), what="send blocked")
         assert "does not exist" in screen.send_block()
+
+
+def test_quit_while_facts_are_still_loading_exits_at_once(tmp_path):
+    """A read that never finishes (a stuck mount) must not hold the process open after q."""
+    import os
+    import pty
+    import select
+    import time
+
+    script = ("import threading, sys\n"
+              "import audit.tui.screens as screens\n"
+              "screens.gather = lambda request: threading.Event().wait()\n"
+              "from audit.cli import main\n"
+              "sys.exit(main(sys.argv[1:]))\n")
+    master, slave = pty.openpty()
+    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "80", "LINES": "24"}
+    proc = subprocess.Popen([sys.executable, "-c", script, "tui", "--journal", str(tmp_path / "j.jsonl")],
+                            stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True)
+    os.close(slave)
+    try:
+        def drain(until, stop):
+            seen = b""
+            while not stop(seen) and time.monotonic() < until:
+                if select.select([master], [], [], 0.2)[0]:
+                    try:
+                        seen += os.read(master, 65536)
+                    except OSError:  # the terminal closes when the child exits
+                        break
+            return seen
+
+        assert b"loading" in drain(time.monotonic() + 30, lambda seen: b"loading" in seen)
+        os.write(master, b"q")
+        drain(time.monotonic() + 15, lambda seen: proc.poll() is not None)
+        assert proc.poll() == 0
+    finally:
+        proc.kill()
+        proc.wait()
+        os.close(master)
