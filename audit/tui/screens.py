@@ -344,6 +344,10 @@ class MainScreen(Screen):
     def _optout_change(self, what: str) -> None:
         config_dir = self.options.request.config_dir
         path = Path(config_dir) / ".opt-out-from-anonymous-statistics"
+        if path.exists() == (what == "apply"):
+            state = "already present" if what == "apply" else "not present"
+            self.notify(f"{path}: {state}: nothing to do", title=f"opt-out: {what}")
+            return
         title = "Apply the opt-out?" if what == "apply" else "Revert the opt-out?"
         lines = [("File", str(path)), ("Effect", "creates it: the agent, script and dashboard stop sending"
                                        if what == "apply" else "removes it: telemetry resumes unless "

@@ -339,6 +339,19 @@ async def test_optout_apply_needs_confirmation(make_app, config_dir):
         assert not (config_dir / ".opt-out-from-anonymous-statistics").exists()
 
 
+@pytest.mark.parametrize("key, present, said", [("o", True, "already present: nothing to do"),
+                                                ("i", False, "not present: nothing to do")])
+async def test_optout_change_with_nothing_to_do_says_so_without_a_dialog(make_app, config_dir, key, present, said):
+    if present:
+        (config_dir / ".opt-out-from-anonymous-statistics").touch()
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await loaded(pilot)
+        await pilot.press(key)
+        await wait_for(pilot, lambda: any(said in n.message for n in app._notifications), what="notification")
+        assert app.screen is screen
+
+
 def test_headless_commands_never_import_textual():
     code = ("import sys, audit.cli; audit.cli.build_parser(); import audit.tui, audit.tui.adapters; "
             "assert 'textual' not in sys.modules and 'rich' not in sys.modules, "
