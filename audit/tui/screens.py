@@ -10,7 +10,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Grid, Horizontal, Vertical
+from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
 from textual.widgets import (Button, DataTable, Footer, Header, Input, Label, Markdown, OptionList, Static,
@@ -52,8 +52,21 @@ async def in_daemon_thread(fn, *args):
     return await asyncio.wrap_future(future)
 
 
+TABS = (("tab-wire", "Wire"), ("tab-json", "JSON"), ("tab-fields", "Fields"), ("tab-optout", "Opt-out"))
+# Keys that are not in the actions table (the footer), listed in the help all the same.
+OTHER_KEYS = (
+    ("1 2 3 4", "tabs", "show Wire, JSON, Fields, Opt-out"),
+    ("tab / shift+tab", "focus", "move between the event list, the parameters and the tabs"),
+    ("up / down", "events", "choose an event (the payload follows)"),
+    ("ctrl+l", "codes", "in the ACLK_CONN_FAIL codes field: list the libwebsockets reasons"),
+    ("y / n, escape", "dialogs", "answer a confirmation; escape closes any dialog"),
+    ("ctrl+p", "command palette", "every command above, by name"),
+)
+
+
 class MainScreen(Screen):
-    BINDINGS = actions.bindings()
+    BINDINGS = actions.bindings() + [Binding(str(n), f"show_tab('{tab}')", label, show=False, id=f"tab.{n}")
+                                     for n, (tab, label) in enumerate(TABS, 1)]
 
     def __init__(self, options: TuiOptions) -> None:
         super().__init__()
@@ -335,6 +348,9 @@ class MainScreen(Screen):
             return
         self.notify(f"Saved {len(wire)} bytes to {target}", title="payload: save")
 
+    def action_show_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+
     def action_optout_apply(self) -> None:
         self._optout_change("apply")
 
@@ -519,9 +535,9 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         rows = "\n".join(f"| `{a.keys.replace('question_mark', '?')}` | {a.command} | {a.help} |"
                          for a in actions.ACTIONS)
-        text = HELP + "| key | command | what it does |\n|---|---|---|\n" + rows + \
-            "\n| `ctrl+p` | command palette | every command above, by name |\n"
-        with Vertical(classes="dialog wide"):
+        rows += "".join(f"\n| `{keys}` | {what} | {text} |" for keys, what, text in OTHER_KEYS)
+        text = HELP + "| key | command | what it does |\n|---|---|---|\n" + rows + "\n"
+        with VerticalScroll(classes="dialog wide", id="help-scroll"):  # scrolls when the terminal is short
             yield Markdown(text, id="help-text")
 
     def action_close(self) -> None:

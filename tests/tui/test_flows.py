@@ -308,7 +308,9 @@ async def test_every_action_has_binding_id_footer_and_palette_entry(make_app):
         screen = await loaded(pilot)
         ids = {b.id for b in screen.BINDINGS}
         assert {a.id for a in ACTIONS} <= ids
-        assert all(b.description and b.show for b in screen.BINDINGS)
+        action_ids = {a.id for a in ACTIONS}
+        assert all(b.description and b.show for b in screen.BINDINGS if b.id in action_ids)
+        assert all(b.id.startswith("tab.") for b in screen.BINDINGS if b.id not in action_ids)  # help lists them
         provider = AuditCommands(screen)
         titles = [hit.text async for hit in provider.discover()]
         assert titles == [a.command for a in ACTIONS]
@@ -468,3 +470,35 @@ def test_quit_while_facts_are_still_loading_exits_at_once(tmp_path):
         proc.kill()
         proc.wait()
         os.close(master)
+
+
+async def test_number_keys_switch_tabs(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await loaded(pilot)
+        tabs = screen.query_one("#tabs")
+        for key, tab in (("4", "tab-optout"), ("2", "tab-json"), ("3", "tab-fields"), ("1", "tab-wire")):
+            await pilot.press(key)
+            await wait_for(pilot, lambda: tabs.active == tab, what=tab)
+
+
+async def test_help_lists_every_key_and_scrolls_at_80x24(make_app):
+    from audit.tui import actions
+    from audit.tui.screens import OTHER_KEYS
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: app.screen.query("#help-scroll"), what="help")
+        await pilot.pause()
+        source = app.screen.query_one("#help-text").source
+        for a in actions.ACTIONS:
+            assert f"`{a.keys.replace('question_mark', '?')}`" in source
+        for keys, _, _ in OTHER_KEYS:
+            assert f"`{keys}`" in source
+        scroll = app.screen.query_one("#help-scroll")
+        assert scroll.max_scroll_y > 0
+        scroll.scroll_end(animate=False)
+        await pilot.pause()
+        assert scroll.scroll_y == scroll.max_scroll_y
