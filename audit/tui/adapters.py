@@ -181,3 +181,15 @@ def save_wire(path: str, wire: bytes) -> Path:
     except OSError as e:
         raise AuditError(f"{target}: cannot write ({e.strerror})") from None
     return target
+
+
+# The CLI names its options in errors; the TUI has no flags, so it names the things.
+_TUI_WORDS = (("--facts ", "facts snapshot "), ("--root ", "sysroot "), ("--config-dir ", "config dir "),
+              ("--netdata-version ", "Netdata version "), ("--machine-guid ", "machine GUID "),
+              ("--journal ", "journal "), ("--endpoint ", "endpoint "))
+
+
+def in_tui_words(message: str) -> str:
+    for flag, words in _TUI_WORDS:
+        message = message.replace(flag, words)
+    return message

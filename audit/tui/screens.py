@@ -131,7 +131,7 @@ class MainScreen(Screen):
             facts = await in_daemon_thread(gather, self.options.request)
             self.identity = await in_daemon_thread(adapters.identity, self.options.request, facts)
         except AuditError as e:
-            self._load_failed(str(e))
+            self._load_failed(adapters.in_tui_words(str(e)))
             return
         except Exception as e:  # a bug or missing piece of the core: say so on screen, never a traceback
             self._load_failed(f"internal error while gathering facts ({type(e).__name__}: {e}); "

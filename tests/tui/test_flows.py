@@ -504,3 +504,12 @@ async def test_help_lists_every_key_and_scrolls_at_80x24(make_app):
         scroll.scroll_end(animate=False)
         await pilot.pause()
         assert scroll.scroll_y == scroll.max_scroll_y
+
+
+async def test_a_load_error_is_in_the_tuis_words(make_app):
+    app = make_app(facts_file="/dev/zero")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        await wait_for(pilot, lambda: screen.error != "", what="load error")
+        text = str(screen.query_one("#load-error").render())
+        assert "facts snapshot /dev/zero" in text and "--facts" not in text and "regular file" in text
