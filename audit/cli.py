@@ -43,6 +43,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version"):
+        argv = ["tui", *argv]  # options with no command are the interactive view's (its default)
     parser = build_parser(argv[0] if argv else None)
     args = parser.parse_args(argv)
     if args.command is None:

@@ -24,5 +24,5 @@ def problem(system: System, config_dir: str, option: str = "--config-dir") -> st
 
 
 def consequence(problem_text: str) -> str:
-    return (f"{problem_text}: the opt-out file and netdata.conf are looked for there, so the opt-out state shown "
-            "may be wrong (give the agent's config dir, e.g. /etc/netdata or /opt/netdata/etc/netdata)")
+    return (f"{problem_text}; the opt-out file is looked for there, so an opt-out could be missed "
+            "(give the agent's config dir, e.g. /etc/netdata or /opt/netdata/etc/netdata)")

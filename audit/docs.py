@@ -396,11 +396,14 @@ def _fields_page() -> str:
 # ---------------------------------------------------------------- reference/opt-out.md
 
 class _ImaginedSystem:
-    """Just enough of audit.facts.system.System for optout.mechanisms: one config dir, one environment."""
+    """Just enough of audit.facts.system.System for optout.mechanisms: one config dir, one environment, and a
+    kickstart install inside a container, so that every component applies."""
 
     def __init__(self, opt_out_file: bool, env: Mapping[str, str]):
         self.env = dict(env)
-        self._files = {f"{OPT_OUT_CONFIG_DIR}/{optout.OPT_OUT_FILE}": b""} if opt_out_file else {}
+        self._files = {f"{OPT_OUT_CONFIG_DIR}/.install-type": b"INSTALL_TYPE='kickstart-static'\n", "/.dockerenv": b""}
+        if opt_out_file:
+            self._files[f"{OPT_OUT_CONFIG_DIR}/{optout.OPT_OUT_FILE}"] = b""
 
     def exists(self, path: str) -> bool:
         return path in self._files

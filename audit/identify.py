@@ -84,7 +84,7 @@ _RANK = {"exact": 3, "truncated": 2, "pattern": 1, "field": 0}
 # Identity kinds compared without regard to case (DNS names, hex ids); user names and paths are case-sensitive.
 _ANY_CASE = frozenset({"hostname", "ip", "mac", "machine-id", "machine-guid", "claim-id", "instance-id",
                        "system-distinct-id"})
-_MIN_EXACT = 3  # a 1-2 character host or user name (e.g. "vm") would match words everywhere
+_MIN_EXACT = 3  # shorter host and user names (e.g. "vm") are matched as whole tokens only
 _MIN_PREFIX = 4
 IGNORED_TEXTS = frozenset({"null", "-", "none", "", wire.ALL_ZERO_GUID})
 CONSTANTS = {key: source[len("const:"):] for key, form, source in wire.TEMPLATE if form == "const"}
@@ -281,6 +281,8 @@ def _exact_patterns(identity: Identity) -> list[tuple[str, re.Pattern]]:
     patterns = []
     for item in identity.values:
         if len(item.value) < _MIN_EXACT:
+            if item.kind in ("hostname", "user") and item.value.strip():
+                patterns.append((item.kind, _short_name(item.value)))
             continue
         flags = re.IGNORECASE if item.kind in _ANY_CASE else 0
         # not inside a longer word, number or address (user "ed" in "enabled", 10.0.0.1 in 10.0.0.12, fe80::1 in
@@ -288,6 +290,12 @@ def _exact_patterns(identity: Identity) -> list[tuple[str, re.Pattern]]:
         longer = r"(?![\w]|\.\d|:[0-9A-Fa-f])" if item.kind == "ip" else r"(?![\w]|\.\d)"
         patterns.append((item.kind, re.compile(rf"(?<![\w]){re.escape(item.value)}{longer}", flags)))
     return patterns
+
+
+def _short_name(value: str) -> re.Pattern:
+    """A 1-2 character host or user name ("vm", "db") only as a whole token: not inside a word, a dotted or
+    dashed name, or a path ("kvm", "db-backup", "/var/lib/db" do not match; "cannot reach vm: timeout" does)."""
+    return re.compile(rf"(?<![\w.\-/]){re.escape(value)}(?![\w\-/]|\.\w)")
 
 
 def _truncated(key: str, text: str, identity: Identity) -> list[Hit]:

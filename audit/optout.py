@@ -62,7 +62,30 @@ def mechanisms(system: System, config_dir: str) -> dict:
             if key.strip() == "respect do not track policy":
                 dnt = val.strip()
     return {"opt_out_file": _file_state(system, path), "script_opt_out_file": _script_file(system, path),
-            **env, "respect_do_not_track_policy": dnt, "installer_option": _installer_option(system, config_dir)}
+            **env, "respect_do_not_track_policy": dnt, "installer_option": _installer_option(system, config_dir),
+            "in_container": _in_container(system), "install_type": _install_type(system, config_dir)}
+
+
+def _in_container(system: System) -> bool:
+    """Docker and Podman mark their containers with a file; systemd-nspawn and others set $container."""
+    return system.exists("/.dockerenv") or system.exists("/run/.containerenv") or bool(system.env.get("container"))
+
+
+def _install_type(system: System, config_dir: str) -> str | None:
+    text = system.read_text(f"{config_dir.rstrip('/')}/.install-type")
+    return parse_assignments(text).get("INSTALL_TYPE") if text is not None else None
+
+
+def applicability(m: dict) -> dict[str, str]:
+    """Components that cannot send from here, each with why (the others apply)."""
+    out = {}
+    if not m["in_container"]:
+        out["docker"] = "not in a container (no /.dockerenv, /run/.containerenv or $container)"
+    kind = m["install_type"]
+    if not (kind or "").startswith(("kickstart-", "binpkg-")):
+        out["kickstart"] = (f"no .install-type in the config dir: nothing was installed with kickstart" if kind is None
+                            else f"installed as {kind!r}, not with kickstart")
+    return out
 
 
 def _file_state(system: System, path: str) -> dict:
@@ -196,6 +219,8 @@ def evaluate(system: System, config_dir: str, version: str, hello: dict | None =
         comps[name] = {"sends": not by, "suppressed_by": [_label(m, b) for b in by],
                        "rule": RULE_TEXT[name], "evidence": _evidence(m, name)}
     comps["docker"]["evidence"] = "the entrypoint creates the opt-out file when either variable is non-empty"
+    for name, why in applicability(m).items():
+        comps[name].update(applies=False, not_applicable=why)
     comps["dashboard"] = _dashboard(m, comps)
     comps["agent-events"] = _agent_events(system, state, comps, version)
     comps["sentry"] = _sentry(state, comps)
@@ -312,13 +337,14 @@ def _evidence(m: dict, name: str) -> str:
 
 def _disagreements(m, comps, version) -> list:
     out = []
-    if not comps["script"]["sends"] and comps["kickstart"]["sends"]:
+    kickstart_sends = comps["kickstart"]["sends"] and comps["kickstart"].get("applies", True)
+    if not comps["script"]["sends"] and kickstart_sends:
         out.append("The statistics script is off but kickstart would still send installer events: "
                    "set DISABLE_TELEMETRY=1 exactly (or pass --disable-telemetry) when installing.")
     if not comps["script"]["sends"] and comps["daemon"]["sends"]:
         out.append("The environment stops the statistics script but the daemon still counts telemetry as enabled "
                    "(dashboards get anonymous_statistics=true): create the opt-out file with `opt-out --apply`.")
-    if m["opt_out_file"]["exists"] and comps["kickstart"]["sends"]:
+    if m["opt_out_file"]["exists"] and kickstart_sends:
         out.append("The opt-out file does not affect kickstart: installer events are still sent unless "
                    "DISABLE_TELEMETRY=1 or --disable-telemetry is used.")
     daemon_file, script_file = m["opt_out_file"], m["script_opt_out_file"]

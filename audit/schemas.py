@@ -125,6 +125,7 @@ def schema_for(document: object) -> str:
 class Problem:
     pointer: str  # JSON pointer into the document
     message: str
+    keyword: str = ""  # the schema keyword that failed: type, const, required, ...
 
 
 @cache
@@ -147,7 +148,7 @@ def problems(document: object, schema_id: str | None = None) -> list[Problem]:
         return []
     check = validator(schema_id)
     errors = sorted(check.iter_errors(document), key=lambda e: (list(e.absolute_path), e.message))
-    return [Problem(_pointer(e.absolute_path), e.message) for e in errors]
+    return [Problem(_pointer(e.absolute_path), e.message, str(e.validator)) for e in errors]
 
 
 def _pointer(path) -> str:

@@ -6,6 +6,8 @@ No redirects, no retries, TLS verified.
 import json
 from dataclasses import dataclass
 
+from audit.errors import AuditError
+
 DEFAULT_ENDPOINT = "https://us-east1-netdata-analytics-bi.cloudfunctions.net/ingest_agent_events"
 
 
@@ -15,6 +17,27 @@ class SendResult:
     status: int | None
     error_kind: str | None
     message: str
+    may_have_reached: bool = True  # False only when the request certainly never left (no connection was made)
+
+
+def check_endpoint(url: str) -> str:
+    """A usage error unless url is an absolute http(s) URL with a host."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises on a bad port
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise AuditError(f"--endpoint {url!r}: expected an http:// or https:// URL with a host")
+    return url
+
+
+def check_timeout(seconds: float) -> float:
+    if not seconds > 0 or seconds == float("inf"):
+        raise AuditError(f"--timeout {seconds:g}: expected a positive number of seconds")
+    return seconds
 
 
 def post(wire: bytes, endpoint: str, timeout: float = 2.0) -> SendResult:
@@ -24,7 +47,9 @@ def post(wire: bytes, endpoint: str, timeout: float = 2.0) -> SendResult:
         r = requests.post(endpoint, data=wire, headers={"Content-Type": "application/json"},
                           timeout=timeout, verify=True, allow_redirects=False)
     except requests.exceptions.RequestException as e:
-        return SendResult("failed", None, *_describe(e, endpoint, timeout))
+        kind, message = _describe(e, endpoint, timeout)
+        never_left = kind in ("dns", "refused", "tls") or isinstance(e, requests.exceptions.ConnectTimeout)
+        return SendResult("failed", None, kind, message, not never_left)
     if r.status_code != 200:
         return SendResult("failed", r.status_code, "http", f"{endpoint} answered HTTP {r.status_code}")
     return SendResult("sent", 200, None, f"{endpoint} answered HTTP 200")

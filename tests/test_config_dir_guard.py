@@ -60,9 +60,25 @@ def test_any_agent_file_makes_a_config_dir(tmp_path, marker):
 def test_opt_out_warns_loudly_on_a_mistyped_config_dir(tmp_path, capsys):
     assert main(["opt-out", "--config-dir", str(tmp_path / "netdta")]) == 0
     err = capsys.readouterr().err
-    assert "does not exist" in err and "may be wrong" in err
+    assert "does not exist" in err and "could be missed" in err
 
 
 def test_payload_warns_when_its_config_dir_is_empty(tmp_path, capsys):
     assert main(["payload", "START", "--config-dir", str(tmp_path), "--netdata-version", "v2.2.0"]) in (0, 1)
     assert "holds nothing an agent would" in capsys.readouterr().err
+
+
+def test_no_command_with_options_opens_the_tui_with_them(monkeypatch):
+    import audit.commands.tui as tui_command
+
+    seen = {}
+    monkeypatch.setattr(tui_command, "run", lambda args: seen.setdefault("args", args) and 0)
+    assert main(["--config-dir", "/somewhere", "--journal", "j.jsonl"]) == 0
+    assert seen["args"].config_dir == "/somewhere" and seen["args"].journal == "j.jsonl"
+
+
+def test_tui_refuses_a_bad_endpoint_or_journal_before_starting(tmp_path, capsys):
+    assert main(["tui", "--endpoint", "notaurl"]) == 2
+    assert main(["tui", "--journal", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 2 and "--endpoint" in err and "not a regular file" in err

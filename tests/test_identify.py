@@ -191,3 +191,30 @@ def test_a_path_under_a_known_home_cut_short_stays_truncated():
     identity = Identity((IdentityValue("home-path", "/root", "test"),))
     odd = identify.unexpected(identify.check(fatal("/root/x/y.c"), identity))
     assert [(f.kind, f.match, f.text) for f in odd] == [("home-path", "truncated", "/root/x/y.")]
+
+
+SHORT = Identity((IdentityValue("hostname", "vm", "test"), IdentityValue("hostname", "db", "test"),
+                  IdentityValue("user", "ed", "test")))
+
+
+@pytest.mark.parametrize("text, value", [
+    ("cannot reach vm: timeout", "vm"), ("connect to db failed", "db"), ('"db"', "db"), ("user ed denied", "ed"),
+    ("host=vm.", "vm"),
+])
+def test_a_short_host_or_user_name_is_caught_as_a_whole_token(text, value):
+    odd = identify.unexpected(identify.check([("netdata_fail_reason", text)], SHORT))
+    assert [(f.text, f.match) for f in odd] == [(value, "exact")]
+
+
+@pytest.mark.parametrize("text", [
+    "kvm guest", "vmware", "dbengine|Native HTTPS", "db-backup failed", "/var/lib/db/x", "enabled", "edited",
+    "vm.local.lan", "mdb", "ed25519",
+])
+def test_no_false_alarm_on_words_containing_a_short_name(text):
+    assert identify.check([("netdata_fail_reason", text)], SHORT) == []
+
+
+def test_a_two_character_host_planted_in_a_payload_is_caught():
+    built = build(fail_reason='"lost connection to db"')
+    odd = identify.unexpected(identify.check(built, SHORT))
+    assert [f.kind for f in odd] == ["hostname"]

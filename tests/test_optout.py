@@ -25,6 +25,7 @@ def test_nothing_set_everything_sends(tmp_path):
 
 
 def test_zero_disables_script_and_daemon_but_not_kickstart(tmp_path):
+    (tmp_path / ".install-type").write_text("INSTALL_TYPE='kickstart-static'\n")  # kickstart applies here
     v = verdict(tmp_path, {"DISABLE_TELEMETRY": "0"})
     c = v.components
     assert not c["script"]["sends"] and not c["daemon"]["sends"] and c["kickstart"]["sends"]
@@ -204,3 +205,29 @@ def test_v1_33_script_ignores_disable_telemetry(tmp_path):
     system = System(root=str(tmp_path), env={"DISABLE_TELEMETRY": "1"})
     assert optout.evaluate(system, "/etc/netdata", "v1.33.1").components["script"]["sends"]
     assert not optout.evaluate(system, "/etc/netdata", "v1.34.0").components["script"]["sends"]
+
+
+def _sysroot(tmp_path, install_type=None, container=False):
+    cfg = tmp_path / "root" / "etc" / "netdata"
+    cfg.mkdir(parents=True)
+    (cfg / "netdata.conf").touch()
+    if install_type:
+        (cfg / ".install-type").write_text(f"INSTALL_TYPE='{install_type}'\n")
+    if container:
+        (tmp_path / "root" / ".dockerenv").touch()
+    return str(tmp_path / "root")
+
+
+@pytest.mark.parametrize("install_type, container, kickstart, docker", [
+    (None, False, False, False), ("kickstart-static", False, True, False), ("binpkg-deb", True, True, True),
+    ("custom", True, False, True),
+])
+def test_components_that_cannot_send_from_here_read_not_applicable(tmp_path, capsys, install_type, container,
+                                                                    kickstart, docker):
+    root = _sysroot(tmp_path, install_type, container)
+    assert main(["opt-out", "--root", root, "--json"]) == 0
+    comps = json.loads(capsys.readouterr().out)["components"]
+    assert comps["kickstart"].get("applies", True) is kickstart and comps["docker"].get("applies", True) is docker
+    assert main(["opt-out", "--root", root]) == 0
+    out = capsys.readouterr().out
+    assert out.count("not applicable here") == (not kickstart) + (not docker)

@@ -27,6 +27,12 @@ def args(snap, tmp_path, url, *extra):
             "--journal", str(tmp_path / "j.jsonl"), *extra]
 
 
+def decisions(tmp_path):
+    """The last state of each journaled decision, and the damaged lines."""
+    items, damaged = journal.entries(str(tmp_path / "j.jsonl"))
+    return journal.latest(items), damaged
+
+
 def test_sends_exact_wire(httpserver, snap, tmp_path):
     httpserver.expect_oneshot_request("/ingest", method="POST").respond_with_data("ok")
     assert main(args(snap, tmp_path, httpserver.url_for("/ingest"), "--yes")) == 0
@@ -34,17 +40,17 @@ def test_sends_exact_wire(httpserver, snap, tmp_path):
     expected = payload.build(sample_facts(), "START").wire
     assert req.get_data() == expected
     assert req.headers["Content-Type"] == "application/json"
-    items, damaged = journal.entries(str(tmp_path / "j.jsonl"))
-    assert items[0]["outcome"] == "sent" and items[0]["status"] == 200 and not damaged
+    items, damaged = decisions(tmp_path)
+    assert items[0]["state"] == "sent" and items[0]["status"] == 200 and not damaged
 
 
 def test_disable_telemetry_refuses(httpserver, snap, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("DISABLE_TELEMETRY", "1")
     assert main(args(snap, tmp_path, httpserver.url_for("/ingest"), "--yes")) == 1
-    assert "DISABLE_TELEMETRY=1" in capsys.readouterr().out
+    assert "DISABLE_TELEMETRY=1" in capsys.readouterr().err
     assert httpserver.log == []
-    items, _ = journal.entries(str(tmp_path / "j.jsonl"))
-    assert items[0]["outcome"] == "refused"
+    items, _ = decisions(tmp_path)
+    assert items[0]["state"] == "refused"
 
 
 def test_no_yes_no_tty(httpserver, snap, tmp_path, capsys):
@@ -100,8 +106,8 @@ def test_http_500(httpserver, snap, tmp_path, capsys):
     httpserver.expect_request("/ingest").respond_with_data("no", status=500)
     assert main(args(snap, tmp_path, httpserver.url_for("/ingest"), "--yes")) == 3
     assert "HTTP 500" in capsys.readouterr().err
-    items, _ = journal.entries(str(tmp_path / "j.jsonl"))
-    assert items[0]["outcome"] == "failed" and items[0]["status"] == 500
+    items, _ = decisions(tmp_path)
+    assert items[0]["state"] == "failed" and items[0]["status"] == 500
 
 
 def test_suppress_and_damaged_journal(snap, tmp_path, capsys):
@@ -112,15 +118,16 @@ def test_suppress_and_damaged_journal(snap, tmp_path, capsys):
     assert main(["journal", "--json", "--journal", str(j)]) == 0
     out = capsys.readouterr()
     items = json.loads(out.out)
-    assert [e["outcome"] for e in items] == ["sent", "suppressed"]
+    assert [e["state"] for e in items] == ["sent", "suppressed"]
     assert "line 2" in out.err
 
 
 def test_default_journal_path_under_xdg(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
-    path = journal.append(None, {"a": 1})
-    assert path == str(tmp_path / "xdg" / "telemetry-audit" / "journal.jsonl")
-    assert journal.entries(None) == ([{"a": 1}], [])
+    with journal.Journal() as book:
+        book.write({"schema": 1, "a": 1})
+    assert book.path == str(tmp_path / "xdg" / "telemetry-audit" / "journal.jsonl")
+    assert journal.entries(None) == ([{"schema": 1, "a": 1}], [])
 
 
 def test_http_404(httpserver, snap, tmp_path, capsys):
@@ -137,8 +144,8 @@ def test_dns_failure(snap, tmp_path, capsys, monkeypatch):
     assert main(args(snap, tmp_path, "http://telemetry.invalid/x", "--yes")) == 3
     err = capsys.readouterr().err
     assert "cannot resolve" in err and err.count("\n") == 1
-    items, _ = journal.entries(str(tmp_path / "j.jsonl"))
-    assert items[0]["outcome"] == "failed"
+    items, _ = decisions(tmp_path)
+    assert items[0]["state"] == "failed"
 
 
 def test_tls_failure(httpserver, snap, tmp_path, capsys):
@@ -159,7 +166,7 @@ def test_root_does_not_hide_this_machines_opt_out(httpserver, snap, tmp_path, mo
     a = ["send", "START", "--root", str(root), "--config-dir", "/etc/netdata", "--endpoint",
          httpserver.url_for("/ingest"), "--journal", str(tmp_path / "j.jsonl"), "--yes"]
     assert main(a) == 1 and httpserver.log == []
-    assert "DO_NOT_TRACK=1" in capsys.readouterr().out
+    assert "DO_NOT_TRACK=1" in capsys.readouterr().err
 
 
 def test_opt_out_file_inside_root_refuses(httpserver, tmp_path, capsys):
@@ -170,8 +177,8 @@ def test_opt_out_file_inside_root_refuses(httpserver, tmp_path, capsys):
     a = ["send", "START", "--root", str(root), "--endpoint", httpserver.url_for("/ingest"),
          "--journal", str(tmp_path / "j.jsonl"), "--yes"]
     assert main(a) == 1 and httpserver.log == []
-    items, _ = journal.entries(str(tmp_path / "j.jsonl"))
-    assert items[0]["outcome"] == "refused" and items[0]["suppressed_by"] == ["opt-out file"]
+    items, _ = decisions(tmp_path)
+    assert items[0]["state"] == "refused" and items[0]["suppressed_by"] == ["opt-out file"]
 
 
 # The CLI, blind to a Netdata installed on this machine (as the `no_installed_agent` fixture does in-process).
@@ -215,8 +222,8 @@ def test_interactive_prompt_shows_payload_and_asks(httpserver, snap, tmp_path, a
     assert got == code
     assert p.sha256.encode() in printed and b'"action": "START"' in printed
     assert len(httpserver.log) == (1 if outcome == "sent" else 0)
-    items, _ = journal.entries(str(tmp_path / "j.jsonl"))
-    assert [e["outcome"] for e in items] == [outcome]
+    items, _ = decisions(tmp_path)
+    assert [e["state"] for e in items] == [outcome]
 
 
 def test_strict_refuses_unexpected_identifier(httpserver, snap, tmp_path, capsys):
@@ -226,11 +233,11 @@ def test_strict_refuses_unexpected_identifier(httpserver, snap, tmp_path, capsys
     planted = [*a, "--file", "/home/alice/src/netdata/web/api/x.c", "--netdata-version", "v2.2.0"]
     assert main([*planted, "--strict"]) == 1 and httpserver.log == []
     out = capsys.readouterr()
-    assert "--strict" in out.out and "/home/alic" in out.err
+    assert out.out == "" and "--strict" in out.err and "/home/alic" in out.err
     assert main(planted) == 0 and len(httpserver.log) == 1  # without --strict: a warning, then sent
     assert "identifying data" in capsys.readouterr().err
-    items, _ = journal.entries(str(tmp_path / "j.jsonl"))
-    assert [e["outcome"] for e in items] == ["refused", "sent"] and "home-directory" in items[0]["message"]
+    items, _ = decisions(tmp_path)
+    assert [e["state"] for e in items] == ["refused", "sent"] and "home-directory" in items[0]["message"]
 
 
 def test_strict_sends_a_clean_payload(httpserver, snap, tmp_path, capsys):

@@ -34,3 +34,19 @@ def test_unusable_inputs_exit_2(tmp_path, capsys):
         assert main(["validate", str(path)]) == 2
     assert main(["validate", str(tmp_path / "missing")]) == 2
     assert "cannot read" in capsys.readouterr().err
+
+
+def test_a_stub_payload_gives_a_few_grouped_lines_and_the_summary_last(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    stub = {"event": "START", "properties": {k: [] for k in ("action", "action_data", "action_result", "$ip", "$host",
+                                                             "$pathname", "event_source", "alarms_normal")}}
+    (tmp_path / "stub.json").write_text(json.dumps(stub))
+    done = subprocess.run([sys.executable, "-m", "audit", "validate", "stub.json"], cwd=tmp_path, timeout=60,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    lines = done.stdout.decode().splitlines()
+    assert done.returncode == 1
+    assert lines[0].startswith("stub.json:1: invalid, ") and lines[-1] == "1 checked, 1 invalid"
+    assert any(line.startswith("  … and ") for line in lines) and len(lines) <= 15

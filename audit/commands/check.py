@@ -76,7 +76,7 @@ def _is_event(target: str | None) -> bool:
 def _received(args) -> tuple[object, str, object]:
     import hashlib
 
-    from audit.commands.explain import read_limited
+    from audit.inputs import read_limited
     from audit.explain import MAX_BODY, read_payload
 
     _refuse_event_options(args)
@@ -130,11 +130,3 @@ def render(findings, event: object, sha256: str) -> list[str]:
         out.append("nothing unexpected: only the identifiers sent by design" if findings
                    else "nothing identifying found")
     return out
-
-
-def print_summary(findings) -> None:
-    """For payload and explain: a note on stderr, only when something unexpected was found (stdout stays the data)."""
-    from audit import identify
-
-    if identify.unexpected(findings):
-        note("note: " + identify.summary(findings))

@@ -23,7 +23,7 @@ def register(subparsers) -> None:
 
 def run(args) -> int:
     from audit import diff
-    from audit.commands.explain import read_limited
+    from audit.inputs import read_limited
     from audit.errors import AuditError
     from audit.explain import MAX_BODY
 

@@ -79,7 +79,7 @@ def log_params(args: argparse.Namespace) -> dict:
     if cached is None:
         from audit.commands.validate import read_input
 
-        cached = fatallog.read(source, read_input(source), getattr(args, "match", None))
+        cached = fatallog.read(source, read_input(source, "log"), getattr(args, "match", None))
         args._from_log_entry = cached
         note(f"FATAL from {cached.summary()}")
         for text in cached.notes:

@@ -20,6 +20,7 @@ def register(subparsers) -> None:
 
 def run(args) -> int:
     from audit import explain  # jsonschema is slow to import
+    from audit.inputs import read_limited
 
     label = "<stdin>" if args.file == "-" else args.file
     raw = read_limited(args.file, explain.MAX_BODY)
@@ -35,26 +36,11 @@ def run(args) -> int:
 def _identifying_note(raw: bytes) -> None:
     """Anything unexpected that points back at this machine (or anyone), as a note on stderr."""
     from audit import identify
-    from audit.commands.check import print_summary
+    from audit.commands.output import print_summary
     from audit.facts.collect import FactsRequest
     from audit.facts.identity import identity_for
 
     print_summary(identify.check(raw, identity_for(FactsRequest(), {})))
-
-
-def read_limited(name: str, limit: int) -> bytes:
-    """At most limit + 1 bytes of a file or stdin: enough to tell an oversized input without reading it all."""
-    import sys
-
-    from audit.errors import AuditError
-
-    try:
-        if name == "-":
-            return sys.stdin.buffer.read(limit + 1)
-        with open(name, "rb") as f:
-            return f.read(limit + 1)
-    except OSError as e:
-        raise AuditError(f"{name}: cannot read ({e.strerror})") from None
 
 
 def _value(value: object) -> str:

@@ -56,6 +56,8 @@ def run(args) -> int:
     print("components")
     for name, c in verdict.components.items():
         state = "sends" if c["sends"] else "off (" + ", ".join(c["suppressed_by"]) + ")"
+        if c.get("applies") is False:
+            state = f"not applicable here: {c['not_applicable']}"
         print(f"  {name:<12} {state}")
         print(f"  {'':<12} {c['rule']}")
     print(f"backend channel: {'sends' if verdict.backend_sends else 'suppressed'}")

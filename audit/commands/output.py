@@ -11,7 +11,9 @@ def write_bytes(data: bytes) -> None:
 
 
 def write_json(document: object) -> None:
-    print(json.dumps(document, indent=2, ensure_ascii=False))
+    from audit.jsontext import clean  # bytes that are not UTF-8 become \\xHH text (see audit.jsontext)
+
+    print(json.dumps(clean(document), indent=2, ensure_ascii=False))
 
 
 def warn(message: str) -> None:
@@ -20,3 +22,11 @@ def warn(message: str) -> None:
 
 def note(message: str) -> None:
     print(f"telemetry-audit: {message}", file=sys.stderr)
+
+
+def print_summary(findings) -> None:
+    """For payload and explain: a note on stderr, only when something unexpected was found (stdout stays the data)."""
+    from audit import identify
+
+    if identify.unexpected(findings):
+        note("note: " + identify.summary(findings))

@@ -41,7 +41,8 @@ def run(args) -> int:
 def _identifying_note(built, args, facts) -> None:
     """Anything unexpected that points back at this machine, on stderr (stdout stays exactly the payload)."""
     from audit import identify
-    from audit.commands.check import identity_for, print_summary
+    from audit.commands.check import identity_for
+    from audit.commands.output import print_summary
 
     print_summary(identify.check(built, identity_for(args, facts)))
 

@@ -2,10 +2,10 @@
 
 import os
 import sys
-from datetime import datetime, timezone
+from functools import partial
 
 from audit import channels, configdir, journal, optout, transport, versions
-from audit.commands.eventargs import add_event_arguments, facts_from_args, payload_from_args
+from audit.commands.eventargs import add_event_arguments, event_params, facts_from_args, payload_from_args
 from audit.commands.output import warn, write_bytes
 from audit.errors import AuditError, Exit
 from audit.facts.system import System
@@ -17,10 +17,13 @@ def register(subparsers) -> None:
     send.add_argument("--endpoint", default=transport.DEFAULT_ENDPOINT, help="where to POST (default: Netdata's)")
     send.add_argument("--timeout", type=float, default=2.0, metavar="S", help="seconds to wait (default 2)")
     send.add_argument("--yes", action="store_true", help="send without asking")
+    send.add_argument("--allow-invalid", action="store_true",
+                      help="send a body that is not valid JSON (the real script does; you must say so)")
     send.add_argument("--strict", action="store_true",
                       help="refuse to send when `check` finds an unexpected identifier in the payload")
     send.add_argument("--journal", metavar="FILE",
-                      help="journal file (default $XDG_DATA_HOME/telemetry-audit/journal.jsonl)")
+                      help="journal file (default $XDG_DATA_HOME/telemetry-audit/journal.jsonl, i.e. "
+                           "~/.local/share/telemetry-audit/journal.jsonl; exact bodies kept in bodies/ beside it)")
     send.set_defaults(func=run_send)
     sup = subparsers.add_parser("suppress", help="record an event as deliberately not sent")
     add_event_arguments(sup)
@@ -28,33 +31,22 @@ def register(subparsers) -> None:
     sup.set_defaults(func=run_suppress)
 
 
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
 def _version(args, facts) -> str:
     fact = facts.get("netdata_version")
     return args.netdata_version or (fact and fact.value) or versions.LAST_SCRIPT_VERSION
-
-
-def _entry(p, endpoint, outcome, verdict, status=None, message=None) -> dict:
-    return {"time": _now(), "event": p.event, "sha256": p.sha256, "bytes": len(p.wire), "endpoint": endpoint,
-            "outcome": outcome, "status": status, "message": message,
-            "verdict": "sends" if _channel_sends(verdict, p.channel) else "suppressed",
-            "suppressed_by": _stopped_by(verdict, p.channel)}
 
 
 def _channel_sends(verdict: optout.Verdict, channel: str) -> bool:
     """Whether the chosen channel's own rule lets it send (kickstart's is not the statistics script's)."""
     if channel == "backend" or channel not in verdict.channels:
         return verdict.backend_sends
-    return verdict.channels[channel]["by"] == []
+    return verdict.channels[channel]["sends"] or verdict.channels[channel]["by"] == []
 
 
 def _stopped_by(verdict: optout.Verdict, channel: str = "backend") -> list[str]:
     """The mechanisms stopping the channel (for the backend: the script's and the daemon's, once each)."""
     if channel != "backend" and channel in verdict.channels:
-        return list(verdict.channels[channel]["by"])
+        return [] if verdict.channels[channel]["sends"] else list(verdict.channels[channel]["by"])
     c = verdict.components
     return list(dict.fromkeys(c["script"]["suppressed_by"] + c["daemon"]["suppressed_by"]))
 
@@ -89,32 +81,45 @@ def config_dir_refusal(args) -> str | None:
 
 
 def run_send(args) -> int:
-    refusal = config_dir_refusal(args)
-    if refusal:
-        raise AuditError(f"not sent: {refusal}")
+    transport.check_endpoint(args.endpoint)
+    transport.check_timeout(args.timeout)
     facts = facts_from_args(args)
-    verdict = sender_verdict(args, facts)
     p = payload_from_args(args, facts)
-    if not _channel_sends(verdict, p.channel):
-        reason = ", ".join(_stopped_by(verdict, p.channel))
-        journal.append(args.journal, _entry(p, args.endpoint, "refused", verdict, message=f"opted out by {reason}"))
-        print(f"not sent: telemetry is opted out by {reason}")
-        return Exit.FINDING
-    odd = _unexpected_identifiers(args, facts, p)
-    if odd and args.strict:
-        journal.append(args.journal, _entry(p, args.endpoint, "refused", verdict, message=f"--strict: {odd}"))
-        print(f"not sent (--strict): {odd}")
-        return Exit.FINDING
-    if not args.yes and not _confirm(p, args.endpoint):
-        journal.append(args.journal, _entry(p, args.endpoint, "declined", verdict, message="the user answered no"))
-        print("not sent")
-        return Exit.FINDING
-    result = transport.post(p.wire, args.endpoint, args.timeout)
-    journal.append(args.journal, _entry(p, args.endpoint, result.outcome, verdict, result.status, result.message))
-    if result.outcome != "sent":
-        raise AuditError(f"send failed ({result.error_kind}): {result.message}", Exit.NETWORK)
-    print(f"sent {len(p.wire)} bytes, sha256 {p.sha256}: {result.message}")
+    params = event_params(args)
+    with journal.Journal(args.journal) as book:  # opened before any network I/O: no journal, no send
+        record = partial(book.record, payload=p, params=params, endpoint=args.endpoint)
+        refusal = config_dir_refusal(args)
+        if refusal:
+            record("refused", message=refusal)
+            raise AuditError(f"not sent: {refusal}")
+        verdict = sender_verdict(args, facts)
+        if not _channel_sends(verdict, p.channel):
+            stopped = _stopped_by(verdict, p.channel)
+            reason = ", ".join(stopped)
+            record("refused", message=f"opted out by {reason}", suppressed_by=stopped)
+            return _refused(f"telemetry is opted out by {reason}")
+        if not p.valid_json and not args.allow_invalid:
+            why = "; ".join(p.invalid)
+            record("refused", message=f"not valid JSON: {why}")
+            return _refused(f"the {p.event} payload is not valid JSON ({why}); the real script would send it "
+                            "anyway: pass --allow-invalid to do the same")
+        odd = _unexpected_identifiers(args, facts, p)
+        if odd and args.strict:
+            record("refused", message=f"--strict: {odd}")
+            return _refused(f"--strict: {odd}")
+        if not args.yes and not _confirm(p, args.endpoint):
+            record("declined", message="the user answered no")
+            return _refused("the user answered no")
+        done = journal.send(book, p, args.endpoint, args.timeout, params=params)
+    if done["state"] != "sent":
+        raise AuditError(f"send failed ({done.get('error_kind')}): {done.get('message')}", Exit.NETWORK)
+    print(f"sent {len(p.wire)} bytes, sha256 {p.sha256}: {done.get('message')}")
     return Exit.OK
+
+
+def _refused(why: str) -> int:
+    print(f"telemetry-audit: not sent: {why}", file=sys.stderr)
+    return Exit.FINDING
 
 
 def _unexpected_identifiers(args, facts, p) -> str:
@@ -133,6 +138,8 @@ def _unexpected_identifiers(args, facts, p) -> str:
 def run_suppress(args) -> int:
     facts = facts_from_args(args)
     p = payload_from_args(args, facts)
-    path = journal.append(args.journal, _entry(p, None, "suppressed", sender_verdict(args, facts)))
-    print(f"recorded {p.event} as suppressed in {path}")
+    with journal.Journal(args.journal) as book:
+        book.record("suppressed", p, params=event_params(args), message="suppressed by the user",
+                    suppressed_by=_stopped_by(sender_verdict(args, facts), p.channel) or None)
+    print(f"recorded {p.event} as suppressed in {book.path}")
     return Exit.OK

@@ -20,6 +20,11 @@ def add_tui_arguments(parser) -> None:
 
 
 def run(args) -> int:
+    from audit import journal, transport
     from audit.tui import TuiOptions, run as run_tui  # lazy: Textual loads only here
+
+    if args.endpoint:
+        transport.check_endpoint(args.endpoint)
+    journal.check_path(args.journal or journal.default_path())
 
     return run_tui(TuiOptions(eventargs.facts_request(args), args.endpoint, args.journal))

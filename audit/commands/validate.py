@@ -27,14 +27,37 @@ def run(args) -> int:
                 else schemas.problems(document)
             if found:
                 invalid += 1
-                for problem in found:
-                    print(f"{where}: {problem.pointer}: {problem.message}")
+                for line in grouped(where, found):
+                    print(line)
             elif not args.quiet:
                 print(f"{where}: valid")
     if not checked:
         raise AuditError("no payloads found in the input")
+    sys.stdout.flush()  # the summary comes after the results, also when both streams go to one place
     print(f"{checked} checked, {invalid} invalid", file=sys.stderr)
     return Exit.FINDING if invalid else Exit.OK
+
+
+SHOWN_PER_KIND = 3
+
+
+def grouped(where: str, found: list) -> list[str]:
+    """One payload's problems: a header, then at most a few of each kind (a stub has dozens of the same)."""
+    if len(found) <= SHOWN_PER_KIND:
+        return [f"{where}: {p.pointer}: {p.message}" for p in found]
+    by_kind: dict[str, list] = {}
+    for problem in found:
+        by_kind.setdefault(problem.keyword, []).append(problem)
+    out = [f"{where}: invalid, {len(found)} problems"]
+    for kind, problems in by_kind.items():
+        out += [f"  {p.pointer}: {p.message}" for p in problems[:SHOWN_PER_KIND]]
+        rest = problems[SHOWN_PER_KIND:]
+        if rest:
+            same_place = len({p.pointer for p in rest}) == 1
+            at = ", ".join(p.message.removesuffix(" is a required property") if same_place else p.pointer
+                           for p in rest[:5]) + (", …" if len(rest) > 5 else "")
+            out.append(f"  … and {len(rest)} more {kind or 'other'} problems ({at})")
+    return out
 
 
 class _NotJson:
@@ -42,35 +65,33 @@ class _NotJson:
         self.message = message
 
 
-def read_input(name: str) -> bytes:
-    try:
-        if name == "-":
-            return sys.stdin.buffer.read()
-        with open(name, "rb") as f:
-            return f.read()
-    except OSError as e:
-        raise AuditError(f"{name}: cannot read ({e.strerror})") from None
+def read_input(name: str, kind: str = "json") -> bytes:
+    from audit import inputs
+
+    return inputs.read_input(name, kind)
 
 
 def documents(name: str) -> Iterator[tuple[str, object]]:
     """(location, document) for a JSON file, or one per line of a JSON Lines file (streamed, so a large
     file is never held in memory)."""
+    from audit import inputs
+
     label = "<stdin>" if name == "-" else name
-    try:
-        stream = sys.stdin.buffer if name == "-" else open(name, "rb")
-    except OSError as e:
-        raise AuditError(f"{name}: cannot read ({e.strerror})") from None
+    stream = inputs.open_input(name, label)
     with stream:
         try:
-            head = [stream.readline()]
+            head = [inputs.read_line(stream, label)]
             while head[-1] and not head[-1].strip():
-                head.append(stream.readline())
+                head.append(inputs.read_line(stream, label))
             if _parses(head[-1]) and head[-1].strip():
                 yield from _lines(label, len(head), head[-1], stream)
                 return
-            raw = b"".join(head) + stream.read()
+            cap = inputs.CAPS["json"]
+            raw = b"".join(head) + stream.read(cap + 1)
         except OSError as e:
             raise AuditError(f"{label}: cannot read ({e.strerror})") from None
+    if len(raw) > cap:
+        raise AuditError(f"{label}: larger than {cap // inputs.MiB} MiB, too large for one JSON document")
     yield label, _whole(label, raw)
 
 
@@ -86,6 +107,8 @@ def _whole(label: str, raw: bytes) -> object:
 
 
 def _lines(label: str, number: int, first: bytes, stream) -> Iterator[tuple[str, object]]:
+    from audit.inputs import read_line
+
     line = first
     while line:
         if line.strip():
@@ -96,7 +119,7 @@ def _lines(label: str, number: int, first: bytes, stream) -> Iterator[tuple[str,
             except (json.JSONDecodeError, UnicodeDecodeError) as e:
                 yield f"{label}:{number}", _NotJson(f"not JSON ({getattr(e, 'msg', e)})")
         number += 1
-        line = stream.readline()
+        line = read_line(stream, label)
 
 
 def _parses(line: bytes) -> bool:

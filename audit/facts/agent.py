@@ -6,7 +6,6 @@ What can be read is read (the netdata binary, netdata.conf, stream.conf, exporti
 
 import hashlib
 import re
-import uuid
 
 from audit import releases, versions
 from audit.analytics import fact_name
@@ -107,6 +106,8 @@ def _system_distinct_id(system: System) -> Fact:
             digest = hashlib.md5(system.read_bytes(path) or b"").hexdigest()
             return Fact(f"{prefix}-{digest}", f"file:{path}", "md5 of the file's bytes; the raw id is never sent")
     if system.has_command("uuidgen"):
+        import uuid  # uuid imports platform: slow, and needed only here
+
         return Fact(f"uuid-{uuid.uuid4()}", "command:uuidgen", "a new random value on every event", observed=False)
     return Fact("null", "default", "no machine-id and no uuidgen: the script sends the string \"null\"")
 

@@ -9,14 +9,10 @@ import ipaddress
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from audit.errors import AuditError
 from audit.facts.system import System
 from audit.wire import ALL_ZERO_GUID
-
-if TYPE_CHECKING:
-    from audit.facts.collect import FactsRequest
 
 # Names that point at nobody in particular: distribution defaults for host and user names. Matching them would
 # flag host_os_id "debian" on every Debian machine that kept the installer's default host name.

@@ -11,7 +11,12 @@ class Fact:
     observed: bool = True  # False: an assumption (a default of the daemon or the script), not read from the machine
 
     def to_json(self) -> dict:
-        return {"value": self.value, "source": self.source, "note": self.note, "observed": self.observed}
+        from audit import jsontext
+
+        out = {"value": self.value, "source": self.source, "note": self.note, "observed": self.observed}
+        if self.value is not None and jsontext.has_raw_bytes(self.value):  # not UTF-8: keep the exact bytes too
+            out.update(value=jsontext.readable(self.value), value_base64=jsontext.to_base64(self.value))
+        return jsontext.clean(out)
 
 
 Facts = dict[str, Fact]

@@ -1,7 +1,6 @@
 """Facts snapshots: everything the payload depends on, saved on one machine and rebuilt on another."""
 
 import json
-from pathlib import Path
 
 from audit.errors import AuditError
 from audit.facts.model import Fact, Facts
@@ -19,10 +18,9 @@ def dumps(facts: Facts) -> str:
 
 
 def load(path: str) -> Facts:
-    try:
-        text = Path(path).read_bytes() if path != "-" else __import__("sys").stdin.buffer.read()
-    except OSError as e:
-        raise AuditError(f"--facts {path}: cannot read ({e.strerror})") from None
+    from audit.inputs import read_input
+
+    text = read_input(path, "facts", f"--facts {path}")
     try:
         document = json.loads(text.decode("utf-8", "surrogateescape"))
     except json.JSONDecodeError as e:
@@ -45,9 +43,23 @@ def _fact(where: str, name: str, item: object) -> Fact:
     if not isinstance(item, dict) or "value" not in item or "source" not in item:
         raise AuditError(f"{where}: /facts/{name}: expected an object with \"value\" and \"source\"")
     value, source = item["value"], item["source"]
+    if "value_base64" in item:
+        value = _exact_bytes(where, name, item["value_base64"])
     note, observed = item.get("note", ""), item.get("observed", True)
     if not (value is None or isinstance(value, str)) or not isinstance(source, str) \
             or not isinstance(note, str) or not isinstance(observed, bool):
         raise AuditError(f"{where}: /facts/{name}: value must be a string or null, source and note strings, "
                          "observed a boolean")
     return Fact(value, source, note, observed)
+
+
+def _exact_bytes(where: str, name: str, data: object) -> str:
+    """The value as the tool holds it (bytes that are not UTF-8 as surrogates), from its base64 form."""
+    from audit import jsontext
+
+    try:
+        if not isinstance(data, str):
+            raise ValueError
+        return jsontext.from_base64(data)
+    except ValueError:
+        raise AuditError(f"{where}: /facts/{name}/value_base64: not base64") from None

@@ -5,8 +5,6 @@ that climbs out of the root is refused, and no command is ever run.
 """
 
 import os
-import shutil
-import subprocess
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 
@@ -119,10 +117,9 @@ class System:
         real = self._real(path)
         if real is None or not real.exists():
             return None
-        try:
-            return real.read_bytes()
-        except OSError as e:
-            raise AuditError(f"{self.display(path)}: cannot read ({e.strerror})") from None
+        from audit.inputs import read_input  # regular files only, capped: a FIFO or device in a sysroot cannot hang us
+
+        return read_input(str(real), "system", self.display(path))
 
     def read_text(self, path: str) -> str | None:
         data = self.read_bytes(path)
@@ -141,6 +138,8 @@ class System:
         return os.readlink(candidate) if candidate.is_symlink() else None
 
     def has_command(self, name: str) -> bool:
+        import shutil
+
         return self.root is None and shutil.which(name, path=self.env.get("PATH", os.defpath)) is not None
 
     def run(self, argv: list[str], extra_env: Mapping[str, str] | None = None, timeout: float = 5) -> str | None:
@@ -155,6 +154,8 @@ class System:
     def _run(self, argv: list[str], extra_env: Mapping[str, str] | None, timeout: float) -> str | None:
         if not self.has_command(argv[0]):
             return None
+        import subprocess  # only when a command is really run
+
         env = {**self.env, **(extra_env or {})}
         try:
             done = subprocess.run(argv, capture_output=True, env=env, timeout=timeout, stdin=subprocess.DEVNULL)
@@ -165,6 +166,8 @@ class System:
     def run_ok(self, argv: list[str]) -> bool:
         if not self.has_command(argv[0]):
             return False
+        import subprocess
+
         try:
             return subprocess.run(argv, capture_output=True, env=dict(self.env), timeout=5,
                                   stdin=subprocess.DEVNULL).returncode == 0

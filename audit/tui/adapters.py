@@ -153,9 +153,11 @@ class Outcome:
     status: int | None = None
 
 
-def send(wire: bytes, endpoint: str, timeout: float = SEND_TIMEOUT) -> Outcome:
-    result = transport.post(wire, endpoint, timeout)
-    return Outcome(result.outcome, result.message or result.outcome, result.status)
+def send(path: Path, payload: Payload, params: dict, endpoint: str, timeout: float = SEND_TIMEOUT) -> Outcome:
+    """The CLI's transaction: journaled as `sending` before the POST (no journal, no request), then the outcome."""
+    with journal.Journal(str(path)) as book:
+        done = journal.send(book, payload, endpoint, timeout, params=params, source="tui")
+    return Outcome(done["state"], done.get("message") or done["state"], done.get("status"))
 
 
 def default_journal_path() -> Path:
@@ -174,22 +176,18 @@ class JournalEntry:
     extra: dict = field(default_factory=dict)
 
 
-def record(path: Path, payload: Payload, outcome: Outcome, endpoint: str = "") -> JournalEntry:
-    entry = JournalEntry(time.strftime("%Y-%m-%dT%H:%M:%S%z"), outcome.decision, payload.event, payload.sha256,
-                         len(payload.wire), endpoint, outcome.detail)
-    journal.append(str(path), {"time": entry.time, "event": entry.event, "sha256": entry.sha256,
-                               "bytes": entry.size, "endpoint": endpoint, "outcome": entry.decision,
-                               "decision": entry.decision,
-                               "status": outcome.status, "detail": entry.detail, "source": "tui"})
-    return entry
+def record(path: Path, payload: Payload, outcome: Outcome, endpoint: str = "", params: dict | None = None) -> dict:
+    with journal.Journal(str(path)) as book:
+        return book.record(outcome.decision, payload, params=params, source="tui", endpoint=endpoint or None,
+                           status=outcome.status, message=outcome.detail)
 
 
 def entries(path: Path) -> list[JournalEntry]:
     good, _damaged = journal.entries(str(path))
-    return [JournalEntry(str(e.get("time", "")), str(e.get("outcome") or e.get("decision", "")),
-                         str(e.get("event", "")), str(e.get("sha256", "")), int(e.get("bytes") or 0),
-                         str(e.get("endpoint") or ""), str(e.get("detail") or e.get("message") or ""))
-            for e in good]
+    return [JournalEntry(str(e.get("time", "")), str(e.get("state", "")), str(e.get("event", "")),
+                         str(e.get("sha256", "")), int(e.get("size") or 0), str(e.get("endpoint") or ""),
+                         str(e.get("message") or ""))
+            for e in journal.latest(good)]
 
 
 def save_wire(path: str, wire: bytes) -> Path:
@@ -199,3 +197,15 @@ def save_wire(path: str, wire: bytes) -> Path:
     except OSError as e:
         raise AuditError(f"{target}: cannot write ({e.strerror})") from None
     return target
+
+
+# The CLI names its options in errors; the TUI has no flags, so it names the things.
+_TUI_WORDS = (("--facts ", "facts snapshot "), ("--root ", "sysroot "), ("--config-dir ", "config dir "),
+              ("--netdata-version ", "Netdata version "), ("--machine-guid ", "machine GUID "),
+              ("--journal ", "journal "), ("--endpoint ", "endpoint "))
+
+
+def in_tui_words(message: str) -> str:
+    for flag, words in _TUI_WORDS:
+        message = message.replace(flag, words)
+    return message

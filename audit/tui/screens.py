@@ -10,7 +10,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Grid, Horizontal, Vertical
+from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
 from textual.widgets import (Button, DataTable, Footer, Header, Input, Label, Markdown, OptionList, Static,
@@ -33,8 +33,41 @@ XWIDE = 160
 TALL = 32
 
 
+async def in_daemon_thread(fn, *args):
+    """fn(*args) in a thread that never holds the app open: quitting while facts load (a slow disk, a stuck
+    mount) exits at once instead of waiting for the read to finish."""
+    import concurrent.futures
+    import threading
+
+    future: concurrent.futures.Future = concurrent.futures.Future()
+
+    def run() -> None:
+        if not future.set_running_or_notify_cancel():  # cancelled before it started
+            return
+        try:
+            future.set_result(fn(*args))
+        except BaseException as e:  # handed to the awaiting coroutine, which reports it
+            future.set_exception(e)
+
+    threading.Thread(target=run, daemon=True, name="load-facts").start()
+    return await asyncio.wrap_future(future)
+
+
+TABS = (("tab-wire", "Wire"), ("tab-json", "JSON"), ("tab-fields", "Fields"), ("tab-optout", "Opt-out"))
+# Keys that are not in the actions table (the footer), listed in the help all the same.
+OTHER_KEYS = (
+    ("1 2 3 4", "tabs", "show Wire, JSON, Fields, Opt-out"),
+    ("tab / shift+tab", "focus", "move between the event list, the parameters and the tabs"),
+    ("up / down", "events", "choose an event (the payload follows)"),
+    ("ctrl+l", "codes", "in the ACLK_CONN_FAIL codes field: list the libwebsockets reasons"),
+    ("y / n, escape", "dialogs", "answer a confirmation; escape closes any dialog"),
+    ("ctrl+p", "command palette", "every command above, by name"),
+)
+
+
 class MainScreen(Screen):
-    BINDINGS = actions.bindings()
+    BINDINGS = actions.bindings() + [Binding(str(n), f"show_tab('{tab}')", label, show=False, id=f"tab.{n}")
+                                     for n, (tab, label) in enumerate(TABS, 1)]
 
     def __init__(self, options: TuiOptions) -> None:
         super().__init__()
@@ -97,11 +130,11 @@ class MainScreen(Screen):
     @work(exclusive=True, group="facts")
     async def load_facts(self) -> None:
         try:
-            facts = await asyncio.to_thread(gather, self.options.request)
-            self.identity = await asyncio.to_thread(adapters.identity, self.options.request, facts)
-            self.machine = await asyncio.to_thread(adapters.installer_machine, self.options.request, facts)
+            facts = await in_daemon_thread(gather, self.options.request)
+            self.identity = await in_daemon_thread(adapters.identity, self.options.request, facts)
+            self.machine = await in_daemon_thread(adapters.installer_machine, self.options.request, facts)
         except AuditError as e:
-            self._load_failed(str(e))
+            self._load_failed(adapters.in_tui_words(str(e)))
             return
         except Exception as e:  # a bug or missing piece of the core: say so on screen, never a traceback
             self._load_failed(f"internal error while gathering facts ({type(e).__name__}: {e}); "
@@ -268,23 +301,26 @@ class MainScreen(Screen):
             if self.built is not None and self._block_reason():
                 self.record(adapters.Outcome("refused", f"opt-out applies: {self._block_reason()}"))
             return
-        built = self.built
+        built, params = self.built, dict(self.values)
 
         def confirmed(yes: bool | None) -> None:
             if yes and built is not None:
-                self.send(built)
+                self.send(built, params)
 
         lines = [("Event", built.event), ("Endpoint", self.endpoint), ("sha256", built.sha256),
                  ("Bytes", str(len(built.wire))), ("JSON", "valid" if built.valid_json else
                                                    "NOT valid (sent exactly as the script would)")]
         lines += [("Note", w) for w in built.warnings]
-        self.app.push_screen(ConfirmScreen("Send this payload?", lines, "Send", id="confirm-send"), confirmed)
+        title = "Send this payload?" if built.valid_json else "Send this payload although it is NOT valid JSON?"
+        self.app.push_screen(ConfirmScreen(title, lines, "Send", id="confirm-send"), confirmed)
 
     @work(exclusive=True, group="send")
-    async def send(self, built: payload.Payload) -> None:
+    async def send(self, built: payload.Payload, params: dict) -> None:
         self.notify(f"Sending {built.event} to {self.endpoint}…", title="payload: send")
-        outcome = await asyncio.to_thread(adapters.send, built.wire, self.endpoint)
-        await self._record(built, outcome)
+        try:
+            outcome = await asyncio.to_thread(adapters.send, self.journal_path, built, params, self.endpoint)
+        except AuditError as e:
+            outcome = adapters.Outcome("not sent", f"{e}")
         self.notify(f"{outcome.decision}: {outcome.detail}", title="payload: send",
                     severity="information" if outcome.decision == "sent" else "error")
 
@@ -302,7 +338,8 @@ class MainScreen(Screen):
 
     async def _record(self, built: payload.Payload, outcome: adapters.Outcome) -> None:
         try:
-            await asyncio.to_thread(adapters.record, self.journal_path, built, outcome, self.endpoint)
+            await asyncio.to_thread(adapters.record, self.journal_path, built, outcome, self.endpoint,
+                                    dict(self.values))
         except (AuditError, OSError) as e:
             self.notify(f"Could not record the decision: {e}", title="journal", severity="error")
 
@@ -327,6 +364,9 @@ class MainScreen(Screen):
             return
         self.notify(f"Saved {len(wire)} bytes to {target}", title="payload: save")
 
+    def action_show_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+
     def action_optout_apply(self) -> None:
         self._optout_change("apply")
 
@@ -336,6 +376,10 @@ class MainScreen(Screen):
     def _optout_change(self, what: str) -> None:
         config_dir = self.options.request.config_dir
         path = Path(config_dir) / ".opt-out-from-anonymous-statistics"
+        if path.exists() == (what == "apply"):
+            state = "already present" if what == "apply" else "not present"
+            self.notify(f"{path}: {state}: nothing to do", title=f"opt-out: {what}")
+            return
         title = "Apply the opt-out?" if what == "apply" else "Revert the opt-out?"
         lines = [("File", str(path)), ("Effect", "creates it: the agent, script and dashboard stop sending"
                                        if what == "apply" else "removes it: telemetry resumes unless "
@@ -507,9 +551,9 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         rows = "\n".join(f"| `{a.keys.replace('question_mark', '?')}` | {a.command} | {a.help} |"
                          for a in actions.ACTIONS)
-        text = HELP + "| key | command | what it does |\n|---|---|---|\n" + rows + \
-            "\n| `ctrl+p` | command palette | every command above, by name |\n"
-        with Vertical(classes="dialog wide"):
+        rows += "".join(f"\n| `{keys}` | {what} | {text} |" for keys, what, text in OTHER_KEYS)
+        text = HELP + "| key | command | what it does |\n|---|---|---|\n" + rows + "\n"
+        with VerticalScroll(classes="dialog wide", id="help-scroll"):  # scrolls when the terminal is short
             yield Markdown(text, id="help-text")
 
     def action_close(self) -> None:

@@ -30,6 +30,7 @@ async def choose(pilot, screen, name):
 async def set_param(pilot, screen, name, text):
     """Type into a parameter field the way a user does: focus it, clear it, type."""
     field = screen.query_one(f"#param-{name}")
+    field.cursor_blink = False  # a blinking cursor is drawn or not depending on timing: snapshots would flake
     field.focus()
     await pilot.pause()
     field.value = ""
@@ -244,7 +245,7 @@ async def test_sending_is_disabled_under_disable_telemetry(make_app, httpserver,
         assert app.screen is screen  # no confirmation dialog
         assert not httpserver.log
         line = json.loads(journal_path.read_text().splitlines()[0])
-        assert line["decision"] == "refused" and "DISABLE_TELEMETRY" in line["detail"]
+        assert line["state"] == "refused" and "DISABLE_TELEMETRY" in line["message"] and line["source"] == "tui"
         panel = str(screen.query_one("#optout-body").render())
         assert "NOT SENT" in panel and "DISABLE_TELEMETRY" in panel
 
@@ -256,7 +257,7 @@ async def test_suppress_records_the_decision(make_app, journal_path):
         await pilot.press("x")
         await wait_for(pilot, lambda: journal_path.exists() and journal_path.read_text().strip())
         line = json.loads(journal_path.read_text().splitlines()[0])
-        assert line["decision"] == "suppressed" and line["sha256"] == screen.built.sha256
+        assert line["state"] == "suppressed" and line["sha256"] == screen.built.sha256
 
 
 async def test_save_writes_the_exact_bytes(make_app, tmp_path):
@@ -307,7 +308,9 @@ async def test_every_action_has_binding_id_footer_and_palette_entry(make_app):
         screen = await loaded(pilot)
         ids = {b.id for b in screen.BINDINGS}
         assert {a.id for a in ACTIONS} <= ids
-        assert all(b.description and b.show for b in screen.BINDINGS)
+        action_ids = {a.id for a in ACTIONS}
+        assert all(b.description and b.show for b in screen.BINDINGS if b.id in action_ids)
+        assert all(b.id.startswith("tab.") for b in screen.BINDINGS if b.id not in action_ids)  # help lists them
         provider = AuditCommands(screen)
         titles = [hit.text async for hit in provider.discover()]
         assert titles == [a.command for a in ACTIONS]
@@ -336,6 +339,19 @@ async def test_optout_apply_needs_confirmation(make_app, config_dir):
         await pilot.press("n")
         await wait_for(pilot, lambda: app.screen is screen)
         assert not (config_dir / ".opt-out-from-anonymous-statistics").exists()
+
+
+@pytest.mark.parametrize("key, present, said", [("o", True, "already present: nothing to do"),
+                                                ("i", False, "not present: nothing to do")])
+async def test_optout_change_with_nothing_to_do_says_so_without_a_dialog(make_app, config_dir, key, present, said):
+    if present:
+        (config_dir / ".opt-out-from-anonymous-statistics").touch()
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await loaded(pilot)
+        await pilot.press(key)
+        await wait_for(pilot, lambda: any(said in n.message for n in app._notifications), what="notification")
+        assert app.screen is screen
 
 
 def test_headless_commands_never_import_textual():
@@ -446,3 +462,84 @@ async def test_installer_sending_follows_kickstarts_rule(make_app, monkeypatch, 
         await wait_for(pilot, lambda: screen.optout.block_reason is not None, what="opt-out verdict")
         await choose(pilot, screen, "INSTALL_CRASH")
         assert (screen.send_block() is not None) is blocked
+
+
+def test_quit_while_facts_are_still_loading_exits_at_once(tmp_path):
+    """A read that never finishes (a stuck mount) must not hold the process open after q."""
+    import os
+    import pty
+    import select
+    import time
+
+    script = ("import threading, sys\n"
+              "import audit.tui.screens as screens\n"
+              "screens.gather = lambda request: threading.Event().wait()\n"
+              "from audit.cli import main\n"
+              "sys.exit(main(sys.argv[1:]))\n")
+    master, slave = pty.openpty()
+    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "80", "LINES": "24"}
+    proc = subprocess.Popen([sys.executable, "-c", script, "tui", "--journal", str(tmp_path / "j.jsonl")],
+                            stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True)
+    os.close(slave)
+    try:
+        def drain(until, stop):
+            seen = b""
+            while not stop(seen) and time.monotonic() < until:
+                if select.select([master], [], [], 0.2)[0]:
+                    try:
+                        seen += os.read(master, 65536)
+                    except OSError:  # the terminal closes when the child exits
+                        break
+            return seen
+
+        assert b"loading" in drain(time.monotonic() + 30, lambda seen: b"loading" in seen)
+        deadline = time.monotonic() + 20
+        while proc.poll() is None and time.monotonic() < deadline:
+            os.write(master, b"q")  # again until it lands: the app may not read keys yet when "loading" shows
+            drain(time.monotonic() + 1, lambda seen: proc.poll() is not None)
+        assert proc.poll() == 0
+    finally:
+        proc.kill()
+        proc.wait()
+        os.close(master)
+
+
+async def test_number_keys_switch_tabs(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await loaded(pilot)
+        tabs = screen.query_one("#tabs")
+        for key, tab in (("4", "tab-optout"), ("2", "tab-json"), ("3", "tab-fields"), ("1", "tab-wire")):
+            await pilot.press(key)
+            await wait_for(pilot, lambda: tabs.active == tab, what=tab)
+
+
+async def test_help_lists_every_key_and_scrolls_at_80x24(make_app):
+    from audit.tui import actions
+    from audit.tui.screens import OTHER_KEYS
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: app.screen.query("#help-scroll"), what="help")
+        await pilot.pause()
+        source = app.screen.query_one("#help-text").source
+        for a in actions.ACTIONS:
+            assert f"`{a.keys.replace('question_mark', '?')}`" in source
+        for keys, _, _ in OTHER_KEYS:
+            assert f"`{keys}`" in source
+        scroll = app.screen.query_one("#help-scroll")
+        assert scroll.max_scroll_y > 0
+        scroll.scroll_end(animate=False)
+        await pilot.pause()
+        assert scroll.scroll_y == scroll.max_scroll_y
+
+
+async def test_a_load_error_is_in_the_tuis_words(make_app):
+    app = make_app(facts_file="/dev/zero")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        await wait_for(pilot, lambda: screen.error != "", what="load error")
+        text = str(screen.query_one("#load-error").render())
+        assert "facts snapshot /dev/zero" in text and "--facts" not in text and "regular file" in text
