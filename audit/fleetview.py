@@ -110,7 +110,7 @@ def _table(headers: list[str], rows: Iterable[Iterable[str]], sortable: bool = T
 
 
 def _cell(value: str) -> str:
-    style = ' class="sends"' if value == "sends" else ' class="quiet"' if value in ("suppressed", "inactive") else ""
+    style = ' class="sends"' if value == "sends" else ' class="quiet"' if value in ("suppressed", "inactive", "not applicable") else ""
     return f"<td{style}>{escape(value)}</td>"
 
 

@@ -239,9 +239,12 @@ def channel_verdicts(comps: dict, version: str) -> dict:
         by = list(dict.fromkeys(b for name in ch.components for b in comps[name]["suppressed_by"]))
         decided = by or list(dict.fromkeys(b for name in ch.components for b in comps[name].get("decided_by", ())))
         active = ch.active_at(version)
-        out[ch.name] = {"sends": active and not by, "active": active, "by": decided,
-                        "components": list(ch.components),
+        moot = [comps[name]["not_applicable"] for name in ch.components if comps[name].get("applies") is False]
+        out[ch.name] = {"sends": active and not by and not moot, "active": active, "applies": not moot,
+                        "by": decided, "components": list(ch.components),
                         "evidence": "; ".join(dict.fromkeys(comps[name]["evidence"] for name in ch.components))}
+        if moot:
+            out[ch.name]["evidence"] = "not applicable here: " + "; ".join(moot)
         summaries = [comps[name]["summary"] for name in ch.components if "summary" in comps[name]]
         if summaries and active:
             out[ch.name]["summary"] = "; ".join(summaries)

@@ -72,8 +72,9 @@ def channel(name: str, verdict: Mapping, components: Mapping, agent_found: bool,
     comps = {c: {"sends": components[c]["sends"], "suppressed_by": components[c]["suppressed_by"]}
              for c in verdict["components"] if c in components}
     sends = bool(verdict["sends"]) and agent_found
-    state = ("sends" if sends else "no agent" if verdict["sends"] else
-             "inactive" if not verdict["active"] else "suppressed")
+    moot = verdict.get("applies") is False
+    state = ("sends" if sends else "no agent" if verdict["sends"] or (moot and not agent_found) else
+             "inactive" if not verdict["active"] else "not applicable" if moot else "suppressed")
     return {
         "sends": sends,
         "state": state,
@@ -93,7 +94,7 @@ def why(state: str, verdict: Mapping) -> str:
             "nothing stops it: " + verdict["evidence"]
     if state == "no agent":
         return "no Netdata agent found on this host (it would send if one were installed as configured)"
-    if state == "inactive":
+    if state in ("inactive", "not applicable"):
         return verdict["evidence"]
     return "suppressed by " + ", ".join(verdict["by"])
 

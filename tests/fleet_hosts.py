@@ -20,7 +20,7 @@ HOSTS = {
         "files": {"etc/hostname": "deb-pkg\n", "usr/sbin/netdata": "", OPT_OUT: "",
                   "etc/netdata/netdata.conf": "[global]\n    run as user = netdata\n",
                   "etc/os-release": 'NAME="Debian GNU/Linux"\nID=debian\nVERSION_ID="12"\n'},
-        "expect": {"backend": "suppressed", "installer": "sends", "dashboard": "suppressed",
+        "expect": {"backend": "suppressed", "installer": "not applicable", "dashboard": "suppressed",
                    "agent-events": "inactive"},
     },
     # A claimed v2.11 agent with the opt-out file: its saved status names the claim id, so agent-events still
@@ -32,7 +32,8 @@ HOSTS = {
                   "var/lib/netdata/status-netdata.json": json.dumps(
                       {"version": 29, "agent": {"claim_id": CLAIM_ID, "node_id": None, "status": "running"}}),
                   "var/lib/netdata/cloud.d/claimed_id": CLAIM_ID + "\n"},
-        "expect": {"backend": "inactive", "installer": "sends", "dashboard": "suppressed", "agent-events": "sends"},
+        "expect": {"backend": "inactive", "installer": "not applicable", "dashboard": "suppressed",
+                   "agent-events": "sends"},
     },
     # An old agent whose admin relies on DO_NOT_TRACK=1 (declared in the inventory, not in any file).
     "dnt-only": {
@@ -51,6 +52,7 @@ HOSTS = {
         "files": {"etc/hostname": "token-host\n", "usr/sbin/netdata": "",
                   "etc/os-release": 'NAME="Debian GNU/Linux"\nID=debian\nVERSION_ID="12"\n'
                                     'VERSION="12 (image by ops@example.com)"\n',
+                  "etc/netdata/.install-type": "INSTALL_TYPE='kickstart-static'\n",
                   "etc/netdata/.environment":
                       f'REINSTALL_OPTIONS="--stable-channel --claim-token {CLAIM_TOKEN} --claim-rooms r1"\n'},
         "expect": {"backend": "sends", "installer": "sends", "dashboard": "sends", "agent-events": "sends"},

@@ -42,8 +42,6 @@ def test_fleet_json_names_exactly_the_hosts_that_send_and_why(capsys, reports):
     assert tally["hosts_sending"] == len(set().union(*sending.values()))
     installer = tally["channels"]["installer"]
     assert {r["why"]: set(r["hosts"]) for r in installer["reasons"]} == {
-        "nothing stops it: /etc/netdata/.opt-out-from-anonymous-statistics exists; DISABLE_TELEMETRY unset; "
-        "DO_NOT_TRACK unset": {"deb-pkg", "cloud-claimed"},
         "nothing stops it: /etc/netdata/.opt-out-from-anonymous-statistics absent; DISABLE_TELEMETRY unset; "
         "DO_NOT_TRACK unset": {"token-host"}}
     assert [c["host"] for c in tally["claim_tokens"]] == ["token-host"]

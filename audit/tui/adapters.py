@@ -40,7 +40,8 @@ def field_meanings(channel: str = "backend") -> dict[str, Meaning]:
     """key -> Meaning, from the channel's schema annotations."""
     from audit import schemas  # loads jsonschema; only the Fields tab needs it
 
-    props = schemas.installer_properties() if channel == "installer" else schemas.backend_properties()
+    props = {"installer": schemas.installer_properties, "agent-events": schemas.agent_events_properties}.get(
+        channel, schemas.backend_properties)()
     return {key: Meaning(p["description"], p["x-sensitivity"], p.get("x-since", "")) for key, p in props.items()}
 
 
@@ -64,11 +65,21 @@ def identity(request: FactsRequest, facts: Facts) -> Identity:
     return identity_facts.identity_for(request, facts)
 
 
-def installer_machine(request: FactsRequest, facts: Facts):
-    """What kickstart's telemetry_event reads here (or under --root), for the installer channel's payloads."""
-    from audit.channels.installer import machine
+def channel_inputs(request: FactsRequest, facts: Facts) -> dict[str, dict]:
+    """Per built channel, what its builder reads of this machine (or of --root) besides the facts."""
+    from audit import channels
 
-    return machine.collect(System(root=request.root), facts)
+    return {ch.name: ch.impl().collect_inputs(request, facts) for ch in channels.built()
+            if hasattr(ch.impl(), "collect_inputs")}
+
+
+def build(channel: str, facts: Facts, event: str, values: dict, inputs: dict) -> Payload:
+    """The shown payload: the channel's own builder, from the form's text values and the collected inputs."""
+    from audit import channels
+
+    impl = channels.channel(channel).impl()
+    given = impl.form_params(values) if hasattr(impl, "form_params") else values
+    return impl.build(facts, event, {**given, **inputs})
 
 
 def findings_by_field(built: Payload, found_in: Identity) -> dict[str, list[Finding]]:
@@ -108,6 +119,11 @@ class OptOutView:
     disagreements: tuple[str, ...] = ()
     summary: str = ""  # a status line while checking, or why the check failed
     channel_blocks: tuple[tuple[str, str], ...] = ()  # (channel, why it is refused) for the other channels
+    channel_summaries: tuple[tuple[str, str], ...] = ()  # (channel, its sender's own verdict in one line)
+
+    def summary_for(self, channel: str) -> str | None:
+        """E.g. agent-events: "would send at next start: …" / "not sent: crash reports = off"."""
+        return dict(self.channel_summaries).get(channel)
 
     def block_for(self, channel: str) -> str | None:
         """Why sending on `channel` is refused (each channel by its own sender's rule); None: allowed."""
@@ -131,8 +147,10 @@ def optout_view(facts: Facts, config_dir: str, env: dict[str, str] | None = None
     if misplaced:
         reason = f"{misplaced}, so the opt-out cannot be checked"
     blocks = tuple((name, "; ".join(v["by"])) for name, v in verdict.channels.items()
-                   if name != "backend" and v["by"])
-    return OptOutView(components, verdict.backend_sends, reason, tuple(verdict.disagreements), channel_blocks=blocks)
+                   if name != "backend" and not v["sends"] and v["by"])
+    summaries = tuple((name, v["summary"]) for name, v in verdict.channels.items() if v.get("summary"))
+    return OptOutView(components, verdict.backend_sends, reason, tuple(verdict.disagreements), channel_blocks=blocks,
+                      channel_summaries=summaries)
 
 
 def apply_optout(config_dir: str) -> str:

@@ -84,7 +84,7 @@ class MainScreen(Screen):
         self.optout = adapters.OptOutView(summary="checking opt-outs…")
         self._pending: Timer | None = None
         self._dirty: set[str] = set()
-        self.machine = None  # what kickstart's telemetry_event reads, collected with the facts
+        self.inputs: dict[str, dict] = {}  # per channel, what its builder reads of the machine (collected once)
 
     # ------------------------------------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -132,7 +132,7 @@ class MainScreen(Screen):
         try:
             facts = await in_daemon_thread(gather, self.options.request)
             self.identity = await in_daemon_thread(adapters.identity, self.options.request, facts)
-            self.machine = await in_daemon_thread(adapters.installer_machine, self.options.request, facts)
+            self.inputs = await in_daemon_thread(adapters.channel_inputs, self.options.request, facts)
         except AuditError as e:
             self._load_failed(adapters.in_tui_words(str(e)))
             return
@@ -238,11 +238,7 @@ class MainScreen(Screen):
         self.refresh_bindings()
 
     def _build(self, ev) -> payload.Payload:
-        if ev.channel == "installer":
-            from audit.channels import installer
-
-            return installer.build(self.facts, ev.name, {**self.values, "machine": self.machine})
-        return payload.build(self.facts, ev.name, self.values)
+        return adapters.build(ev.channel, self.facts, ev.name, self.values, self.inputs.get(ev.channel, {}))
 
     def _field_errors(self, ev: catalog.Event, message: str) -> dict[str, str]:
         """Which fields are wrong: each checked alone, so every bad field is marked, not just the first."""
@@ -272,8 +268,10 @@ class MainScreen(Screen):
             self.query_one(FieldsTable).show(self.built, self.facts or {}, self.findings)
 
     def _show_status(self) -> None:
+        channel = self.built.channel if self.built is not None else None
         self.query_one(StatusLine).show(self.built if self.facts else None, self.error, self._block_reason(),
-                                        wide=self.size.width >= WIDE, findings=self.findings)
+                                        wide=self.size.width >= WIDE, findings=self.findings,
+                                        verdict=self.optout.summary_for(channel) if channel else None)
 
     # ------------------------------------------------------------------------------------------------ actions
     def send_block(self) -> str | None:

@@ -15,36 +15,40 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Input, Label, OptionList, Select, Static, TextArea
 from textual.widgets.option_list import Option
 
-from audit import catalog, codes
+from audit import catalog, channels, codes
 from audit.facts.model import Facts
 from audit.identify import Finding
 from audit.payload import Payload
 from audit.tui import adapters
 
-# Channels as data: the agent backend is modelled; the others have their place in the list already.
-CHANNELS: tuple[tuple[str, str, str], ...] = (
-    ("backend", "Agent backend", "anonymous-statistics.sh, v1.12 to v2.5"),
-    ("installer", "Installer", "kickstart.sh telemetry_event, v1.33 to today"),
-    ("dashboard", "Dashboard", "PostHog in the browser: not modelled yet"),
-)
-
-
 # ------------------------------------------------------------------------------------------------ event list
 
-def short_versions(ev: catalog.Event) -> str:
-    """`v1.31–v2.5`, `to v2.2`: the catalog's range, short enough for a narrow list."""
-    if ev.since is None and ev.until is None:
-        return "all versions"
-    if ev.since is None:
-        return f"to {ev.until}"
-    return f"{ev.since}–{ev.until}" if ev.until else f"from {ev.since}"
+def short_versions(ev) -> str:
+    """`v1.31–v2.5`, `to v2.2`: an event's range, short enough for a narrow list."""
+    return short_span(ev.since, ev.until)
 
 
 def all_events() -> dict:
-    """Every built event by name: the backend's catalog, then the installer's."""
-    from audit.channels import installer
+    """Every built event by name, channel by channel (audit.channels; names do not repeat across channels)."""
+    return {ev.name: ev for ch in channels.built() for ev in ch.impl().events()}
 
-    return {**catalog.EVENTS, **installer.EVENTS}
+
+def channel_note(ch: channels.Channel) -> str:
+    if not ch.built:
+        observed = ch.last_observation()
+        return f"{ch.sender}: documented; " + (_observed(observed) if observed else "observe-dashboard shows it")
+    return f"{ch.sender}, {short_span(ch.since, ch.until)}"
+
+
+def _observed(observation: dict) -> str:
+    from audit.channels import dashboard
+
+    return dashboard.summary(observation)
+
+
+def short_span(since: str | None, until: str | None) -> str:
+    return "all versions" if not since and not until else f"to {until}" if not since else \
+        f"{since}–{until}" if until else f"from {since}"
 
 
 class EventList(OptionList):
@@ -59,18 +63,15 @@ class EventList(OptionList):
 
     @staticmethod
     def _options() -> list[Option]:
-        by_channel: dict[str, list[catalog.Event]] = {}
+        by_channel: dict[str, list] = {}
         for ev in all_events().values():
             by_channel.setdefault(ev.channel, []).append(ev)
-        known = [c for c, _, _ in CHANNELS]
-        channels = list(CHANNELS) + [(c, c, "") for c in by_channel if c not in known]
         options: list[Option] = []
-        for channel, title, note in channels:
-            events = by_channel.get(channel, [])
-            head = Text.assemble((title, "bold"), ("  " + note if not events or channel != "backend" else "",
-                                                   "dim italic"))
-            options.append(Option(head, id=f"channel:{channel}", disabled=True))
-            for ev in events:
+        for ch in channels.CHANNELS.values():
+            head = Text.assemble((ch.title, "bold"), ("  " + channel_note(ch), "dim italic"),
+                                 no_wrap=True, overflow="ellipsis")
+            options.append(Option(head, id=f"channel:{ch.name}", disabled=True))
+            for ev in by_channel.get(ch.name, []):
                 prompt = Text.assemble((ev.name, "bold"), "  ", (short_versions(ev), "dim"), "\n", (ev.meaning, ""),
                                        no_wrap=True, overflow="ellipsis")
                 options.append(Option(prompt, id=f"event:{ev.name}"))
@@ -356,7 +357,7 @@ class OptOutPanel(VerticalScroll):
 
 class StatusLine(Static):
     def show(self, built: Payload | None, error: str = "", send_block: str | None = None, wide: bool = False,
-             findings: dict[str, list[Finding]] | None = None) -> None:
+             findings: dict[str, list[Finding]] | None = None, verdict: str | None = None) -> None:
         text = Text(no_wrap=False)
         if built is None:
             text.append(error or "no payload", style="bold red" if error else "dim")
@@ -370,6 +371,8 @@ class StatusLine(Static):
                 text.append("  (last edit not applied: see the form)", style="bold red")
             if send_block:
                 text.append("  send: off (opt-out)", style="bold yellow")
+            if verdict:
+                text.append(f"\n{built.channel}: {verdict}", style="bold")
             leaks = sum(not f.expected for found in (findings or {}).values() for f in found)
             if leaks:
                 text.append(f"  ⚠ {leaks} identifying value{'s' * (leaks != 1)}", style="bold red")

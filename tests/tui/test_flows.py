@@ -543,3 +543,23 @@ async def test_a_load_error_is_in_the_tuis_words(make_app):
         await wait_for(pilot, lambda: screen.error != "", what="load error")
         text = str(screen.query_one("#load-error").render())
         assert "facts snapshot /dev/zero" in text and "--facts" not in text and "regular file" in text
+
+
+async def test_agent_events_causes_are_their_own_channel_with_the_gate_in_the_status_line(make_app, config_dir):
+    from audit.tui.widgets import EventList, StatusLine
+
+    (config_dir / "netdata.conf").write_text("[global]\n    crash reports = off\n")
+    app = make_app(netdata_version="v2.11.0")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot)
+        ids = [screen.query_one(EventList).get_option_at_index(i).id
+               for i in range(screen.query_one(EventList).option_count)]
+        assert ids.index("channel:agent-events") < ids.index("event:killed hard") < ids.index("channel:installer")
+        await choose(pilot, screen, "killed hard")
+        assert screen.built.channel == "agent-events" and screen.built.document()["exit_cause"] == "killed hard"
+        await set_param(pilot, screen, "message", "cannot open /home/alice/db")
+        await wait_for(pilot, lambda: b"/home/alice/db" in screen.built.wire, what="message in the body")
+        assert any(not f.expected for f in screen.findings.get("fatal.message", ()))
+        await wait_for(pilot, lambda: "crash reports = off" in str(screen.query_one(StatusLine).render()),
+                       what="the gate's verdict")
+        assert screen.send_block() is not None  # crash reports = off: sending it is refused too

@@ -29,6 +29,26 @@ def events() -> list[causes.Cause]:
     return list(causes.CAUSES)
 
 
+def collect_inputs(request, facts: Facts) -> dict:
+    """What build() needs besides the facts and the form: the machine as the next start would see it (I/O)."""
+    from audit.channels.agent_events.machine import collect
+    from audit.facts.system import System
+
+    return {"machine": collect(System(root=request.root), request.config_dir),
+            "netdata_version": request.netdata_version}
+
+
+def form_params(values: Mapping[str, str]) -> dict:
+    """A form's text values as build() takes them: an empty field is not given; --line is a whole number."""
+    given = {name: value for name, value in values.items() if value not in (None, "")}
+    if "line" in given:
+        try:
+            given["line"] = int(given["line"])
+        except ValueError:
+            raise AuditError(f"line {given['line']!r}: expected a whole number") from None
+    return given
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # pure builders
 

@@ -3,6 +3,8 @@ at v2.11.0; the same strings, priorities and crash flags since v2.6.0), and the 
 
 from dataclasses import dataclass
 
+from audit import versions
+from audit.catalog import Param
 from audit.channels.agent_events.status import EXIT_REASONS, Status, bit
 
 # syslog numbers of the post priority (src/libnetdata/log/nd_log-common.h:22-29)
@@ -18,6 +20,19 @@ ABNORMAL = DEADLY | sum(bit(n) for n in ("signal-abort", "fatal", "already-runni
 assert len(EXIT_REASONS) == 20
 
 
+# What a person can set for a prospective body (the CLI's --file, --function, ...); empty: not given.
+FORM_PARAMS = (
+    Param("file", "fatal.filename: the source file that called fatal()", default=""),
+    Param("function", "fatal.function: the C function", default=""),
+    Param("line", "fatal.line: the source line (a whole number)", default=""),
+    Param("message", "fatal.message: the fatal message (paths and host names in it are sent as they are)",
+          default=""),
+    Param("errno", "fatal.errno: the errno text", default=""),
+    Param("thread", "fatal.thread: the thread tag", default=""),
+    Param("signal", "fatal.signal_code for signal causes, e.g. SIGBUS (default SIGSEGV/SEGV_MAPERR)", default=""),
+)
+
+
 @dataclass(frozen=True)
 class Cause:
     name: str  # exit_cause
@@ -28,6 +43,20 @@ class Cause:
     meaning: str
     since: str = "v2.4"
     until: str | None = None
+    channel = "agent-events"
+    params = FORM_PARAMS
+
+    @property
+    def versions(self) -> str:
+        return versions.span(self.since, self.until)
+
+    @property
+    def sent_when(self) -> str:
+        return f"at the next start, after a run that ended this way (saved status: {self.status})"
+
+    @property
+    def results_meaning(self) -> str:
+        return f"message: {self.message!r}; priority {self.priority}" + (" (a crash)" if self.crash else "")
 
 
 CAUSES: tuple[Cause, ...] = (

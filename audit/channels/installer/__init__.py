@@ -92,6 +92,13 @@ def add_arguments(group, seen: set[str]) -> None:
             group.add_argument(f"--{name}", metavar=metavar, help=help_text)
 
 
+def collect_inputs(request, facts: Facts) -> dict:
+    """What build() needs besides the facts and the form: the machine as kickstart reads it (the I/O edge)."""
+    from audit.facts.system import System
+
+    return {"machine": machine.collect(System(root=request.root), facts)}
+
+
 def build_from_args(facts: Facts, args: argparse.Namespace) -> payload.Payload:
     """The edge: collect the machine and the recorded options, then build."""
     from audit.facts.system import System
