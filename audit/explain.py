@@ -336,6 +336,10 @@ def explain(raw: bytes, label: str = "payload") -> Explanation:
     action = props["action"].value if "action" in props else None
     decoded, decode_findings = decode(document["properties"], action)
     findings += decode_findings
+    if reading.channel == "installer":
+        from audit.channels.installer.explain import decode as decode_installer
+
+        decoded = decode_installer(document["properties"], reading.event)
     field_problems: dict[str, list[str]] = {}
     for finding in findings:
         parts = finding.pointer.split("/")
@@ -354,7 +358,8 @@ def explain(raw: bytes, label: str = "payload") -> Explanation:
     unknown = tuple(k for k in props if k not in annotations)
     missing = tuple(k for k in annotations if k not in present)
     return Explanation(
-        len(raw), hashlib.sha256(raw).hexdigest(), reading.valid_json, reading.json_error, reading.event, action,
+        len(raw), hashlib.sha256(raw).hexdigest(), reading.valid_json, reading.json_error, reading.event,
+        reading.event if reading.channel == "installer" else action,
         schema_id, tuple(notes), unknown, missing, tuple(_dedupe(findings)), decoded,
         version_range(action, present, annotations, complete=_complete(raw)))
 

@@ -103,3 +103,20 @@ def test_validate_checks_installer_bodies_against_their_schema(tmp_path, capfdbi
     assert run(capfdbinary, "validate", str(tmp_path / "good.wire"))[0] == 0
     code, out, _ = run(capfdbinary, "validate", str(tmp_path / "bad.json"))
     assert code == 1 and "install_interactivity" in out
+
+
+def test_explain_decodes_an_installer_crash_and_the_claim_token_in_its_options(tmp_path, capfdbinary):
+    body = _installer(capfdbinary, "INSTALL_CRASH", INSTALL_OPTIONS, "--exit-code", "1", "--line", "2280")
+    decoded = explain.explain(body).decoded
+    assert decoded["error_code"]["meaning"] == "kickstart exited unexpectedly with code 1 at line 2280 of kickstart.sh"
+    assert "a Cloud claim token: abc123" in decoded["install_options"]["meaning"]
+    assert decoded["distinct_id"]["value"].startswith("machine-")
+    (tmp_path / "crash.wire").write_bytes(body)
+    code, out, _ = run(capfdbinary, "explain", str(tmp_path / "crash.wire"))
+    assert code == 0 and "INSTALL_CRASH decoded:" in out and "claim token" in out
+
+
+def test_explain_says_where_an_install_failed_code_comes_from(capfdbinary):
+    body = _installer(capfdbinary, "INSTALL_FAILED", "--error-code", "F0003", "--message", "no HTTP client")
+    meaning = explain.explain(body).decoded["error_code"]["meaning"]
+    assert meaning == "an error code from kickstart's own fatal(): no HTTP client"
