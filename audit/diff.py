@@ -99,15 +99,23 @@ def _top(ra: Reading, rb: Reading, a_label: str, b_label: str) -> list[Differenc
                                   f"{_show(ta[key].value)} in {a_label}, {_show(tb[key].value)} in {b_label}"))
         elif ta[key].text != tb[key].text:
             out.append(Difference("format", pointer, ta[key].text, tb[key].text, "same value, written differently"))
-    if ra.top_order != rb.top_order and set(ra.top_order) == set(rb.top_order):
+    members = _members(ra, rb)
+    if not members and ra.top_order != rb.top_order and set(ra.top_order) == set(rb.top_order):
         out.append(Difference("order", "/", list(ra.top_order), list(rb.top_order),
                               f"top-level keys in a different order: {', '.join(ra.top_order)} in {a_label}; "
                               f"{', '.join(rb.top_order)} in {b_label}"))
     return out
 
 
+def _members(ra: Reading, rb: Reading) -> bool:
+    """Both are agent-events bodies: their members (nested ones by dotted path) are compared like properties."""
+    return ra.channel == rb.channel == "agent-events"
+
+
 def _properties(ra: Reading, rb: Reading, a_label: str, b_label: str) -> list[Difference]:
     out = []
+    _ptr = _member_ptr if _members(ra, rb) else _property_ptr
+    things = "members" if _members(ra, rb) else "properties"
     ka, kb = ra.keys(), rb.keys()
     for label, keys in ((a_label, ka), (b_label, kb)):
         for key in sorted({k for k in keys if keys.count(k) > 1}):
@@ -132,9 +140,9 @@ def _properties(ra: Reading, rb: Reading, a_label: str, b_label: str) -> list[Di
     if common_a != common_b:
         at = next(i for i, (x, y) in enumerate(zip(common_a, common_b)) if x != y)
         moved = [k for i, k in enumerate(common_a) if common_b.index(k) != i]
-        out.append(Difference("order", "/properties", common_a, common_b,
-                              f"properties in a different order from position {at + 1}: {common_a[at]!r} in "
-                              f"{a_label}, {common_b[at]!r} in {b_label} ({len(moved)} properties move)"))
+        out.append(Difference("order", "" if things == "members" else "/properties", common_a, common_b,
+                              f"{things} in a different order from position {at + 1}: {common_a[at]!r} in "
+                              f"{a_label}, {common_b[at]!r} in {b_label} ({len(moved)} {things} move)"))
     return out
 
 
@@ -159,8 +167,17 @@ def _type(value: object) -> str:
             type(None): "null"}.get(type(value), type(value).__name__)
 
 
-def _ptr(key: str) -> str:
-    return "/properties/" + key.replace("~", "~0").replace("/", "~1")
+def _escape(key: str) -> str:
+    return key.replace("~", "~0").replace("/", "~1")
+
+
+def _property_ptr(key: str) -> str:
+    return "/properties/" + _escape(key)
+
+
+def _member_ptr(path: str) -> str:
+    """An agent-events member's dotted path (agent.exit_reason) as a JSON pointer (/agent/exit_reason)."""
+    return "/" + "/".join(_escape(part) for part in (path.split(".") if path != "@timestamp" else [path]))
 
 
 def _bytes(a: bytes, b: bytes, a_label: str, b_label: str) -> Difference:

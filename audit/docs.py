@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 from importlib import resources
 
-from audit import catalog, codes, fatal, identify, optout, payload, schemas, versions
+from audit import catalog, channels, codes, docs_channels, fatal, identify, optout, payload, schemas, versions
 from audit.errors import AuditError
 from audit.facts import snapshot
 from audit.facts.model import Fact, Facts
@@ -43,16 +43,6 @@ FATAL_LOG = (
 RECEIVED_EVENT = "META"
 RECEIVED_CHANGES = {"analytics.alarms_warning": "3", "analytics.alarms_critical": "1",
                     "analytics.host_dashboard_used": "9"}
-
-CHANNELS = (
-    ("agent backend", "the daemon runs anonymous-statistics.sh ACTION RESULT DATA and 40 analytics values",
-     "POST https://us-east1-netdata-analytics-bi.cloudfunctions.net/ingest_agent_events (PostHog before 2023-05)",
-     "v1.12 to v2.5.x; v2.6 and later send none of these events"),
-    ("dashboard", "PostHog JavaScript in the browser, registered with the machine GUID and the same masked "
-     "$ip/$current_url/$pathname/$host fields", "PostHog", "while the daemon's anonymous_statistics flag is true"),
-    ("kickstart installer", "kickstart.sh telemetry_event: INSTALL_SUCCESS, INSTALL_FAILED, INSTALL_CRASH",
-     "the same ingest URL", "current kickstart.sh, unless DISABLE_TELEMETRY=1 or --disable-telemetry"),
-)
 
 SENSITIVITY_ORDER = ("identifier", "environment", "configuration", "usage")
 SENSITIVITY_MEANING = {
@@ -224,9 +214,11 @@ def _summary(event: str) -> str:
 
 def _index(events: list[str]) -> str:
     lines = ["# Netdata anonymous telemetry: reference", "", *_generated_note(),
-             "Netdata's anonymous telemetry has three channels. This reference documents the agent backend "
-             "channel byte for byte; the other two are listed for completeness.", "", "## Channels", ""]
-    lines += _table(("channel", "sender", "endpoint", "when"), CHANNELS)
+             "Netdata's anonymous telemetry leaves a machine on several channels. Each has its own page: its "
+             "sender, endpoint, versions, events, what stops it and every field of its body. `payload`, `check` "
+             "and `send` take `--channel NAME`; `explain`, `diff` and `validate` tell the channel from the body.",
+             "", "## Channels", ""]
+    lines += _table(("channel", "--channel", "sender", "endpoint", "Netdata versions"), docs_channels.index_rows())
     lines += ["", "## Agent backend events", "",
               "Each event is one POST of a JSON body with the same "
               f"{len(schemas.backend_properties())} properties; only `action`, `action_result` and `action_data` "
@@ -556,6 +548,7 @@ def _docs_readme(events: list[str]) -> str:
              "- [Regenerating docs and examples (docs writers)](guides/writer.md)", "",
              "## Reference", "", "- [Channels and events](reference/index.md)"]
     lines += [f"  - [{e}](reference/events/{e}.md): {_summary(e)}" for e in events]
+    lines += [f"  - [Channel: {ch.title}](reference/channels/{name}.md)" for name, ch in channels.CHANNELS.items()]
     lines += ["- [Every field, by sensitivity](reference/fields.md)",
               "- [Opt-out](reference/opt-out.md)",
               "- [FATAL formatting](reference/fatal.md)",
@@ -590,6 +583,7 @@ def generate(events: list[str] | None = None) -> dict[str, str]:
         "reference/fatal.md": _fatal_page,
     }
     pages.update({f"reference/events/{e}.md": (lambda e=e: _event_page(e)) for e in selected})
+    pages.update(docs_channels.pages())
     pages.update({f"guides/{g}.md": (lambda g=g: guide_text(g)) for g in GUIDES})
     return {path: pages[path]() for path in sorted(pages)}
 
@@ -625,4 +619,5 @@ def examples(events: list[str] | None = None) -> dict[str, bytes]:
     tree["support/fatal-error.log"] = FATAL_LOG.encode("utf-8")
     tree["support/received-payload.json"] = received_payload()
     tree["support/README.md"] = _support_readme().encode("utf-8")
+    tree.update(docs_channels.examples())
     return {path: tree[path] for path in sorted(tree)}

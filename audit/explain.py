@@ -88,6 +88,8 @@ def read_payload(raw: bytes, label: str = "payload") -> Reading:
         except json.JSONDecodeError as e:
             json_error = _where(e, text)
     if document is not None:
+        if isinstance(document, _Pairs) and _is_agent_events(document):  # e.g. pretty-printed by `payload --json`
+            return _agent_events_reading(raw, text, utf8_error, label)
         if not isinstance(document, _Pairs) or not any(k == "properties" for k, _ in document):
             raise AuditError(f"{label}: JSON, but not a telemetry payload (no \"properties\" object)")
         by_line = {p.key: p for p in prop_lines}
@@ -105,12 +107,26 @@ def read_payload(raw: bytes, label: str = "payload") -> Reading:
                 seen = top_by_line.get(key)
                 top.append(Prop(key, _plain(value), seen.text if seen else _dumps(value),
                                  seen.line if seen else None, top=True))
-        return Reading(raw, None, tuple(props), tuple(top), tuple(k for k, _ in document), raw_lines)
+        return Reading(raw, None, tuple(props), tuple(top), tuple(k for k, _ in document), raw_lines,
+                       _channel_name(_plain(document)))
     if not prop_lines and not any(p.key == "event" for p in top_lines):
         raise AuditError(f"{label}: not a telemetry payload: not JSON ({json_error}) and not the statistics "
                          f"script's layout (no \"event\" or property lines)")
     order = tuple(p.key for p in top_lines) + (("properties",) if prop_lines else ())
     return Reading(raw, json_error, tuple(prop_lines), tuple(top_lines), order, raw_lines)
+
+
+def _is_agent_events(document: "_Pairs") -> bool:
+    from audit import channels
+
+    return channels.channel_of(_plain(document)) is channels.CHANNELS["agent-events"]
+
+
+def _channel_name(document: object) -> str:
+    from audit import channels
+
+    found = channels.channel_of(document)
+    return found.name if found is not None else channels.DEFAULT
 
 
 def _agent_events_reading(raw: bytes, text: str, utf8_error: str | None, label: str) -> Reading:
@@ -320,6 +336,10 @@ def explain(raw: bytes, label: str = "payload") -> Explanation:
     action = props["action"].value if "action" in props else None
     decoded, decode_findings = decode(document["properties"], action)
     findings += decode_findings
+    if reading.channel == "installer":
+        from audit.channels.installer.explain import decode as decode_installer
+
+        decoded = decode_installer(document["properties"], reading.event)
     field_problems: dict[str, list[str]] = {}
     for finding in findings:
         parts = finding.pointer.split("/")
@@ -338,7 +358,8 @@ def explain(raw: bytes, label: str = "payload") -> Explanation:
     unknown = tuple(k for k in props if k not in annotations)
     missing = tuple(k for k in annotations if k not in present)
     return Explanation(
-        len(raw), hashlib.sha256(raw).hexdigest(), reading.valid_json, reading.json_error, reading.event, action,
+        len(raw), hashlib.sha256(raw).hexdigest(), reading.valid_json, reading.json_error, reading.event,
+        reading.event if reading.channel == "installer" else action,
         schema_id, tuple(notes), unknown, missing, tuple(_dedupe(findings)), decoded,
         version_range(action, present, annotations, complete=_complete(raw)))
 

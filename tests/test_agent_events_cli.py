@@ -205,3 +205,32 @@ def test_explain_reads_a_body_cut_inside_a_character(tmp_path, capfdbinary):
     code, out, _ = run(capfdbinary, "explain", str(tmp_path / "b.json"), "--json")
     result = json.loads(out)
     assert code == 1 and result["event"] == "killed hard" and "not UTF-8" in result["json_error"]
+
+
+def test_the_newest_copy_in_a_fallback_dir_is_used_and_named(root, capfdbinary):
+    import os
+
+    _saved(root)
+    stale = root / "var/lib/netdata/status-netdata.json"
+    os.utime(stale, (1_700_000_000, 1_700_000_000))
+    (root / "tmp").mkdir()
+    shutil.copy(DATA / "status-before-exit-instructed.json", root / "tmp/status-netdata.json")
+    (root / "tmp/status-netdata.json").chmod(0o664)
+    code, out, err = run(capfdbinary, "payload", "--channel", "agent-events", "--root", str(root),
+                         "--netdata-version", "v2.11.0", "--json")
+    assert code == 0 and json.loads(out)["exit_cause"] == "exit instructed"
+    assert f"the saved status file is {root}/tmp/status-netdata.json, in /tmp: a fallback" in err
+    assert "world-readable (mode 0664): in /tmp anyone on this machine can read it" in err
+    assert "the machine GUID, /etc/machine-id, the boot id" in err
+    assert f"{root}/var/lib/netdata/status-netdata.json is an older copy" in err
+
+
+def test_netdata_conf_lib_dir_is_where_the_status_file_is_looked_for(root, capfdbinary):
+    _write(root, "/etc/netdata/netdata.conf", "[directories]\n    lib = /srv/netdata-lib\n")
+    (root / "srv/netdata-lib").mkdir(parents=True)
+    shutil.copy(DATA / "status-before-killed-hard.json", root / "srv/netdata-lib/status-netdata.json")
+    (root / "srv/netdata-lib/status-netdata.json").chmod(0o600)
+    code, out, err = run(capfdbinary, "payload", "--channel", "agent-events", "--root", str(root),
+                         "--netdata-version", "v2.11.0", "--agent-pid", "14744")
+    assert (code, out) == (0, (DATA / "post-killed-hard.json").read_bytes())
+    assert "fallback" not in err and "world-readable" not in err

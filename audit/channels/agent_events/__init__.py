@@ -6,6 +6,7 @@ this machine's facts for a chosen exit cause (`build`). The pure parts live in s
 prospective; machine reads the machine.
 """
 
+import dataclasses
 import os
 from collections.abc import Mapping
 from functools import lru_cache
@@ -19,7 +20,6 @@ from audit.facts.model import Facts
 from audit.payload import Field, Payload
 
 CHANNEL = "agent-events"
-DEFAULT_LIB_DIR = "/var/lib/netdata"
 STATUS_FILENAME = "status-netdata.json"
 PID_NOTE = (f"agent_pid_now is the next start's process id, unknowable beforehand: shown as {post.DEFAULT_PID} "
             "(--agent-pid to set it)")
@@ -174,10 +174,11 @@ def build_from_args(facts: Facts, args) -> Payload:
     system = System(root=getattr(args, "root", None))
     pid = _int_option(args, "agent_pid")
     if args.event is None:
-        raw, label = read_status_file(system, args)
+        raw, label, where = read_status_file(system, args)
         from audit.channels.agent_events.machine import collect_boot_id
 
-        return build_saved(raw, label, facts, collect_boot_id(system), getattr(args, "netdata_version", None), pid)
+        built = build_saved(raw, label, facts, collect_boot_id(system), getattr(args, "netdata_version", None), pid)
+        return dataclasses.replace(built, warnings=tuple(where) + built.warnings)
     from audit.channels.agent_events.machine import collect
 
     # a snapshot usually comes from another machine: then only its facts, none of this machine's ids
@@ -211,20 +212,28 @@ def _read_limited(path: str, limit: int) -> bytes:
         raise AuditError(f"{path}: cannot read ({e.strerror})") from None
 
 
-def read_status_file(system, args) -> tuple[bytes, str]:
-    """--status-file as given, else <lib dir>/status-netdata.json inside --root."""
+def read_status_file(system, args) -> tuple[bytes, str, list[str]]:
+    """--status-file as given, else the copy the next start loads (audit.channels.agent_events.locate: the lib
+    dir, then the daemon's fallback dirs, newest first), inside --root; with what is worth knowing about where
+    it was found."""
+    from audit.channels.agent_events import locate
+
     given = getattr(args, "status_file", None)
     if given:
         if not os.path.isfile(given):
             raise AuditError(f"{given}: no such status file")
-        return _bounded(given, given), given
-    lib_dir = getattr(args, "lib_dir", None) or DEFAULT_LIB_DIR
-    path = f"{lib_dir.rstrip('/')}/{STATUS_FILENAME}"
-    real = system.real_path(path)
+        return _bounded(given, given), given, []
+    dirs = locate.agent_dirs(system, getattr(args, "config_dir", None) or "/etc/netdata",
+                             getattr(args, "lib_dir", None))
+    found = locate.find_saved(system, dirs)
+    chosen = found.chosen
+    real = system.real_path(chosen.path) if chosen is not None else None
     if real is None or not os.path.isfile(real):
-        raise AuditError(f"no saved status file at {system.display(path)}: the agent has not run here (or "
-                         "--lib-dir/--status-file point elsewhere); give a CAUSE for a prospective body")
-    return _bounded(real, system.display(path)), system.display(path)
+        others = ", ".join(system.display(d) for d in found.searched[1:])
+        raise AuditError(f"no saved status file at {system.display(dirs.lib)}/{STATUS_FILENAME} nor in the "
+                         f"daemon's fallback dirs ({others}): the agent has not run here (or --lib-dir/--status-file "
+                         "point elsewhere); give a CAUSE for a prospective body")
+    return _bounded(real, chosen.display), chosen.display, found.notes()
 
 
 def _bounded(real: str, label: str) -> bytes:

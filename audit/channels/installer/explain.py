@@ -1,0 +1,42 @@
+"""Explain a received installer body: the event, its error code, the secrets in install_options and what the
+distinct id links (pure)."""
+
+import re
+
+from audit import identify
+
+_CRASH_CODE = re.compile(r"E(?P<code>-?\d+)-(?P<line>\d+)")
+
+
+def decode(properties: dict, event: object) -> dict:
+    from audit.channels.installer import EVENTS
+
+    out: dict = {}
+    ev = EVENTS.get(event) if isinstance(event, str) else None
+    if ev is not None:
+        out["event"] = {"value": event, "meaning": f"{ev.meaning} Sent {ev.sent_when}."}
+    code = properties.get("error_code")
+    if isinstance(code, str) and code:
+        out["error_code"] = {"value": code, "meaning": _code_meaning(code, properties.get("error_message"))}
+    options = properties.get("install_options")
+    if isinstance(options, str):
+        for finding in identify.check([("install_options", options)]):
+            if finding.secret:
+                out.setdefault("install_options", {"value": options, "meaning": ""})
+                out["install_options"]["meaning"] += f"{finding.description}: {finding.text}; "
+    if "install_options" in out:
+        out["install_options"]["meaning"] += "kickstart sends its whole command line"
+    value = properties.get("distinct_id")
+    if isinstance(value, str) and value.startswith(("machine-", "dbus-")):
+        out["distinct_id"] = {"value": value, "meaning": identify.EXPLANATIONS["system-distinct-id"]}
+    return out
+
+
+def _code_meaning(code: str, message: object) -> str:
+    crash = _CRASH_CODE.fullmatch(code)
+    if crash:
+        where = "a signal (no line)" if crash["line"] == "0" else f"line {crash['line']} of kickstart.sh"
+        return f"kickstart exited unexpectedly with code {crash['code']} at {where}"
+    origin = "kickstart's own fatal()" if code.startswith("F") else "the installer it ran" if code[:1] in "IU" \
+        else "an unknown origin"
+    return f"an error code from {origin}" + (f": {message}" if isinstance(message, str) and message else "")
