@@ -182,11 +182,16 @@ def test_port_in_use_is_a_clear_error(receiver, tmp_path):
 
 # --- the command, as a process: Ctrl-C loses nothing ----------------------------------------------------------
 
+def interruptible() -> None:
+    """In the child: Ctrl-C back to its default, even when pytest runs in the background (where it is ignored)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start_command(tmp_path, *extra):
     proc = subprocess.Popen([sys.executable, "-m", "audit", "capture", "--listen", "127.0.0.1:0",
                              "--out", str(tmp_path / "out"), *extra], cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+                            env={**os.environ, "PYTHONPATH": str(ROOT)}, preexec_fn=interruptible)
     line = proc.stderr.readline()
     if "listening on http://127.0.0.1:" not in line:
         proc.kill()
@@ -223,7 +228,7 @@ def test_command_exit_after(tmp_path, body):
 def test_command_warns_when_not_on_loopback(tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "audit", "capture", "--listen", "0.0.0.0:0", "--out",
                              str(tmp_path / "out"), "--no-validate"], cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True, preexec_fn=interruptible)
     first = proc.stderr.readline()
     proc.send_signal(signal.SIGINT)
     proc.communicate(timeout=20)

@@ -111,7 +111,7 @@ def test_send_follows_kickstarts_rule(capsys, root, monkeypatch, tmp_path, env, 
     code, out, err = run(capsys, "send", "INSTALL_SUCCESS", "--yes", "--endpoint", "http://127.0.0.1:9/x",
                          "--timeout", "0.5", "--journal", str(tmp_path / "j.jsonl"), *common(root))
     if refused:
-        assert code == 1 and "not sent" in out
+        assert code == 1 and "not sent" in err
     else:
         assert code == 3  # it tried: the closed loopback port refused the connection
 

@@ -10,6 +10,7 @@ import sys
 import time
 
 import jsonschema
+import hidden_agent
 import pytest
 
 from audit import journal, payload, schemas
@@ -146,8 +147,9 @@ def test_ctrl_c_during_a_send_is_journaled_as_interrupted(snap, cfg, tmp_path):
     j = tmp_path / "j.jsonl"
     url = f"http://127.0.0.1:{listener.getsockname()[1]}/ingest"
     env = {k: v for k, v in os.environ.items() if k not in ("DISABLE_TELEMETRY", "DO_NOT_TRACK")}
-    proc = subprocess.Popen([sys.executable, "-m", "audit", *send_args(snap, cfg, url, j, "--timeout", "60")],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    proc = subprocess.Popen([sys.executable, *hidden_agent.CLI, *send_args(snap, cfg, url, j, "--timeout", "60")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # even in background
     try:
         listener.settimeout(30)
         conn, _ = listener.accept()  # the request is on its way; the server stays silent

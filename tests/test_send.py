@@ -1,6 +1,7 @@
 import json
 import socket
 
+import hidden_agent
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
@@ -181,9 +182,6 @@ def test_opt_out_file_inside_root_refuses(httpserver, tmp_path, capsys):
     assert items[0]["state"] == "refused" and items[0]["suppressed_by"] == ["opt-out file"]
 
 
-# The CLI, blind to a Netdata installed on this machine (as the `no_installed_agent` fixture does in-process).
-HIDE_INSTALLED_AGENT = ("import sys, audit.facts.installed as i; i.BINARY_PATHS = i.SCRIPT_PATHS = (); "
-                        "i.DPKG_INFO = '/nonexistent'; from audit.cli import main; sys.exit(main(sys.argv[1:]))")
 
 
 def run_in_terminal(argv, answer: bytes, env) -> tuple[int, bytes]:
@@ -195,7 +193,7 @@ def run_in_terminal(argv, answer: bytes, env) -> tuple[int, bytes]:
     import time
 
     master, slave = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-c", HIDE_INSTALLED_AGENT, *argv], stdin=slave, stdout=slave,
+    proc = subprocess.Popen([sys.executable, *hidden_agent.CLI, *argv], stdin=slave, stdout=slave,
                             stderr=slave, env=env, close_fds=True)
     os.close(slave)
     seen, deadline = b"", time.monotonic() + 30

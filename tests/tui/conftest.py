@@ -58,7 +58,7 @@ def make_app(facts_file, config_dir, journal_path):
     return make
 
 
-async def wait_for(pilot, predicate, timeout: float = 5.0, what: str = "condition"):
+async def wait_for(pilot, predicate, timeout: float = 30.0, what: str = "condition"):
     """Let the app run until predicate() is true (never a fixed sleep)."""
     deadline = time.monotonic() + timeout
     while True:
