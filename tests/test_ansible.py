@@ -22,7 +22,7 @@ import pytest
 
 from audit import schemas
 from audit.cli import main
-from fleet_hosts import CLAIM_TOKEN, HOSTS, build
+from fleet_hosts import CLAIM_ID, CLAIM_TOKEN, HOSTS, build
 
 REPO = Path(__file__).resolve().parent.parent
 PLAYBOOKS = REPO / "examples" / "ansible"
@@ -133,9 +133,11 @@ def test_fleet_table_names_exactly_the_hosts_that_send_and_why(fleet_run, capsys
     for channel, counts in tally["channels"].items():
         expected = sorted(h for h, spec in HOSTS.items() if spec["expect"].get(channel) == "sends")
         assert sorted(counts["sending_hosts"]) == expected, channel
-    assert {r["why"] for r in tally["channels"]["installer"]["reasons"]} >= {
-        "nothing stops it: /etc/netdata/.opt-out-from-anonymous-statistics exists; DISABLE_TELEMETRY unset; "
-        "DO_NOT_TRACK unset"}
+    assert {r["why"] for r in tally["channels"]["installer"]["reasons"]} == {
+        "nothing stops it: /etc/netdata/.opt-out-from-anonymous-statistics absent; DISABLE_TELEMETRY unset; "
+        "DO_NOT_TRACK unset"}  # token-host; Debian's package and the claimed agent were not installed by kickstart
+    claimed = [r["why"] for r in tally["channels"]["agent-events"]["reasons"] if r["hosts"] == ["cloud-claimed"]]
+    assert claimed == [f"sends by default: crash reports unset: default all; claim_id {CLAIM_ID} in the saved status"]
     assert [c["host"] for c in tally["claim_tokens"]] == ["token-host"]
     assert [i["host"] for i in tally["identifying"]] == ["token-host"]
     assert tally["versions"] == {"v1.37.1": 1, "v1.43.0": 1, "v2.5.4": 1, "v2.11.0": 1, "no agent": 1}
