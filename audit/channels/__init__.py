@@ -24,7 +24,7 @@ class Channel:
     endpoint: str  # where the real sender POSTs (newest release)
     since: str | None  # first Netdata release that sends on this channel (None: as far back as modelled)
     until: str | None  # last release (None: still sends today)
-    schema: str  # file name of the body's schema under schemas/
+    schema: str  # file name of its schema under schemas/ (a body's; the dashboard's: an observation's)
     components: tuple[str, ...]  # the opt-out components (audit.optout.RULES) that decide whether it sends
     module: str | None = None  # audit.channels.<x>, or None when only documented
     marks: tuple[tuple[str, str | None], ...] = ()  # (member path, value or None for "present") a body carries
@@ -79,7 +79,7 @@ CHANNELS: dict[str, Channel] = {c.name: c for c in (
             None, None, "installer-event.schema.json", ("kickstart",), "audit.channels.installer",
             (("properties/event_source", "agent installer"),), reads_config_dir=False),
     Channel("dashboard", "Dashboard", "PostHog JavaScript in the browser",
-            "https://app.posthog.com/", None, None, "dashboard.schema.json", ("dashboard",), None,
+            "https://app.posthog.com/", None, None, "dashboard-observation.schema.json", ("dashboard",), None,
             documented=POSTHOG_REGISTERED, observer="audit.observe"),
 )}
 

@@ -14,7 +14,7 @@ from audit.facts.system import System
 def register(subparsers) -> None:
     send = subparsers.add_parser("send", help="send one event to Netdata's backend, unless opted out")
     add_event_arguments(send)
-    send.add_argument("--endpoint", default=transport.DEFAULT_ENDPOINT, help="where to POST (default: Netdata's)")
+    send.add_argument("--endpoint", help="where to POST (default: the channel's own Netdata endpoint)")
     send.add_argument("--timeout", type=float, default=2.0, metavar="S", help="seconds to wait (default 2)")
     send.add_argument("--yes", action="store_true", help="send without asking")
     send.add_argument("--allow-invalid", action="store_true",
@@ -81,6 +81,7 @@ def config_dir_refusal(args) -> str | None:
 
 
 def run_send(args) -> int:
+    args.endpoint = args.endpoint or channels.channel(args.channel).endpoint
     transport.check_endpoint(args.endpoint)
     transport.check_timeout(args.timeout)
     facts = facts_from_args(args)

@@ -22,8 +22,10 @@ from audit.payload import Field, Payload
 SEND_TIMEOUT = 2.0  # the script's curl --max-time 2
 
 
-def default_endpoint() -> str:
-    return transport.DEFAULT_ENDPOINT
+def default_endpoint(channel: str = "backend") -> str:
+    from audit import channels
+
+    return channels.channel(channel).endpoint
 
 
 # ----------------------------------------------------------------------------------------------------------------

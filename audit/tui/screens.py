@@ -72,7 +72,7 @@ class MainScreen(Screen):
     def __init__(self, options: TuiOptions) -> None:
         super().__init__()
         self.options = options
-        self.endpoint = options.endpoint or adapters.default_endpoint()
+        self.given_endpoint = options.endpoint  # None: each channel's own
         self.journal_path = Path(options.journal) if options.journal else adapters.default_journal_path()
         self.facts: Facts | None = None
         self.event = next(iter(catalog.EVENTS))
@@ -274,6 +274,9 @@ class MainScreen(Screen):
                                         verdict=self.optout.summary_for(channel) if channel else None)
 
     # ------------------------------------------------------------------------------------------------ actions
+    def endpoint_for(self, built: payload.Payload) -> str:
+        return self.given_endpoint or adapters.default_endpoint(built.channel)
+
     def send_block(self) -> str | None:
         if self.facts is None or self.built is None:
             return "no payload yet"
@@ -305,7 +308,7 @@ class MainScreen(Screen):
             if yes and built is not None:
                 self.send(built, params)
 
-        lines = [("Event", built.event), ("Endpoint", self.endpoint), ("sha256", built.sha256),
+        lines = [("Event", built.event), ("Endpoint", self.endpoint_for(built)), ("sha256", built.sha256),
                  ("Bytes", str(len(built.wire))), ("JSON", "valid" if built.valid_json else
                                                    "NOT valid (sent exactly as the script would)")]
         lines += [("Note", w) for w in built.warnings]
@@ -314,9 +317,10 @@ class MainScreen(Screen):
 
     @work(exclusive=True, group="send")
     async def send(self, built: payload.Payload, params: dict) -> None:
-        self.notify(f"Sending {built.event} to {self.endpoint}…", title="payload: send")
+        self.notify(f"Sending {built.event} to {self.endpoint_for(built)}…", title="payload: send")
         try:
-            outcome = await asyncio.to_thread(adapters.send, self.journal_path, built, params, self.endpoint)
+            outcome = await asyncio.to_thread(adapters.send, self.journal_path, built, params,
+                                            self.endpoint_for(built))
         except AuditError as e:
             outcome = adapters.Outcome("not sent", f"{e}")
         self.notify(f"{outcome.decision}: {outcome.detail}", title="payload: send",
@@ -336,7 +340,7 @@ class MainScreen(Screen):
 
     async def _record(self, built: payload.Payload, outcome: adapters.Outcome) -> None:
         try:
-            await asyncio.to_thread(adapters.record, self.journal_path, built, outcome, self.endpoint,
+            await asyncio.to_thread(adapters.record, self.journal_path, built, outcome, self.endpoint_for(built),
                                     dict(self.values))
         except (AuditError, OSError) as e:
             self.notify(f"Could not record the decision: {e}", title="journal", severity="error")
