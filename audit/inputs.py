@@ -11,6 +11,7 @@ MiB = 1024 * 1024
 # Generous for real inputs, small enough that a wrong file fails fast.
 CAPS = {"facts": 16 * MiB, "log": 64 * MiB, "payload": 1 * MiB, "journal": 64 * MiB, "status": 1 * MiB,
         "json": 64 * MiB, "system": 16 * MiB}
+CHUNK = 64 * 1024
 LINE_CAP = 1 * MiB  # one line of a JSON Lines input
 
 
@@ -45,7 +46,7 @@ def read_input(name: str, kind: str, label: str | None = None) -> bytes:
     cap = CAPS[kind]
     stream = open_input(name, label)
     try:
-        data = stream.read(cap + 1)
+        data = _read_upto(stream, cap + 1)
     except OSError as e:
         raise AuditError(f"{label}: cannot read ({e.strerror})") from None
     finally:
@@ -54,6 +55,18 @@ def read_input(name: str, kind: str, label: str | None = None) -> bytes:
     if len(data) > cap:
         raise AuditError(f"{label}: larger than {cap // MiB} MiB, too large for a {kind} input")
     return data
+
+
+def _read_upto(stream, limit: int) -> bytes:
+    """At most `limit` bytes, read in chunks: /proc/sys files fail with ENOMEM when asked for megabytes at once."""
+    chunks, size = [], 0
+    while size < limit:
+        chunk = stream.read(min(CHUNK, limit - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
 
 
 def read_line(stream, label: str) -> bytes:
@@ -68,7 +81,7 @@ def read_limited(name: str, limit: int) -> bytes:
     """At most limit + 1 bytes of a file or stdin: enough to tell an oversized input without reading it all."""
     stream = open_input(name)
     try:
-        return stream.read(limit + 1)
+        return _read_upto(stream, limit + 1)
     except OSError as e:
         raise AuditError(f"{name}: cannot read ({e.strerror})") from None
     finally:

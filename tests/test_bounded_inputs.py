@@ -75,3 +75,12 @@ def test_tui_loading_refuses_a_device_snapshot():
 
     with pytest.raises(AuditError, match="regular file"):
         snapshot.load("/dev/zero")
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/sys/kernel/hostname"), reason="needs Linux procfs")
+def test_proc_sys_files_are_read_in_chunks():
+    """A sysctl file fails with ENOMEM when asked for the whole cap in one read; the reader asks in chunks."""
+    from audit.facts.system import System
+
+    with open("/proc/sys/kernel/hostname", "rb") as f:
+        assert System().read_bytes("/proc/sys/kernel/hostname") == f.read()
