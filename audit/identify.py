@@ -231,7 +231,10 @@ def _sensitivities(channel: str = "backend") -> dict[str, str]:
 
 
 def check_field(key: str, text: str, identity: Identity, sensitivity: str = "") -> list[Finding]:
-    found = [*_exact(text, identity), *_truncated(key, text, identity), *_patterns(text), *_secrets(text)]
+    exact = _exact(text, identity)
+    if sensitivity == "environment":  # a classification value ("vm", "kvm"): a 1-2 character name equal to the
+        exact = [h for h in exact if len(h[3]) >= _MIN_EXACT or h[3] != text.strip()]  # whole value is a word
+    found = [*exact, *_truncated(key, text, identity), *_patterns(text), *_secrets(text)]
     kept = _strongest(found)
     return [_finding(key, kind, match, start, value, sensitivity) for kind, match, start, value in kept]
 

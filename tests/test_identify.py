@@ -218,3 +218,10 @@ def test_a_two_character_host_planted_in_a_payload_is_caught():
     built = build(fail_reason='"lost connection to db"')
     odd = identify.unexpected(identify.check(built, SHORT))
     assert [f.kind for f in odd] == ["hostname"]
+
+
+def test_a_short_host_name_equal_to_a_classification_value_is_not_a_finding():
+    """A host named `vm` and agent-events' product.type "vm" (a vocabulary word, sensitivity environment)."""
+    who = Identity((IdentityValue("hostname", "vm", "/etc/hostname"),))
+    assert identify.check_field("product.type", "vm", who, "environment") == []
+    assert [f.text for f in identify.check_field("fatal.message", "cannot reach vm", who, "identifier")] == ["vm"]
