@@ -75,36 +75,21 @@ def _describe(error: Exception, url: str, timeout: float) -> tuple[str, str]:
 
 def agent_hello(agent_url: str, timeout: float = 2.0) -> dict:
     """Ask a running agent what it tells dashboards: GET <agent>/api/v1/registry?action=hello (one request)."""
-    import requests
-
-    url = agent_url.rstrip("/") + "/api/v1/registry?action=hello"
-    answer = {"url": url, "anonymous_statistics": None, "error": None}
-    try:
-        r = requests.get(url, timeout=timeout, allow_redirects=False)
-    except requests.exceptions.RequestException as e:
-        answer["error"] = _describe(e, url, timeout)[1]
-        return answer
-    if r.status_code != 200:
-        answer["error"] = f"{url} answered HTTP {r.status_code}"
-        return answer
-    try:
-        document = json.loads(r.content)
-    except ValueError:
-        document = None
-    if not isinstance(document, dict):
-        answer["error"] = f"{url}: the answer is not a JSON object"
-        return answer
-    flag = document.get("anonymous_statistics")
-    answer["anonymous_statistics"] = flag if isinstance(flag, bool) else None
-    return answer
-
+    got = _agent_json(agent_url.rstrip("/") + "/api/v1/registry?action=hello", timeout)
+    flag = (got["document"] or {}).get("anonymous_statistics")
+    return {"url": got["url"], "anonymous_statistics": flag if isinstance(flag, bool) else None,
+            "error": got["error"]}
 
 
 def agent_info(agent_url: str, timeout: float = 5.0) -> dict:
     """The running agent's /api/v1/info (one GET, to that URL only): {"url", "document", "error"}."""
+    return _agent_json(agent_url.rstrip("/") + "/api/v1/info", timeout)
+
+
+def _agent_json(url: str, timeout: float) -> dict:
+    """One GET of a JSON object from a running agent: {"url", "document", "error"} (document None on error)."""
     import requests
 
-    url = agent_url.rstrip("/") + "/api/v1/info"
     answer = {"url": url, "document": None, "error": None}
     try:
         r = requests.get(url, timeout=timeout, allow_redirects=False)
