@@ -17,7 +17,10 @@ class Action:
     help: str  # command palette help and the help screen
 
 
+# Quit and Help first: the footer shows bindings in this order, so a narrow terminal cuts the others, never these.
 ACTIONS: tuple[Action, ...] = (
+    Action("app.quit", "q", "app.quit", "Quit", "app: quit", "Leave telemetry-audit"),
+    Action("app.help", "question_mark,f1", "help", "Help", "app: help", "Keys, tabs and what each view means"),
     Action("payload.send", "s", "send", "Send", "payload: send",
            "POST this exact payload to the endpoint, after a confirmation showing endpoint and sha256"),
     Action("payload.suppress", "x", "suppress", "Suppress", "payload: suppress",
@@ -28,8 +31,6 @@ ACTIONS: tuple[Action, ...] = (
     Action("optout.revert", "i", "optout_revert", "Opt in", "opt-out: revert",
            "Remove the opt-out file from the config dir (asks first)"),
     Action("journal.show", "j", "journal", "Journal", "journal: show", "Every send/suppress decision recorded"),
-    Action("app.help", "question_mark,f1", "help", "Help", "app: help", "Keys, tabs and what each view means"),
-    Action("app.quit", "q", "app.quit", "Quit", "app: quit", "Leave telemetry-audit"),
 )
 
 

@@ -563,3 +563,14 @@ async def test_agent_events_causes_are_their_own_channel_with_the_gate_in_the_st
         await wait_for(pilot, lambda: "crash reports = off" in str(screen.query_one(StatusLine).render()),
                        what="the gate's verdict")
         assert screen.send_block() is not None  # crash reports = off: sending it is refused too
+
+
+async def test_quit_and_help_are_in_the_footer_at_80_columns(make_app):
+    from textual.widgets import Footer
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        shown = [k.description for k in app.screen.query_one(Footer).query("FooterKey")
+                 if k.region.right <= 80 and k.region.width > 0]
+        assert shown[:2] == ["Quit", "Help"]
