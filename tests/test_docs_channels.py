@@ -49,7 +49,7 @@ def test_agent_events_page_lists_every_cause_and_dashboard_page_the_documented_p
     page = generated["reference/channels/agent-events.md"]
     assert all(f"| `{c.name}` |" in page for c in causes.CAUSES)
     dashboard = generated["reference/channels/dashboard.md"]
-    assert all(f"| `{field}` |" in dashboard for field, _, _ in channels.POSTHOG_REGISTERED)
+    assert all(f"| `{field}` |" in dashboard for field, _, _ in channels.channel("dashboard").documented)
     assert "registry.my-netdata.io" in dashboard.replace("\\", "")
 
 

@@ -54,16 +54,7 @@ class Channel:
         return importlib.import_module(self.observer).last() if self.observer else None
 
 
-# Netdata's docs (docs/anonymous-statistics.md, v1.37.1): the properties the dashboard registers with PostHog for
-# every event of the session (`window.posthog.register(...)`). Documented, not built.
-POSTHOG_REGISTERED = (
-    ("distinct_id", "machineGuid", "the agent's machine GUID: the same id for every browser that opens this agent"),
-    ("$ip", "127.0.0.1", "constant, replaces the browser's IP address in the event"),
-    ("$current_url", "agent dashboard", "constant, replaces the page URL"),
-    ("$pathname", "netdata-dashboard", "constant, replaces the URL path"),
-    ("$host", "dashboard.netdata.io", "constant, replaces the agent's host name"),
-)
-
+from audit.channels import dashboard  # noqa: E402 - the dashboard's documented properties are its own data
 
 CHANNELS: dict[str, Channel] = {c.name: c for c in (
     Channel("backend", "Agent backend", "anonymous-statistics.sh, run by the daemon",
@@ -80,7 +71,7 @@ CHANNELS: dict[str, Channel] = {c.name: c for c in (
             (("properties/event_source", "agent installer"),), reads_config_dir=False),
     Channel("dashboard", "Dashboard", "PostHog JavaScript in the browser",
             "https://app.posthog.com/", None, None, "dashboard-observation.schema.json", ("dashboard",), None,
-            documented=POSTHOG_REGISTERED, observer="audit.observe"),
+            documented=dashboard.DOCUMENTED_PROPERTIES, observer="audit.observe"),
 )}
 
 DEFAULT = "backend"

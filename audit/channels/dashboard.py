@@ -7,9 +7,15 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from audit.channels import POSTHOG_REGISTERED
-
-DOCUMENTED_PROPERTIES = POSTHOG_REGISTERED
+# Netdata's docs (docs/anonymous-statistics.md, v1.37.1): the properties the dashboard registers with PostHog for
+# every event of the session (`window.posthog.register(...)`). Documented, not built.
+DOCUMENTED_PROPERTIES = (
+    ("distinct_id", "machineGuid", "the agent's machine GUID: the same id for every browser that opens this agent"),
+    ("$ip", "127.0.0.1", "constant, replaces the browser's IP address in the event"),
+    ("$current_url", "agent dashboard", "constant, replaces the page URL"),
+    ("$pathname", "netdata-dashboard", "constant, replaces the URL path"),
+    ("$host", "dashboard.netdata.io", "constant, replaces the agent's host name"),
+)
 DOCUMENTED_SOURCE = "docs/anonymous-statistics.md (v1.37.1), the window.posthog.register() call"
 
 
