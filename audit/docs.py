@@ -10,7 +10,8 @@ from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 from importlib import resources
 
-from audit import catalog, channels, codes, docs_channels, fatal, identify, optout, payload, schemas, versions
+from audit import channels, codes, docs_channels, identify, optout, payload, schemas, versions
+from audit.channels.backend import catalog, fatal
 from audit.errors import AuditError
 from audit.facts import snapshot
 from audit.facts.model import Fact, Facts

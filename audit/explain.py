@@ -10,7 +10,8 @@ import json
 import re
 from dataclasses import asdict, dataclass, field
 
-from audit import catalog, codes, errnos, schemas, versions, wire
+from audit import codes, errnos, schemas, versions
+from audit.channels.backend import catalog, wire
 from audit.errors import AuditError
 
 MAX_BODY = 1024 * 1024  # a real body is about 5 KiB; anything over 1 MiB is not a payload

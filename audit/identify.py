@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 
-from audit import wire
+from audit.channels.backend import wire
 from audit.facts.identity import Identity
 
 # Identifiers the script sends on purpose, in the fields meant for them; anything else found is unexpected.

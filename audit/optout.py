@@ -6,7 +6,8 @@ import os
 import re
 from dataclasses import dataclass, field
 
-from audit import releases, versions
+from audit import versions
+from audit.channels.backend import releases
 from audit.channels.agent_events import gate, locate
 from audit.errors import AuditError, Exit
 from audit.facts.agentconf import parse_assignments

@@ -5,7 +5,8 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from audit import analytics, catalog, releases, versions, wire
+from audit import versions
+from audit.channels.backend import analytics, catalog, releases, wire
 from audit.facts.model import Facts
 
 # Where each non-analytics property's value comes from: a fact name, or a key of the event request.
@@ -16,7 +17,7 @@ _FROM_FACT = {"guid": "machine_guid", "version": "netdata_version", "distinct_id
 class Field:
     key: str  # payload property
     text: str  # exactly what was pasted into the body for it
-    form: str  # const, quoted, raw, collectors (audit.wire.TEMPLATE)
+    form: str  # const, quoted, raw, collectors (audit.channels.backend.wire.TEMPLATE)
     fact: str | None  # the fact it came from, if any
     assumed: bool = False
 

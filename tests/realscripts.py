@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from audit import wire
+from audit.channels.backend import wire
 
 MIRROR = Path(os.environ.get("NETDATA_MIRROR", "/work/.mirror/netdata+netdata/repo"))
 _CLOUD_START = re.compile(r'^if \[ "\$\{VIRTUALIZATION\}" != "none" \] && command -v curl')

@@ -1,6 +1,6 @@
 """A complete, invented set of facts for tests that must not depend on the machine they run on."""
 
-from audit.analytics import FIELDS, fact_name
+from audit.channels.backend.analytics import FIELDS, fact_name
 from audit.facts.model import Fact
 
 SYSTEM_INFO = {

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from audit import payload
-from audit.analytics import fact_name
+from audit.channels.backend.analytics import fact_name
 from audit.cli import main
 from audit.facts import snapshot
 from audit.facts.model import Fact

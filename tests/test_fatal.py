@@ -3,7 +3,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from audit.errors import AuditError
-from audit.fatal import FatalInput, action_data, action_result, masked_thread_tag
+from audit.channels.backend.fatal import FatalInput, action_data, action_result, masked_thread_tag
 
 
 def test_action_data_pads_truncates_and_zero_pads():

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from audit import wire
+from audit.channels.backend import wire
 
 CASES = sorted((Path(__file__).parent / "golden" / "backend").glob("*.json"))
 SENT = [c for c in CASES if json.loads(c.read_text())["sent"]]

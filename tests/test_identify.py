@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from audit import identify, payload
-from audit.analytics import fact_name
+from audit.channels.backend.analytics import fact_name
 from audit.facts.identity import Identity, IdentityValue
 from audit.facts.model import Fact
 from tests.sample import GUID, sample_facts

@@ -2,8 +2,9 @@ import json
 
 import pytest
 
-from audit import payload, wire
-from audit.analytics import fact_name
+from audit import payload
+from audit.channels.backend import wire
+from audit.channels.backend.analytics import fact_name
 from audit.errors import AuditError
 from tests.sample import GUID, sample_facts
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from audit import releases
+from audit.channels.backend import releases
 from audit.facts.sysinfo import awk_number, collect_system_info
 from audit.facts.system import System
 

@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from audit import payload, releases, wire
+from audit import payload
+from audit.channels.backend import releases, wire
 from audit.facts.collect import FactsRequest, gather
 from audit.facts.sysinfo import collect_system_info
 from audit.facts.system import System

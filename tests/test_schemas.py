@@ -6,7 +6,8 @@ import sys
 
 from jsonschema import Draft202012Validator
 
-from audit import catalog, payload, schemas, wire
+from audit import payload, schemas
+from audit.channels.backend import catalog, wire
 from tests.sample import sample_facts
 
 SENSITIVITIES = {"identifier", "environment", "configuration", "usage"}

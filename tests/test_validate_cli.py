@@ -1,6 +1,7 @@
 import json
 
-from audit import catalog, payload
+from audit import payload
+from audit.channels.backend import catalog
 from audit.cli import main
 from tests.sample import sample_facts
 

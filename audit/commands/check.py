@@ -4,7 +4,7 @@ import argparse
 import os
 import textwrap
 
-from audit import catalog
+from audit.channels.backend import catalog
 from audit.commands import eventargs
 from audit.commands.output import note, write_json
 from audit.errors import AuditError, Exit

@@ -2,7 +2,8 @@
 
 import argparse
 
-from audit import catalog, channels, fatallog, payload
+from audit import channels, fatallog, payload
+from audit.channels.backend import catalog
 from audit.commands.output import note, warn
 from audit.errors import AuditError
 from audit.facts.collect import DEFAULT_CONFIG_DIR, FactsRequest, gather

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from audit.errors import AuditError
 from audit.facts.system import System
-from audit.wire import ALL_ZERO_GUID
+from audit.channels.backend.wire import ALL_ZERO_GUID
 
 # Names that point at nobody in particular: distribution defaults for host and user names. Matching them would
 # flag host_os_id "debian" on every Debian machine that kept the installer's default host name.

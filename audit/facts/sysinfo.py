@@ -1,14 +1,15 @@
 """system-info.sh (Linux, v1.33 to v2.5) in Python: the same values, labels and order of precedence.
 
 Each value is what the script prints after `NAME=`. Where a release behaved differently, the branch is chosen by
-that release's row in audit.releases.SYSTEM_INFO (data, not scattered version checks). The cloud-metadata probe is deliberately not reproduced:
+that release's row in audit.channels.backend.releases.SYSTEM_INFO (data, not scattered version checks). The cloud-metadata probe is deliberately not reproduced:
 its values never enter the telemetry payload, and this tool never contacts 169.254.169.254.
 """
 
 import os
 import re
 
-from audit import releases, versions
+from audit import versions
+from audit.channels.backend import releases
 from audit.facts.model import Fact, Facts
 from audit.facts.shellwords import eval_assignment
 from audit.facts.system import System

@@ -17,7 +17,8 @@ from textual.widgets import (Button, DataTable, Footer, Header, Input, Label, Ma
                              TabbedContent, TabPane)
 from textual.widgets.option_list import Option
 
-from audit import catalog, codes, payload
+from audit import codes, payload
+from audit.channels.backend import catalog
 from audit.errors import AuditError
 from audit.facts.collect import gather
 from audit.facts.identity import Identity

@@ -15,7 +15,8 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Input, Label, OptionList, Select, Static, TextArea
 from textual.widgets.option_list import Option
 
-from audit import catalog, channels, codes
+from audit import channels, codes
+from audit.channels.backend import catalog
 from audit.facts.model import Facts
 from audit.identify import Finding
 from audit.payload import Payload

@@ -4,7 +4,7 @@ at v2.11.0; the same strings, priorities and crash flags since v2.6.0), and the 
 from dataclasses import dataclass
 
 from audit import versions
-from audit.catalog import Param
+from audit.channels.backend.catalog import Param
 from audit.channels.agent_events.status import EXIT_REASONS, Status, bit
 
 # syslog numbers of the post priority (src/libnetdata/log/nd_log-common.h:22-29)

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from audit import payload, versions
-from audit.catalog import Param
+from audit.channels.backend.catalog import Param
 from audit.channels.installer import kickstart, machine
 from audit.errors import AuditError
 from audit.facts.model import Facts

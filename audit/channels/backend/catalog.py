@@ -8,7 +8,8 @@ Sources: netdata-telemetry-facts-detail.md §2.5 and §3 (call sites per version
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from audit import fatal, versions
+from audit import versions
+from audit.channels.backend import fatal
 from audit.errors import AuditError
 
 
@@ -28,7 +29,7 @@ class Event:
     sent_when: str
     since: str | None
     until: str | None
-    phase: str  # which analytics values are filled: "start" or "meta" (see audit/analytics.py)
+    phase: str  # which analytics values are filled: "start" or "meta" (see audit/channels/backend/analytics.py)
     result: Callable[[Mapping, str], str]  # (params, netdata version) -> action_result
     data: Callable[[Mapping, str], str]  # (params, netdata version) -> action_data
     params: tuple[Param, ...] = ()

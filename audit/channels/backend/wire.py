@@ -6,7 +6,8 @@ value holding `"` or `\\` (or an empty raw value) yields bytes that are not vali
 
 from collections.abc import Mapping, Sequence
 
-from audit import releases, versions
+from audit import versions
+from audit.channels.backend import releases
 
 # (property, form, input). Forms: "const" the literal text; "quoted" wrapped in "..."; "raw" pasted unquoted;
 # "collectors" the special host_collectors array. Inputs: "const:<text>", "action", "result", "data",
