@@ -1,10 +1,15 @@
 """The telemetry channels, as data: who sends, in which Netdata versions, to where, what stops it, and which module
 builds its bodies. The CLI, TUI, docs, check, explain and validate iterate CHANNELS; each channel's code lives in its
-own module under audit/channels/ and is imported only when used (so `payload` loads one channel, not four).
+own package under audit/channels/, imported through Channel.impl().
 
 A channel module exposes:
-  events() -> list of event specs (each with .name, .meaning, .since, .until)
+  events() -> event specs (.name .meaning .since .until .versions .sent_when .results_meaning .params .channel)
   build(facts, event, params) -> audit.payload.Payload   (pure: facts + event in, exact bytes out)
+and, for the faces, optionally:
+  add_arguments(group, seen)      its own CLI options (names in `seen` are already defined and shared)
+  build_from_args(facts, args)    the CLI edge: read what build() needs, then build (every channel but the default)
+  collect_inputs(request, facts)  what build() reads of the machine besides the facts (the TUI collects it once)
+  form_params(values)             a form's text values as build() takes them
 A channel with no module is documented (and observed), not built.
 """
 
