@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import partial
 
 from textual.app import App
+from textual.screen import ModalScreen
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from audit.tui import TuiOptions, actions
@@ -47,3 +48,9 @@ class TelemetryAuditApp(App):
 
     def on_mount(self) -> None:
         self.push_screen(MainScreen(self.options))
+
+    def push_screen(self, screen, *args, **kwargs):
+        """A dialog coming up: earlier notifications go, so none is drawn over it."""
+        if isinstance(screen, ModalScreen):
+            self.clear_notifications()
+        return super().push_screen(screen, *args, **kwargs)

@@ -574,3 +574,14 @@ async def test_quit_and_help_are_in_the_footer_at_80_columns(make_app):
         shown = [k.description for k in app.screen.query_one(Footer).query("FooterKey")
                  if k.region.right <= 80 and k.region.width > 0]
         assert shown[:2] == ["Quit", "Help"]
+
+
+async def test_a_dialog_is_never_covered_by_an_earlier_notification(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await loaded(pilot)
+        app.notify("a long notification that would sit over the dialog", timeout=60)
+        await wait_for(pilot, lambda: len(app._notifications) == 1, what="the notification")
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: app.screen is not screen, what="the help dialog")
+        assert len(app._notifications) == 0
