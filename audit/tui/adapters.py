@@ -111,6 +111,7 @@ class ComponentVerdict:
     sends: bool
     mechanisms: tuple[str, ...] = ()
     evidence: tuple[str, ...] = ()
+    not_applicable: str = ""  # why this component cannot send from here, when it cannot
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,7 @@ class OptOutView:
     summary: str = ""  # a status line while checking, or why the check failed
     channel_blocks: tuple[tuple[str, str], ...] = ()  # (channel, why it is refused) for the other channels
     channel_summaries: tuple[tuple[str, str], ...] = ()  # (channel, its sender's own verdict in one line)
+    channels: tuple[tuple[str, str, str], ...] = ()  # (channel, sends | off | not applicable | inactive, why)
 
     def summary_for(self, channel: str) -> str | None:
         """E.g. agent-events: "would send at next start: …" / "not sent: crash reports = off"."""
@@ -138,8 +140,9 @@ def optout_view(facts: Facts, config_dir: str, env: dict[str, str] | None = None
     fact = facts.get("netdata_version")
     version = fact.value if fact and fact.value else versions.LAST_SCRIPT_VERSION
     verdict = optout.evaluate(System(env=dict(os.environ if env is None else env)), config_dir, version)
-    components = tuple(ComponentVerdict(name, c["sends"], tuple(c["suppressed_by"]), (c["rule"], c["evidence"]))
-                       for name, c in verdict.components.items() if name in optout.COMPONENTS)
+    components = tuple(ComponentVerdict(name, c["sends"], tuple(c["suppressed_by"]), (c["rule"], c["evidence"]),
+                                        c.get("not_applicable", ""))
+                       for name, c in verdict.components.items())
     reason = None
     if not verdict.backend_sends:
         stopped_by = dict.fromkeys(m for c in components if not c.sends and c.component in ("script", "daemon")
@@ -152,7 +155,15 @@ def optout_view(facts: Facts, config_dir: str, env: dict[str, str] | None = None
                    if name != "backend" and not v["sends"] and v["by"])
     summaries = tuple((name, v["summary"]) for name, v in verdict.channels.items() if v.get("summary"))
     return OptOutView(components, verdict.backend_sends, reason, tuple(verdict.disagreements), channel_blocks=blocks,
-                      channel_summaries=summaries)
+                      channel_summaries=summaries, channels=tuple(_channel_line(n, v) for n, v in verdict.channels.items()))
+
+
+def _channel_line(name: str, v: dict) -> tuple[str, str, str]:
+    if not v["active"]:
+        return name, "inactive", v["evidence"]
+    if v.get("applies") is False:
+        return name, "not applicable", v["evidence"].removeprefix("not applicable here: ")
+    return name, "sends" if v["sends"] else "off", v.get("summary") or "; ".join(v["by"])
 
 
 def apply_optout(config_dir: str) -> str:

@@ -326,6 +326,9 @@ class FieldsTable(DataTable):
             self.post_message(self.FieldHighlighted(event.row_key.value))
 
 
+_STATE_STYLE = {"sends": "green", "off": "bold red"}
+
+
 class OptOutPanel(VerticalScroll):
     """Each component's verdict, the mechanisms and evidence behind it, and where components disagree."""
 
@@ -341,14 +344,25 @@ class OptOutPanel(VerticalScroll):
             text.append("Backend channel: sent (no opt-out applies)\n", style="bold green")
         if view.summary:
             text.append("\n" + view.summary + "\n", style="italic")
+        if view.channels:
+            text.append("\nChannels\n", style="bold")
+        for name, state, why in view.channels:
+            text.append(f"{name:<13}", style="bold")
+            text.append(f"{state:<6} ", style=_STATE_STYLE.get(state, "dim"))
+            text.append(f"{why}\n" if why else "\n")
+        text.append("\nComponents", style="bold")
         for c in view.components:
             text.append("\n")
-            text.append(f"{c.component:<10}", style="bold")
-            text.append(" sends " if c.sends else " off   ", style="green" if c.sends else "bold red")
+            text.append(f"{c.component:<13}", style="bold")
+            if c.not_applicable:
+                text.append("not applicable here: ", style="dim")
+                text.append(c.not_applicable, style="dim")
+                continue
+            text.append("sends " if c.sends else "off   ", style="green" if c.sends else "bold red")
             if c.mechanisms:
                 text.append("by " + ", ".join(c.mechanisms))
             for evidence in c.evidence:
-                text.append(f"\n           {evidence}", style="dim")
+                text.append(f"\n             {evidence}", style="dim")
         if view.disagreements:
             text.append("\n\nDisagreements\n", style="bold yellow")
             for d in view.disagreements:

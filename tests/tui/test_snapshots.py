@@ -113,6 +113,11 @@ def test_json_tab(snap_compare, app):
 def test_optout_tab_under_disable_telemetry(snap_compare, make_app, monkeypatch, tmp_path, size):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("DISABLE_TELEMETRY", "1")
+    # nothing of the machine running the test: not in a container, no saved status file anywhere
+    monkeypatch.setattr("audit.optout._in_container", lambda system: False)
+    monkeypatch.setattr("audit.channels.agent_events.locate.DEFAULT_LIB_DIR", "/nonexistent/lib")
+    monkeypatch.setattr("audit.channels.agent_events.locate.DEFAULT_CACHE_DIR", "/nonexistent/cache")
+    monkeypatch.setattr("audit.channels.agent_events.locate.FALLBACK_DIRS", ())
     # a fixed (absent) config dir: the evidence names its path, which must not vary between runs
     app = make_app(endpoint=ENDPOINT, config_dir="/nonexistent/netdata")
     assert snap_compare(app, terminal_size=size, run_before=tab("tab-optout"))
