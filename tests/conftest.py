@@ -2,12 +2,15 @@ import socket
 
 import pytest
 
+from audit.channels.agent_events.gate import CI_VARIABLES
+
 
 @pytest.fixture(autouse=True)
 def hermetic(monkeypatch, tmp_path):
     """No test sees the developer's telemetry settings, writes outside tmp_path, or reaches beyond loopback."""
     for name in ("DISABLE_TELEMETRY", "DO_NOT_TRACK", "NETDATA_DISABLE_TELEMETRY", "VIRTUALIZATION", "container",
-                 "KUBERNETES_SERVICE_HOST", "KUBERNETES_SERVICE_PORT", "NETDATA_OFFICIAL_IMAGE", "NO_COLOR"):
+                 "KUBERNETES_SERVICE_HOST", "KUBERNETES_SERVICE_PORT", "NETDATA_OFFICIAL_IMAGE", "NO_COLOR",
+                 *CI_VARIABLES):  # CI=true (as in CI runs) would change the agent-events gate's verdict
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
