@@ -55,3 +55,6 @@ def sample_facts(**overrides) -> dict:
     for name, value in overrides.items():
         facts[name] = Fact(value, "test")
     return facts
+
+# An installed anonymous-statistics.sh as the tool reads it: only the opt-out test's path matters (not Netdata's text).
+STAND_IN_SCRIPT = '# stand-in for the packaged script: tests -f "/etc/netdata/.opt-out-from-anonymous-statistics"\n'

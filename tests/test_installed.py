@@ -4,6 +4,7 @@ import pytest
 
 from audit.facts.installed import buildinfo_facts, collect_installed
 from audit.facts.system import System
+from tests.sample import STAND_IN_SCRIPT
 
 # The shape of `netdata -W buildinfo` of Debian's netdata-core 1.37.1 (abridged).
 DEBIAN_1_37_1 = """Version: netdata v1.37.1
@@ -59,7 +60,7 @@ def test_under_root_the_owning_package_comes_from_dpkg_lists(tmp_path, monkeypat
         "/usr/sbin/netdata": "binary",
         optout: "",
         "/usr/lib/netdata/plugins.d/anonymous-statistics.sh":
-            'if [ -f "/etc/netdata/.opt-out-from-anonymous-statistics" ] ||\n  exit 0\n',
+            STAND_IN_SCRIPT,
         "/var/lib/dpkg/info/netdata-core.list": f"/.\n/usr/sbin/netdata\n{optout}\n",
         "/var/lib/dpkg/info/netdata-web.list": "/usr/share/netdata/web/index.html\n",
     })

@@ -8,6 +8,7 @@ from audit import optout
 from audit.cli import main
 from audit.errors import AuditError
 from audit.facts.system import System
+from tests.sample import STAND_IN_SCRIPT
 
 VALUES = [None, "", "0", "1", " 1", "yes", "true", "2"]
 
@@ -161,7 +162,7 @@ def _installed_root(tmp_path, opt_out_in_etc: bool):
     root = tmp_path / "root"
     script = root / "usr/lib/netdata/plugins.d/anonymous-statistics.sh"
     script.parent.mkdir(parents=True)
-    script.write_text('if [ -f "/etc/netdata/.opt-out-from-anonymous-statistics" ] ||\n  exit 0\nfi\n')
+    script.write_text(STAND_IN_SCRIPT)
     (root / "etc/netdata").mkdir(parents=True)
     (root / "srv/private").mkdir(parents=True)
     info = root / "var/lib/dpkg/info"
