@@ -6,7 +6,6 @@ interceptor), and the browser's own background traffic is switched off. The driv
 is an optional extra; it drives the system's Chromium and downloads no browser.
 """
 
-import ipaddress
 import json
 import os
 import tempfile
@@ -48,13 +47,9 @@ LIMIT_SECONDS = 30.0
 
 
 def is_loopback(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    from audit.capture import is_loopback as loopback_host
+
+    return loopback_host(urlsplit(url).hostname or "")
 
 
 def is_network(url: str) -> bool:
