@@ -27,6 +27,11 @@ async def choose(pilot, screen, name):
                    what=f"{name} payload")
 
 
+def option_ids(options) -> list[str]:
+    """The ids of an OptionList's rows, channel headings included, in order."""
+    return [options.get_option_at_index(i).id for i in range(options.option_count)]
+
+
 async def set_param(pilot, screen, name, text):
     """Type into a parameter field the way a user does: focus it, clear it, type."""
     field = screen.query_one(f"#param-{name}")
@@ -440,8 +445,7 @@ async def test_installer_events_are_their_own_channel_with_secrets_flagged(make_
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await loaded(pilot)
-        ids = [screen.query_one(EventList).get_option_at_index(i).id
-               for i in range(screen.query_one(EventList).option_count)]
+        ids = option_ids(screen.query_one(EventList))
         assert ids.index("channel:installer") < ids.index("event:INSTALL_SUCCESS") < ids.index("channel:dashboard")
         await choose(pilot, screen, "INSTALL_SUCCESS")
         assert screen.built.channel == "installer"
@@ -552,8 +556,7 @@ async def test_agent_events_causes_are_their_own_channel_with_the_gate_in_the_st
     app = make_app(netdata_version="v2.11.0")
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await loaded(pilot)
-        ids = [screen.query_one(EventList).get_option_at_index(i).id
-               for i in range(screen.query_one(EventList).option_count)]
+        ids = option_ids(screen.query_one(EventList))
         assert ids.index("channel:agent-events") < ids.index("event:killed hard") < ids.index("channel:installer")
         await choose(pilot, screen, "killed hard")
         assert screen.built.channel == "agent-events" and screen.built.document()["exit_cause"] == "killed hard"
