@@ -225,9 +225,7 @@ def _as_text(value: object) -> str:
 def _sensitivities(channel: str = "backend") -> dict[str, str]:
     from audit import schemas  # jsonschema is slow to import
 
-    props = {"installer": schemas.installer_properties, "agent-events": schemas.agent_events_properties}.get(
-        channel, schemas.backend_properties)()
-    return {key: str(meta.get("x-sensitivity", "")) for key, meta in props.items()}
+    return {key: str(meta.get("x-sensitivity", "")) for key, meta in schemas.channel_properties(channel).items()}
 
 
 def check_field(key: str, text: str, identity: Identity, sensitivity: str = "") -> list[Finding]:

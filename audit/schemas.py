@@ -80,6 +80,7 @@ def backend_properties() -> dict[str, dict]:
     return _read(schema_dir() / BACKEND_FILE)["properties"]["properties"]["properties"]
 
 
+@cache
 def installer_properties() -> dict[str, dict]:
     """Every installer payload property (all releases) with its annotations, in wire order."""
     return _read(schema_dir() / "installer-event.schema.json")["properties"]["properties"]["properties"]
@@ -99,6 +100,12 @@ def agent_events_properties() -> dict[str, dict]:
 
     walk(_read(schema_dir() / AGENT_EVENTS_FILE)["properties"], "")
     return out
+
+
+def channel_properties(channel: str) -> dict[str, dict]:
+    """A channel's body members with their annotations (agent-events by dotted path); the backend's by default."""
+    return {"installer": installer_properties, "agent-events": agent_events_properties}.get(
+        channel, backend_properties)()
 
 
 @cache

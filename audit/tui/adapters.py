@@ -42,8 +42,7 @@ def field_meanings(channel: str = "backend") -> dict[str, Meaning]:
     """key -> Meaning, from the channel's schema annotations."""
     from audit import schemas  # loads jsonschema; only the Fields tab needs it
 
-    props = {"installer": schemas.installer_properties, "agent-events": schemas.agent_events_properties}.get(
-        channel, schemas.backend_properties)()
+    props = schemas.channel_properties(channel)
     return {key: Meaning(p["description"], p["x-sensitivity"], p.get("x-since", "")) for key, p in props.items()}
 
 
