@@ -1,7 +1,7 @@
 """Is a config dir really an agent's? The opt-out check must never pass because it looked in the wrong place."""
 
 from audit.facts.system import System
-from audit.optout import OPT_OUT_FILE
+from audit.facts.installed import OPT_OUT_FILE
 
 # Anything an installed agent keeps in its config dir (files the installers write, dirs of the stock layout).
 AGENT_MARKERS = ("netdata.conf", OPT_OUT_FILE, ".environment", ".install-type", "stream.conf", "exporting.conf",

@@ -95,7 +95,7 @@ def events_machine() -> EventsMachine:
 
 
 def cause_payload(cause: str) -> Payload:
-    from audit.channels import agent_events
+    from audit.channels.agent_events import channel as agent_events
 
     params = {"machine": events_machine(), "netdata_version": EXAMPLE_VERSION, **FATAL_PARAMS}
     return agent_events.build(_facts(), cause, params)
@@ -110,7 +110,7 @@ def status_file() -> bytes:
 
 
 def saved_payload() -> Payload:
-    from audit.channels import agent_events
+    from audit.channels.agent_events import channel as agent_events
 
     return agent_events.build_saved(status_file(), f"examples/{STATUS_EXAMPLE}", _facts(), EXAMPLE_BOOT,
                                     EXAMPLE_VERSION)
@@ -132,7 +132,7 @@ def installer_machine_example() -> installer_machine.Machine:
 
 
 def installer_payload(event: str) -> Payload:
-    from audit.channels import installer
+    from audit.channels.installer import channel as installer
 
     params = {"machine": installer_machine_example(), "install_options": INSTALL_OPTIONS,
               "install_type": "binpkg-deb", "runtime": "42", **INSTALLER_PARAMS[event]}
@@ -141,7 +141,7 @@ def installer_payload(event: str) -> Payload:
 
 def example_bodies() -> dict[str, Payload]:
     """Relative path (without .wire/.json) -> the built body, for every built channel but the backend's."""
-    from audit.channels import agent_events
+    from audit.channels.agent_events import channel as agent_events
 
     out = {f"agent-events/saved-{slug(SAVED_CAUSE)}": saved_payload()}
     out.update({f"agent-events/causes/{slug(c.name)}": cause_payload(c.name) for c in agent_events.events()})

@@ -273,24 +273,31 @@ def _upgraded(hit: Hit, hits: list[Hit]) -> Hit:
 
 
 def _exact(text: str, identity: Identity) -> list[Hit]:
-    return [(kind, "exact", m.start(), m.group(0)) for kind, pattern in _exact_patterns(identity)
-            for m in pattern.finditer(text)]
-
-
-@lru_cache(maxsize=8)
-def _exact_patterns(identity: Identity) -> list[tuple[str, re.Pattern]]:
-    patterns = []
+    hits: list[Hit] = []
     for item in identity.values:
-        if len(item.value) < _MIN_EXACT:
-            if item.kind in ("hostname", "user") and item.value.strip():
-                patterns.append((item.kind, _short_name(item.value)))
-            continue
-        flags = re.IGNORECASE if item.kind in _ANY_CASE else 0
-        # not inside a longer word, number or address (user "ed" in "enabled", 10.0.0.1 in 10.0.0.12, fe80::1 in
-        # fe80::1:2)
-        longer = r"(?![\w]|\.\d|:[0-9A-Fa-f])" if item.kind == "ip" else r"(?![\w]|\.\d)"
-        patterns.append((item.kind, re.compile(rf"(?<![\w]){re.escape(item.value)}{longer}", flags)))
-    return patterns
+        if item.value.strip() and _may_hold(text, item):
+            pattern = _exact_pattern(item.kind, item.value)
+            hits += [(item.kind, "exact", m.start(), m.group(0)) for m in pattern.finditer(text)] if pattern else []
+    return hits
+
+
+def _may_hold(text: str, item) -> bool:
+    """Whether the value can be in the text at all: a substring test first, so that a pattern is compiled only
+    where it can match (most payloads hold none of this machine's values, and compiling every pattern costs more
+    than the whole check). Only ASCII is folded here; re's case rules for other scripts differ from str's."""
+    if item.kind not in _ANY_CASE:
+        return item.value in text
+    return not (text.isascii() and item.value.isascii()) or item.value.lower() in text.lower()
+
+
+@lru_cache(maxsize=256)
+def _exact_pattern(kind: str, value: str) -> re.Pattern | None:
+    if len(value) < _MIN_EXACT:
+        return _short_name(value) if kind in ("hostname", "user") else None
+    flags = re.IGNORECASE if kind in _ANY_CASE else 0
+    # not inside a longer word, number or address (user "ed" in "enabled", 10.0.0.1 in 10.0.0.12, fe80::1 in fe80::1:2)
+    longer = r"(?![\w]|\.\d|:[0-9A-Fa-f])" if kind == "ip" else r"(?![\w]|\.\d)"
+    return re.compile(rf"(?<![\w]){re.escape(value)}{longer}", flags)
 
 
 def _short_name(value: str) -> re.Pattern:

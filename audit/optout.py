@@ -11,10 +11,9 @@ from audit.channels.backend import releases
 from audit.channels.agent_events import gate, locate
 from audit.errors import AuditError, Exit
 from audit.facts.agentconf import parse_assignments
-from audit.facts.installed import owning_package, script_opt_out
+from audit.facts.installed import OPT_OUT_FILE, owning_package, script_opt_out
 from audit.facts.system import System
 
-OPT_OUT_FILE = ".opt-out-from-anonymous-statistics"
 COMPONENTS = ("daemon", "script", "kickstart", "docker", "dashboard")
 AGENT_COMPONENTS = ("agent-events", "sentry")  # decided by the daemon's status-file code (audit/channels/agent_events)
 

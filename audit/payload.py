@@ -1,6 +1,5 @@
 """Pure core: facts + event request in, the exact bytes the statistics script would POST out."""
 
-import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -33,6 +32,8 @@ class Payload:
 
     @property
     def sha256(self) -> str:
+        import hashlib  # loads OpenSSL: only when a hash is asked for
+
         return hashlib.sha256(self.wire).hexdigest()
 
     @property

@@ -11,7 +11,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from audit.channels import agent_events  # noqa: E402
+from audit.channels.agent_events import channel as agent_events  # noqa: E402
 from audit.channels.agent_events.machine import collect  # noqa: E402
 from audit.facts.collect import FactsRequest, gather  # noqa: E402
 from audit.facts.system import System  # noqa: E402

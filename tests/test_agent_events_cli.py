@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from audit.channels import agent_events
+from audit.channels.agent_events import channel as agent_events
 from audit.channels.agent_events.machine import clean_dmi
 from audit.cli import main
 

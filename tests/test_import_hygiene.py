@@ -25,3 +25,19 @@ def test_command_modules_form_no_cycle():
     for module, deps in graph.items():
         for dep in deps:
             assert module not in graph.get(dep, set()), f"{module} and {dep} import each other"
+
+
+def test_a_payload_command_line_loads_only_what_it_uses():
+    """`payload START` is run on every check of a host: it must not load the other channels' builders, the opt-out
+    audit, the FATAL log reader, jsonschema or Textual (the benchmark's time is mostly imports)."""
+    import subprocess
+    import sys
+
+    probe = ("import sys\nfrom audit import cli\ncode = cli.main(['payload', 'START', '--wire'])\n"
+             "print('\\n'.join(sorted(sys.modules)), file=sys.stderr)\nsys.exit(code)")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    loaded = set(done.stderr.split())
+    unneeded = {"audit.channels.agent_events.channel", "audit.channels.installer.channel", "audit.optout",
+                "audit.fatallog", "jsonschema", "textual", "urllib.request"}
+    assert not unneeded & loaded, sorted(unneeded & loaded)

@@ -9,7 +9,7 @@ from hypothesis import given, strategies as st
 from jsonschema import Draft202012Validator
 
 from audit import identify, schemas
-from audit.channels import installer
+from audit.channels.installer import channel as installer
 from audit.channels.installer import kickstart, machine
 from audit.cli import main
 from audit.facts.system import System

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from audit.channels import installer
+from audit.channels.installer import channel as installer
 from audit.channels.installer import machine
 from audit.facts.model import Fact
 from audit.facts.system import System

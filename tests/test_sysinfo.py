@@ -108,3 +108,21 @@ def test_environment_overrides(monkeypatch):
     got = values(System())
     assert got["NETDATA_SYSTEM_VIRTUALIZATION"] == "KVM thing" and got["NETDATA_SYSTEM_VIRT_DETECTION"] == "provided"
     assert got["NETDATA_CONTAINER_IS_OFFICIAL_IMAGE"] == "true"
+
+
+def test_prefetched_commands_answer_as_commands_run_one_by_one(tmp_path):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for name, body in (("says", "echo \"$1 $EXTRA\""), ("fails", "echo partial; exit 3"), ("slow", "exec /bin/sleep 3")):
+        (bin_dir / name).write_text(f"#!/bin/sh\n{body}\n")
+        (bin_dir / name).chmod(0o755)
+    commands = [(["says", "hi"], {"EXTRA": "there"}), (["fails"], None), (["missing"], None)]
+    one_by_one, at_once = System(env={"PATH": str(bin_dir)}), System(env={"PATH": str(bin_dir)})
+    at_once.prefetch(commands)
+    for argv, extra in commands:
+        assert at_once.run(argv, extra) == one_by_one.run(argv, extra)
+        assert at_once.run_ok(argv) == one_by_one.run_ok(argv)
+    assert at_once.run(["says", "hi"], {"EXTRA": "there"}) == "hi there\n"
+    assert at_once.run(["fails"]) == "partial\n" and not at_once.run_ok(["fails"])
+    at_once.prefetch([(["slow"], None)])
+    assert at_once.run(["slow"], timeout=0.2) is None  # a prefetched command that hangs is killed, not waited on

@@ -6,11 +6,11 @@ A channel module exposes:
   events() -> event specs (.name .meaning .since .until .versions .sent_when .results_meaning .params .channel)
   build(facts, event, params) -> audit.payload.Payload   (pure: facts + event in, exact bytes out)
 and, for the faces, optionally:
-  add_arguments(group, seen)      its own CLI options (names in `seen` are already defined and shared)
   build_from_args(facts, args)    the CLI edge: read what build() needs, then build (every channel but the default)
   collect_inputs(request, facts)  what build() reads of the machine besides the facts (the TUI collects it once)
   form_params(values)             a form's text values as build() takes them
-A channel with no module is documented (and observed), not built.
+A channel with no module is documented (and observed), not built. Its CLI options are data (Channel.options, from
+its light options.py), so a command line never loads a channel it does not build.
 """
 
 import importlib
@@ -36,6 +36,7 @@ class Channel:
     reads_config_dir: bool = True  # whether its opt-out depends on files in the agent's config dir
     documented: tuple[tuple[str, str, str], ...] = ()  # (field, value, meaning) the docs describe, not built
     observer: str | None = None  # module whose last() returns the last saved observation of a real sender
+    options: tuple[tuple[str, str, str], ...] = ()  # (name, metavar, help) of its own CLI options
 
     @property
     def versions(self) -> str:
@@ -60,6 +61,8 @@ class Channel:
 
 
 from audit.channels import dashboard  # noqa: E402 - the dashboard's documented properties are its own data
+from audit.channels.agent_events import options as agent_events_options  # noqa: E402
+from audit.channels.installer import options as installer_options  # noqa: E402
 
 CHANNELS: dict[str, Channel] = {c.name: c for c in (
     Channel("backend", "Agent backend", "anonymous-statistics.sh, run by the daemon",
@@ -68,12 +71,13 @@ CHANNELS: dict[str, Channel] = {c.name: c for c in (
             (("properties/event_source", "agent backend"),)),
     Channel("agent-events", "Agent events", "the daemon, at each start, from its saved status file",
             "https://agent-events.netdata.cloud/agent-events",
-            "v2.4", None, "agent-events.schema.json", ("agent-events",), "audit.channels.agent_events",
-            (("exit_cause", None), ("agent_health", None))),
+            "v2.4", None, "agent-events.schema.json", ("agent-events",), "audit.channels.agent_events.channel",
+            (("exit_cause", None), ("agent_health", None)), options=agent_events_options.OPTIONS),
     Channel("installer", "Installer", "kickstart.sh telemetry_event",
             "https://us-east1-netdata-analytics-bi.cloudfunctions.net/ingest_agent_events",
-            None, None, "installer-event.schema.json", ("kickstart",), "audit.channels.installer",
-            (("properties/event_source", "agent installer"),), reads_config_dir=False),
+            None, None, "installer-event.schema.json", ("kickstart",), "audit.channels.installer.channel",
+            (("properties/event_source", "agent installer"),), reads_config_dir=False,
+            options=installer_options.OPTIONS),
     Channel("dashboard", "Dashboard", "PostHog JavaScript in the browser",
             "https://app.posthog.com/", None, None, "dashboard-observation.schema.json", ("dashboard",), None,
             documented=dashboard.DOCUMENTED_PROPERTIES, observer="audit.observe"),

@@ -5,7 +5,6 @@ a real browser, audit.observe). Pure: no browser, no network here.
 
 import re
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 # Netdata's docs (docs/anonymous-statistics.md, v1.37.1): the properties the dashboard registers with PostHog for
 # every event of the session (`window.posthog.register(...)`). Documented, not built.
@@ -57,6 +56,8 @@ PURPOSES = (
 
 def purpose_of(host: str, registry_url: str | None = None) -> Purpose:
     """The purpose of a request to `host`; the registry the agent announces counts as the registry too."""
+    from urllib.parse import urlsplit
+
     if registry_url and host and host == urlsplit(registry_url).hostname:
         return next(p for p in PURPOSES if p.name == "registry")
     return next(p for p in PURPOSES if re.fullmatch(p.hosts, host or ""))

@@ -2,7 +2,7 @@
 
 import argparse
 
-from audit import channels, fatallog, payload
+from audit import channels, payload
 from audit.channels.backend import catalog
 from audit.commands.output import note, warn
 from audit.errors import AuditError
@@ -40,9 +40,10 @@ def add_event_arguments(parser: argparse.ArgumentParser) -> None:
                 seen.add(param.name)
                 group.add_argument(f"--{param.name}", metavar=param.name.upper(), help=param.help)
     for ch in channels.built():
-        add_own = getattr(ch.impl(), "add_arguments", None)
-        if add_own is not None:  # a channel's own options; names already defined above are shared
-            add_own(group, seen)
+        for name, metavar, text in ch.options:  # a channel's own; names already defined above are shared
+            if name.replace("-", "_") not in seen:
+                seen.add(name.replace("-", "_"))
+                group.add_argument(f"--{name}", metavar=metavar, help=text)
     group.add_argument("--from-log", metavar="FILE", help="FATAL only: take process, thread, line, file, function "
                        "and errno from a Netdata FATAL log entry (error.log line, logfmt line or `journalctl -o "
                        "json` entry; - for stdin); the last FATAL in the file unless --match; explicit options "
@@ -79,6 +80,8 @@ def log_params(args: argparse.Namespace) -> dict:
     cached = getattr(args, "_from_log_entry", None)
     if cached is None:
         from audit.commands.validate import read_input
+
+        from audit import fatallog
 
         cached = fatallog.read(source, read_input(source, "log"), getattr(args, "match", None))
         args._from_log_entry = cached

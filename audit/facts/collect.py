@@ -28,9 +28,12 @@ def gather(request: FactsRequest) -> Facts:
         if request.agent_url:
             facts.update(_runtime(request.agent_url))
         return facts
-    from audit.facts.sysinfo import collect_system_info  # not needed when a snapshot is given
+    from audit.facts.installed import buildinfo_commands  # not needed when a snapshot is given
+    from audit.facts.sysinfo import collect_system_info, commands_run
 
     system = System(root=request.root)
+    if not system.confined:  # start the commands at once: their run times overlap
+        system.prefetch(commands_run(system) + buildinfo_commands(system))
     version = agent_version(system, request.netdata_version)  # system-info.sh's behaviour depends on it
     facts = collect_system_info(system, version.value)
     facts.update(collect_agent_facts(system, request.config_dir, request.netdata_version, request.machine_guid,

@@ -14,7 +14,7 @@ BINARY_PATHS = ("/usr/sbin/netdata", "/usr/bin/netdata", "/opt/netdata/bin/netda
 SCRIPT_PATHS = ("/usr/libexec/netdata/plugins.d/anonymous-statistics.sh",
                 "/usr/lib/netdata/plugins.d/anonymous-statistics.sh",
                 "/opt/netdata/usr/libexec/netdata/plugins.d/anonymous-statistics.sh")
-OPT_OUT_NAME = ".opt-out-from-anonymous-statistics"
+OPT_OUT_FILE = ".opt-out-from-anonymous-statistics"
 DPKG_INFO = "/var/lib/dpkg/info"
 # `netdata -W buildinfo` labels whose analytics label differs (v1.3x buildinfo.c: analytics_build_info)
 _ANALYTICS_LABEL = {"Trace Allocations": "DebugTraceAlloc"}
@@ -31,12 +31,19 @@ def collect_installed(system: System, config_dir: str) -> Facts:
     if text is not None:
         facts.update(buildinfo_facts(text, f"command:{binary} -W buildinfo"))
     facts["agent.script_opt_out_file"] = script_opt_out(system)
+    lists = dpkg_lists(system)
     for name, path in (("agent.binary_package", binary),
-                       ("agent.opt_out_file_package", f"{config_dir.rstrip('/')}/{OPT_OUT_NAME}"),
+                       ("agent.opt_out_file_package", f"{config_dir.rstrip('/')}/{OPT_OUT_FILE}"),
                        ("agent.script_opt_out_file_package", facts["agent.script_opt_out_file"].value)):
         if path:
-            facts[name] = owning_package(system, path)
+            facts[name] = owning_package(system, path, lists)
     return facts
+
+
+def buildinfo_commands(system: System) -> list[tuple[list[str], None]]:
+    """`netdata -W buildinfo` of the installed binary, which version and build facts read (for System.prefetch)."""
+    binary = next((p for p in BINARY_PATHS if system.is_file(p)), None)
+    return [([binary, "-W", "buildinfo"], None)] if binary else []
 
 
 def _buildinfo_text(system: System, binary: str | None) -> str | None:
@@ -108,16 +115,20 @@ def script_opt_out(system: System) -> Fact:
     return Fact(m.group(1), f"file:{script}", "the script checks this path whatever config dir the daemon uses")
 
 
-def owning_package(system: System, path: str) -> Fact:
-    """The package that ships `path`: dpkg's file lists of netdata* packages (read, never run), else `rpm -qf`
-    (live only)."""
+def dpkg_lists(system: System) -> list[str]:
+    """dpkg's file lists of the netdata* packages (names in its info dir)."""
+    return [name for name in system.listdir(DPKG_INFO) if name.endswith(".list") and "netdata" in name]
+
+
+def owning_package(system: System, path: str, lists: list[str] | None = None) -> Fact:
+    """The package that ships `path`: dpkg's file lists of netdata* packages (read, never run; `lists` when the
+    caller already has them), else `rpm -qf` (live only)."""
     info = DPKG_INFO
-    for name in system.listdir(info):
-        if name.endswith(".list") and "netdata" in name:
-            listing = system.read_text(f"{info}/{name}") or ""
-            if path in listing.splitlines():
-                package = name[:-len(".list")].split(":")[0]
-                return Fact(package, f"file:{info}/{name}", f"dpkg lists {path} as shipped by {package}")
+    for name in dpkg_lists(system) if lists is None else lists:
+        listing = system.read_text(f"{info}/{name}") or ""
+        if path in listing.splitlines():
+            package = name[:-len(".list")].split(":")[0]
+            return Fact(package, f"file:{info}/{name}", f"dpkg lists {path} as shipped by {package}")
     if not getattr(system, "confined", True) and system.has_command("rpm"):
         out = system.run(["rpm", "-qf", "--queryformat", "%{NAME}", path])
         if out and "not owned" not in out and "No such" not in out:

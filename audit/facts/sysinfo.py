@@ -43,6 +43,16 @@ def collect_system_info(system: System, version: str = versions.LAST_SCRIPT_VERS
     return facts
 
 
+def commands_run(system: System) -> list[tuple[list[str], dict | None]]:
+    """The commands collect_system_info runs on a live machine whatever the release (for System.prefetch)."""
+    commands: list[tuple[list[str], dict | None]] = [(["lscpu"], {"LC_NUMERIC": "C"})]
+    if not system.env.get("VIRTUALIZATION"):
+        commands += [(["systemd-detect-virt", "-v"], None), (["systemd-detect-virt", "-c"], None)]
+    if not (system.env.get("KUBERNETES_SERVICE_HOST") and system.env.get("KUBERNETES_SERVICE_PORT")):
+        commands.append((["pgrep", "kubelet"], None))
+    return commands
+
+
 def _cmd_note(system: System) -> str:
     return NO_COMMANDS if system.confined else ""
 

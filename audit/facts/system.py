@@ -142,37 +142,60 @@ class System:
 
         return self.root is None and shutil.which(name, path=self.env.get("PATH", os.defpath)) is not None
 
+    def prefetch(self, commands: list[tuple[list[str], Mapping[str, str] | None]]) -> None:
+        """Start commands that are about to be asked, all at once, so their run times overlap.
+
+        Only for commands a gathering runs anyway: run()/run_ok() then take the answer instead of starting them."""
+        for argv, extra_env in commands:
+            key = _key(argv, extra_env)
+            if key not in self._answers and self.has_command(argv[0]):
+                self._answers[key] = self._start(argv, extra_env)
+
     def run(self, argv: list[str], extra_env: Mapping[str, str] | None = None, timeout: float = 5) -> str | None:
         """stdout of a command, or None if it cannot run here (missing, failed to start, or --root mode).
 
         One gathering asks the same question more than once (lscpu, netdata -W buildinfo): answers are kept."""
-        key = (tuple(argv), tuple(sorted((extra_env or {}).items())))
-        if key not in self._answers:
-            self._answers[key] = self._run(argv, extra_env, timeout)
-        return self._answers[key]
-
-    def _run(self, argv: list[str], extra_env: Mapping[str, str] | None, timeout: float) -> str | None:
-        if not self.has_command(argv[0]):
-            return None
-        import subprocess  # only when a command is really run
-
-        env = {**self.env, **(extra_env or {})}
-        try:
-            done = subprocess.run(argv, capture_output=True, env=env, timeout=timeout, stdin=subprocess.DEVNULL)
-        except (OSError, subprocess.TimeoutExpired):
-            return None
-        return done.stdout.decode("utf-8", "surrogateescape")
+        done = self._answer(argv, extra_env, timeout)
+        return None if done is None else done[1]
 
     def run_ok(self, argv: list[str]) -> bool:
-        if not self.has_command(argv[0]):
-            return False
-        import subprocess
+        done = self._answer(argv, None, 5)
+        return done is not None and done[0] == 0
+
+    def _answer(self, argv: list[str], extra_env: Mapping[str, str] | None, timeout: float) -> tuple[int, str] | None:
+        key = _key(argv, extra_env)
+        if key not in self._answers:
+            self._answers[key] = self._start(argv, extra_env) if self.has_command(argv[0]) else None
+        answer = self._answers[key]
+        if answer is not None and not isinstance(answer, tuple):
+            self._answers[key] = answer = _finish(answer, timeout)
+        return answer
+
+    def _start(self, argv: list[str], extra_env: Mapping[str, str] | None):
+        import subprocess  # only when a command is really run
 
         try:
-            return subprocess.run(argv, capture_output=True, env=dict(self.env), timeout=5,
-                                  stdin=subprocess.DEVNULL).returncode == 0
-        except (OSError, subprocess.TimeoutExpired):
-            return False
+            return subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
+                                    env={**self.env, **(extra_env or {})})
+        except OSError:
+            return None
+
+
+def _key(argv: list[str], extra_env: Mapping[str, str] | None) -> tuple:
+    return tuple(argv), tuple(sorted((extra_env or {}).items()))
+
+
+def _finish(process, timeout: float) -> tuple[int, str] | None:
+    """(exit status, stdout) of a started command; None if it did not finish in time (it is killed)."""
+    import subprocess
+
+    try:
+        out, _ = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        return None
+    return process.returncode, out.decode("utf-8", "surrogateescape")
 
 
 def _escapes(current: list[str], target: str) -> bool:

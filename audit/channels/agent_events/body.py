@@ -3,10 +3,10 @@
 from dataclasses import dataclass
 
 from audit.channels.agent_events import causes, emit
+from audit.channels.agent_events.options import DEFAULT_PID
 from audit.channels.agent_events.releases import NEWEST, Release
 from audit.channels.agent_events.status import Status
 
-DEFAULT_PID = 4242  # agent_pid_now: getpid() of the next start, unknowable beforehand; this stand-in is stated
 UINT64_MAX = 2 ** 64 - 1
 
 

@@ -9,10 +9,10 @@ import re
 from dataclasses import dataclass
 
 from audit.channels.agent_events import gate
+from audit.channels.agent_events.options import STATUS_FILE
 from audit.errors import AuditError
 from audit.facts.system import System
 
-STATUS_FILE = "status-netdata.json"
 DEDUP_FILE = "dedup-netdata.dat"
 DEFAULT_LIB_DIR = "/var/lib/netdata"
 DEFAULT_CACHE_DIR = "/var/cache/netdata"

@@ -8,6 +8,7 @@ what the cause needs, e.g. a full disk) is an assumption, listed in `assumed` so
 from dataclasses import dataclass, field
 
 from audit.channels.agent_events.machine import Machine
+from audit.channels.agent_events.options import DEFAULT_SIGNAL
 from audit.channels.agent_events.releases import Release
 from audit.channels.agent_events.status import FIELDS, Status, bit, parse_uuid
 from audit.facts.model import Facts
@@ -17,7 +18,6 @@ SIGNALS = {  # signal name -> the exit reason the deadly-signal handler records
     "SIGILL": "signal-illegal-instruction", "SIGSYS": "signal-bad-system-call",
     "SIGXCPU": "signal-cpu-time-limit-exceeded", "SIGXFSZ": "signal-file-size-limit-exceeded",
 }
-DEFAULT_SIGNAL = "SIGSEGV/SEGV_MAPERR"
 STOPPED = bit("signal-terminate")  # systemctl stop
 # cause -> (saved status, exit reasons) that lead the next start to it; "signal" stands for the deadly signal
 SETUP: dict[str, tuple[str, tuple[str, ...]]] = {

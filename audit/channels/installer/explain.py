@@ -9,7 +9,7 @@ _CRASH_CODE = re.compile(r"E(?P<code>-?\d+)-(?P<line>\d+)")
 
 
 def decode(properties: dict, event: object) -> dict:
-    from audit.channels.installer import EVENTS
+    from audit.channels.installer.channel import EVENTS
 
     out: dict = {}
     ev = EVENTS.get(event) if isinstance(event, str) else None
