@@ -2,6 +2,8 @@
 accepts what the real scripts of old tags POST, and names a body that mixes layouts."""
 
 import itertools
+import subprocess
+import sys
 import json
 
 import pytest
@@ -167,3 +169,16 @@ def test_field_meanings_describe_the_api_key():
     note = next(n for n in explain.explain(payload.build(sample_facts(netdata_version="v1.37.1"), "START").wire)
                 .fields if n.key == "api_key")
     assert note.known and note.description == meta["description"]
+
+
+def test_an_independent_validator_agrees_on_old_and_mixed_bodies(tmp_path):
+    old = payload.build(sample_facts(netdata_version="v1.37.1"), "START").document()
+    mixed = {**old, "properties": {**old["properties"], "netdata_fail_reason": None}}
+    verdicts = {}
+    for name, document in (("old", old), ("mixed", mixed)):
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps(document))
+        verdicts[name] = subprocess.run([sys.executable, "-m", "check_jsonschema", "--schemafile",
+                                         str(schemas.schema_dir() / schemas.BACKEND_FILE), str(path)],
+                                        capture_output=True).returncode
+    assert verdicts == {"old": 0, "mixed": 1}
