@@ -346,9 +346,10 @@ def explain(raw: bytes, label: str = "payload") -> Explanation:
         parts = finding.pointer.split("/")
         if len(parts) >= 3 and parts[1] == "properties":
             field_problems.setdefault(parts[2].replace("~1", "/").replace("~0", "~"), []).append(finding.message)
+    top_annotations = {} if schema_id == schemas.INSTALLER_ID else schemas.backend_top_members()
     notes = []
-    for prop in reading.props:
-        meta = annotations.get(prop.key)
+    for prop in [p for p in reading.top if p.key in top_annotations] + list(reading.props):
+        meta = (top_annotations if prop.top else annotations).get(prop.key)
         problems = field_problems.get(prop.key, [])
         notes.append(FieldNote(
             prop.key, prop.value, prop.text, prop.line, meta is not None,
@@ -357,12 +358,14 @@ def explain(raw: bytes, label: str = "payload") -> Explanation:
             (meta or {}).get("x-since"), tuple(dict.fromkeys(problems))))
     present = set(props)
     unknown = tuple(k for k in props if k not in annotations)
-    missing = tuple(k for k in annotations if k not in present)
+    by_release = set(schemas.layout_members())  # absent from some releases' bodies: the schema checks the mix
+    missing = tuple(k for k in annotations if k not in present and k not in by_release)
     return Explanation(
         len(raw), hashlib.sha256(raw).hexdigest(), reading.valid_json, reading.json_error, reading.event,
         reading.event if reading.channel == "installer" else action,
         schema_id, tuple(notes), unknown, missing, tuple(_dedupe(findings)), decoded,
-        version_range(action, present, annotations, complete=_complete(raw)))
+        version_range(action, present | {p.key for p in reading.top}, {**top_annotations, **annotations},
+                      complete=_complete(raw)))
 
 
 def _complete(raw: bytes) -> bool:
@@ -554,6 +557,10 @@ def version_range(action: object, present: set[str], annotations: dict, complete
             since, until = span
             reasons.append(f"event {action}: {versions.span(_vtext(since), _vtext(until))}")
     for key, meta in annotations.items():
+        last = _bound(meta.get("x-until")) if isinstance(meta, dict) else None
+        if key in present and last is not None and (until is None or last < until):
+            until = last
+            reasons.append(f"{key} is present: sent until {_vtext(last)}.x")
         tag = meta.get("x-since") if isinstance(meta, dict) else None
         if not tag:
             continue
@@ -564,7 +571,7 @@ def version_range(action: object, present: set[str], annotations: dict, complete
         if key in present and (since is None or bound > since):
             since = bound
             reasons.append(f"{key} is present: sent since {_vtext(bound)}")
-        elif key not in present and complete:
+        elif key not in present and complete and last is None:  # a removed member's absence: older or newer
             before = _previous(bound)
             if before is not None and (until is None or before < until):
                 until = before

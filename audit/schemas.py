@@ -102,10 +102,66 @@ def agent_events_properties() -> dict[str, dict]:
     return out
 
 
+@cache
+def backend_top_members() -> dict[str, dict]:
+    """The backend body's top-level members besides event and properties (PostHog's api_key up to v1.39)."""
+    top = _read(schema_dir() / BACKEND_FILE)["properties"]
+    return {key: meta for key, meta in top.items() if key not in ("event", "properties")}
+
+
+def _backend_members() -> dict[str, dict]:
+    return {**backend_top_members(), **backend_properties()}
+
+
 def channel_properties(channel: str) -> dict[str, dict]:
     """A channel's body members with their annotations (agent-events by dotted path); the backend's by default."""
     return {"installer": installer_properties, "agent-events": agent_events_properties}.get(
-        channel, backend_properties)()
+        channel, _backend_members)()
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The backend body of a range of releases (a branch of the backend schema's anyOf): the members it has."""
+    since: str
+    until: str | None
+    has: frozenset[str]
+    lacks: frozenset[str]
+
+
+@cache
+def backend_layouts() -> tuple[Layout, ...]:
+    return tuple(map(_layout, _read(schema_dir() / BACKEND_FILE)["anyOf"]))
+
+
+def _layout(branch: dict) -> Layout:
+    top = branch.get("properties", {})
+    inner = top.get("properties", {})
+    lacks = [key for key, rule in {**top, **inner.get("properties", {})}.items() if rule is False]
+    span = branch["x-versions"]
+    return Layout(span["since"], span["until"], frozenset(branch.get("required", []) + inner.get("required", [])),
+                  frozenset(lacks))
+
+
+def layout_members() -> list[str]:
+    """The members whose presence depends on the release, in body order."""
+    varying = set().union(*(layout.has | layout.lacks for layout in backend_layouts()))
+    return [key for key in _backend_members() if key in varying]
+
+
+def _carries(document: dict, member: str) -> bool:
+    body = document if member in backend_top_members() else document.get("properties")
+    return isinstance(body, dict) and member in body
+
+
+def layout_mix(document: dict) -> str:
+    """Why a body fits no release's layout: which layout members it has and lacks, and who sends each."""
+    parts = []
+    for member in layout_members():
+        senders = [layout for layout in backend_layouts() if member in layout.has]
+        since, until = senders[0].since, senders[-1].until
+        span = f"{since} to {until}.x" if until else f"{since} and later"
+        parts.append(f"{'has' if _carries(document, member) else 'lacks'} {member} (sent by {span})")
+    return "mixes the body layouts of different releases, so no release sent it: " + ", ".join(parts)
 
 
 @cache
@@ -155,7 +211,14 @@ def problems(document: object, schema_id: str | None = None) -> list[Problem]:
         return []
     check = validator(schema_id)
     errors = sorted(check.iter_errors(document), key=lambda e: (list(e.absolute_path), e.message))
-    return [Problem(_pointer(e.absolute_path), e.message, str(e.validator)) for e in errors]
+    return [Problem(_pointer(e.absolute_path), _message(e), str(e.validator)) for e in errors]
+
+
+def _message(error) -> str:
+    if error.validator == "anyOf" and isinstance(error.instance, dict) \
+            and all("x-versions" in branch for branch in error.validator_value):  # the releases' layouts
+        return layout_mix(error.instance)
+    return error.message
 
 
 def _pointer(path) -> str:

@@ -79,8 +79,14 @@ def test_absent_field_caps_the_version():
     body = build().replace(b'"exporting_connectors": null,\n        "netdata_fail_reason": null',
                            b'"exporting_connectors": null')
     result = explain.explain(body)
-    assert result.versions.until is not None and result.versions.until < (1, 43)
-    assert "netdata_fail_reason" in result.missing and not result.valid
+    assert result.versions.until == (1, 42)
+    assert result.valid and result.missing == ()  # v1.42's body has no netdata_fail_reason: a layout, not a gap
+
+
+def test_absent_member_of_every_layout_is_missing():
+    body = build().replace(b'        "exporting_connectors": null,\n', b"")
+    result = explain.explain(body)
+    assert result.missing == ("exporting_connectors",) and not result.valid
 
 
 def test_unknown_field_and_schema_violation_are_flagged():

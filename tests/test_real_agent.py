@@ -7,6 +7,7 @@ contacts nothing; it fails system-info.sh's cloud-metadata probes. START and ACL
 EXIT on SIGTERM (compared with `payload EXIT --agent-url`, read just before stopping).
 """
 
+import json
 import os
 import shutil
 import signal
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from audit import payload
+from audit import payload, schemas
 from audit.facts.collect import FactsRequest, gather
 from tests.realscripts import CURL_STANDIN
 
@@ -135,3 +136,5 @@ def test_the_packaged_daemon_sends_what_payload_prints(agent):
     agent.stop()
     exit_body = _wait(lambda: agent.bodies().get("EXIT"), 10, "EXIT after SIGTERM")
     assert payload.build(running, "EXIT", {"result": "OK"}).wire == exit_body
+    for body in (bodies["START"], bodies["ACLK_DISABLED"], exit_body):  # v1.37.1's layout: api_key, no newer members
+        assert b'"api_key"' in body and schemas.problems(json.loads(body)) == []
