@@ -92,7 +92,7 @@ def _value(facts: Facts, name: str) -> str | None:
 
 def _fields(facts: Facts, inputs: Mapping[str, str], args: list[str], phase: str,
             layout: releases.ScriptLayout) -> tuple[Field, ...]:
-    out = []
+    out = [Field("api_key", releases.POSTHOG_PROJECT_KEY, "const", None)] if layout.header else []
     groups = analytics.PHASE_GROUPS[phase]
     for key, form, source in wire.template(layout):
         fact_name = None

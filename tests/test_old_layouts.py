@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from audit import channels, diff, explain, payload, schemas
+from audit import channels, diff, explain, identify, payload, schemas
 from audit.channels.backend import catalog, releases, wire
 from audit.cli import main
 from tests.realscripts import Sandbox
@@ -16,7 +16,7 @@ from tests.sample import sample_facts
 
 MINORS = [f"v1.{m}.0" for m in range(33, 48)] + [f"v2.{m}.0" for m in range(0, 6)]
 REAL_TAGS = ("v1.33.1", "v1.37.1", "v1.39.1", "v1.42.4", "v1.43.2")
-API_KEY = json.loads("{" + releases.API_KEY_LINE.rstrip(",") + "}")["api_key"]
+API_KEY = releases.POSTHOG_PROJECT_KEY
 
 
 def _members(layout: releases.ScriptLayout) -> frozenset[str]:
@@ -182,3 +182,14 @@ def test_an_independent_validator_agrees_on_old_and_mixed_bodies(tmp_path):
                                          str(schemas.schema_dir() / schemas.BACKEND_FILE), str(path)],
                                         capture_output=True).returncode
     assert verdicts == {"old": 0, "mixed": 1}
+
+
+@pytest.mark.parametrize("version", ["v1.33.1", "v1.39.1", "v1.40.0", "v2.5.4"])
+def test_fields_list_every_member_the_body_carries_api_key_included(version):
+    built = payload.build(sample_facts(netdata_version=version), "START")
+    document = built.document()
+    members = [*(k for k in document if k not in ("event", "properties")), *document["properties"]]
+    assert [f.key for f in built.fields] == members
+    if "api_key" in document:  # explained from the schema, and not taken for a secret of this machine
+        assert built.fields[0].text == document["api_key"] == schemas.channel_properties("backend")["api_key"]["const"]
+        assert "api_key" not in {finding.field for finding in identify.check(built)}

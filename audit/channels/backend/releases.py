@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 from audit import versions
 
-API_KEY_LINE = '    "api_key": "mqkwGT0JNFqO-zX2t0mW6Tec9yooaVu7xCBlXtHnt5Y",'
+POSTHOG_PROJECT_KEY = "mqkwGT0JNFqO-zX2t0mW6Tec9yooaVu7xCBlXtHnt5Y"  # PostHog's public, write-only project key
+API_KEY_LINE = f'    "api_key": "{POSTHOG_PROJECT_KEY}",'
 POSTHOG = "https://posthog.netdata.cloud/capture/"
 POSTHOG_APP = "https://app.posthog.com/capture/"
 CLOUD_FUNCTION = "https://us-east1-netdata-analytics-bi.cloudfunctions.net/ingest_agent_events"
