@@ -6,7 +6,7 @@ Pure and deterministic: the example bodies come from invented machines (below), 
 from collections.abc import Callable, Iterable
 from functools import cache
 
-from audit import channels, identify, optout, schemas
+from audit import channels, identify, optout, schemas, versions
 from audit.channels.agent_events import emit, prospective, releases
 from audit.channels.agent_events.machine import Machine as EventsMachine
 from audit.channels.agent_events.status import parse_uuid
@@ -238,6 +238,21 @@ def _dashboard(ch: channels.Channel) -> list[str]:
     return lines + [""]
 
 
+def _backend_layouts() -> list[str]:
+    """Which members each range of releases sends, from the schema's layouts (the old bodies validate too)."""
+    varying = schemas.layout_members()
+    lines = ["## Body layouts by release", "",
+             "The script's body changed three times before v1.43; `validate` accepts each release's layout and "
+             "names the members that clash when a body mixes them.", ""]
+    last = channels.CHANNELS["backend"].until  # the newest layout lasts as long as the script runs
+    lines += _table(("releases", *(f"`{m}`" for m in varying)),
+                    ((versions.span(layout.since, layout.until or last), *("yes" if m in layout.has else "no"
+                                                                            for m in varying))
+                     for layout in schemas.backend_layouts()))
+    api_key = schemas.backend_top_members()["api_key"]
+    return lines + ["", f"`api_key` (top level, before `event`): {api_key['description']}", ""]
+
+
 def channel_page(ch: channels.Channel) -> str:
     from audit.docs import _page
 
@@ -251,7 +266,8 @@ def channel_page(ch: channels.Channel) -> str:
     if ch.name == "backend":
         lines += ["Each event has its own page: see [the index](../index.md#agent-backend-events).", ""]
     lines += _fields(ch)
-    builders: dict[str, Callable[[], list[str]]] = {"agent-events": _agent_events_examples,
+    builders: dict[str, Callable[[], list[str]]] = {"backend": _backend_layouts,
+                                                    "agent-events": _agent_events_examples,
                                                     "installer": _installer_examples,
                                                     "dashboard": lambda: _dashboard(ch)}
     lines += builders.get(ch.name, list)()
