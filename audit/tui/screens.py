@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 from pathlib import Path
 
@@ -36,7 +37,7 @@ TALL = 32
 
 async def in_daemon_thread(fn, *args):
     """fn(*args) in a thread that never holds the app open: quitting while facts load (a slow disk, a stuck
-    mount) exits at once instead of waiting for the read to finish."""
+    mount) or while a POST waits for its answer exits at once instead of waiting for it to finish."""
     import concurrent.futures
     import threading
 
@@ -50,7 +51,7 @@ async def in_daemon_thread(fn, *args):
         except BaseException as e:  # handed to the awaiting coroutine, which reports it
             future.set_exception(e)
 
-    threading.Thread(target=run, daemon=True, name="load-facts").start()
+    threading.Thread(target=run, daemon=True, name=fn.__name__).start()
     return await asyncio.wrap_future(future)
 
 
@@ -318,14 +319,24 @@ class MainScreen(Screen):
 
     @work(exclusive=True, group="send")
     async def send(self, built: payload.Payload, params: dict) -> None:
-        self.notify(f"Sending {built.event} to {self.endpoint_for(built)}…", title="payload: send")
+        endpoint = self.endpoint_for(built)
+        self.notify(f"Sending {built.event} to {endpoint}…", title="payload: send")
         try:
-            outcome = await asyncio.to_thread(adapters.send, self.journal_path, built, params,
-                                            self.endpoint_for(built))
+            outcome = await self._send(built, params, endpoint)
         except AuditError as e:
             outcome = adapters.Outcome("not sent", f"{e}")
         self.notify(f"{outcome.decision}: {outcome.detail}", title="payload: send",
                     severity="information" if outcome.decision == "sent" else "error")
+
+    async def _send(self, built: payload.Payload, params: dict, endpoint: str) -> adapters.Outcome:
+        with await asyncio.to_thread(adapters.open_journal, self.journal_path) as book:
+            txn = adapters.transaction(book, built, params, endpoint)
+            try:  # a daemon thread: quitting mid-send exits at once instead of waiting for the answer
+                return await in_daemon_thread(adapters.post, txn)
+            except asyncio.CancelledError:  # the app quits, or a new send replaces this one
+                with contextlib.suppress(AuditError):  # quitting: nowhere left to say the journal failed
+                    txn.interrupt()
+                raise
 
     def action_suppress(self) -> None:
         if self.built is None or self.error:
