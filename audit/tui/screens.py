@@ -26,6 +26,7 @@ from audit.facts.identity import Identity
 from audit.facts.model import Facts
 from audit.identify import Finding
 from audit.tui import TuiOptions, actions, adapters
+from audit.tui.wrap import Wrapped
 from audit.tui.widgets import (EventList, FieldsTable, JsonView, OptOutPanel, ParamsForm, StatusLine, WireView,
                                all_events)
 
@@ -33,6 +34,7 @@ DEBOUNCE = 0.015  # seconds: coalesce a burst of keystrokes, yet refresh well wi
 WIDE = 120
 XWIDE = 160
 TALL = 32
+FIELD_DETAIL_LINES = 4  # #field-detail's max-height less its top border
 
 
 async def in_daemon_thread(fn, *args):
@@ -109,7 +111,7 @@ class MainScreen(Screen):
                         yield OptOutPanel(id="optout")
         yield Static("", id="load-error", classes="error")
         yield StatusLine("", id="status")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.title = "telemetry-audit"
@@ -155,8 +157,8 @@ class MainScreen(Screen):
         self.query_one("#main").loading = False
         self.query_one("#main").display = False
         error = self.query_one("#load-error", Static)
-        error.update(Text.assemble(("Could not gather facts\n\n", "bold"), message,
-                                   ("\n\nNothing was sent. Press q to quit.", "dim")))
+        error.update(Wrapped(Text.assemble(("Could not gather facts\n\n", "bold"), message,
+                                           ("\n\nNothing was sent. Press q to quit.", "dim"))))
         error.display = True
         self.sub_title = "facts unavailable"
         self.error = message
@@ -206,7 +208,8 @@ class MainScreen(Screen):
 
     @on(FieldsTable.FieldHighlighted)
     def _field_highlighted(self, message: FieldsTable.FieldHighlighted) -> None:
-        self.query_one("#field-detail", Static).update(self.query_one(FieldsTable).detail(message.key))
+        detail = self.query_one(FieldsTable).detail(message.key)
+        self.query_one("#field-detail", Static).update(Wrapped(detail, max_lines=FIELD_DETAIL_LINES))
 
     @on(ParamsForm.PickCodes)
     def _pick_codes(self, message: ParamsForm.PickCodes) -> None:
@@ -443,7 +446,7 @@ class ConfirmScreen(ModalScreen[bool]):
                     yield Label(name, classes="dialog-key")
                     wid = f"dialog-{name.lower()}" if name not in seen else None
                     seen.add(name)
-                    yield Static(value, classes="dialog-value", id=wid)
+                    yield Static(Wrapped(value), classes="dialog-value", id=wid)
             with Horizontal(classes="dialog-buttons"):
                 yield Button(f"{self.confirm_label} (y)", variant="warning", id="yes")
                 yield Button("Cancel (n)", id="no")
@@ -514,7 +517,7 @@ class JournalScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide"):
-            yield Label(f"Journal: {self.path}", classes="dialog-title")
+            yield Label(Wrapped(f"Journal: {self.path}"), classes="dialog-title")
             yield DataTable(id="journal-table", cursor_type="row", zebra_stripes=True)
             yield Static("escape closes", classes="dim")
 
