@@ -28,7 +28,7 @@ from audit.identify import Finding
 from audit.tui import TuiOptions, actions, adapters
 from audit.tui.wrap import Wrapped
 from audit.tui.widgets import (EventList, FieldsTable, JsonView, OptOutPanel, ParamsForm, StatusLine, WireView,
-                               all_events)
+                               all_events, cell, fit_columns)
 
 DEBOUNCE = 0.015  # seconds: coalesce a burst of keystrokes, yet refresh well within 50 ms of the last one
 WIDE = 120
@@ -508,6 +508,9 @@ class CodesPicker(ModalScreen[str | None]):
         self.dismiss(None)
 
 
+JOURNAL_COLUMNS = ("time", "decision", "event", "sha256", "bytes", "endpoint", "detail")
+
+
 class JournalScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,j,q", "close", "Close", id="journal.close")]
 
@@ -522,9 +525,6 @@ class JournalScreen(ModalScreen[None]):
             yield Static("escape closes", classes="dim")
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        for column in ("time", "decision", "event", "sha256", "bytes", "endpoint", "detail"):
-            table.add_column(column, key=column)
         self.load()
 
     @work(exclusive=True)
@@ -534,11 +534,15 @@ class JournalScreen(ModalScreen[None]):
         except (AuditError, OSError) as e:
             self.notify(f"Could not read the journal: {e}", severity="error")
             return
+        cells = [(e.time, e.decision, e.event, e.sha256[:16], str(e.size), e.endpoint, e.detail)
+                 for e in reversed(rows)] or [("-", "no decisions recorded yet", "", "", "", "", "")]
         table = self.query_one(DataTable)
-        for e in reversed(rows):
-            table.add_row(e.time, e.decision, e.event, e.sha256[:16], str(e.size), e.endpoint, e.detail)
-        if not rows:
-            table.add_row("-", "no decisions recorded yet", "", "", "", "", "")
+        natural = [max(map(len, column)) for column in zip(JOURNAL_COLUMNS, *cells)]
+        room = table.scrollable_content_region.width
+        for name, width in zip(JOURNAL_COLUMNS, fit_columns(natural, room, 2 * table.cell_padding)):
+            table.add_column(name, key=name, width=width)
+        for row in cells:
+            table.add_row(*map(cell, row))
 
     def action_close(self) -> None:
         self.dismiss(None)

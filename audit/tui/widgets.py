@@ -285,7 +285,7 @@ def fit_columns(widths: list[int], room: int, padding: int) -> list[int]:
     return out
 
 
-def _cell(text: str, style: str = "") -> Text:
+def cell(text: str, style: str = "") -> Text:
     return Text(text, style=style, no_wrap=True, overflow="ellipsis")
 
 
@@ -328,8 +328,8 @@ class FieldsTable(DataTable):
                 value = Text.assemble(("⚠", "bold red"), value)
             if f.assumed:
                 value = Text.assemble(("*", "bold yellow"), value)
-            self.add_row(_cell(f.key, style), value, _cell(meaning.description), _cell(adapters.field_source(f, facts)),
-                         _cell(meaning.sensitivity or "-", style or "dim"), key=f.key)
+            self.add_row(cell(f.key, style), value, cell(meaning.description), cell(adapters.field_source(f, facts)),
+                         cell(meaning.sensitivity or "-", style or "dim"), key=f.key)
         if built.fields:
             self.move_cursor(row=min(row, len(built.fields) - 1))
 

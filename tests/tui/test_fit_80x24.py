@@ -185,3 +185,29 @@ async def test_every_footer_key_keeps_its_label(make_app):
         footer = screen_lines(app)[-1]
         for a in actions.ACTIONS:
             assert f"{a.keys.split(',')[0].replace('question_mark', '?')} {a.label}" in footer, footer
+
+
+def cut_without_ellipsis(lines: list[str], value: str) -> bool:
+    """Some prefix of value ends a cell (a space or a border follows) with no "…"."""
+    return any(f"{value[:n]}{end}" in line for line in lines for n in range(2, len(value)) for end in " █▎▕")
+
+
+async def test_journal_columns_end_at_the_dialogs_edge(make_app, journal_path):
+    from sample import sample_facts
+
+    from audit import payload
+    from audit.tui import adapters
+
+    endpoint = channels.channel("backend").endpoint
+    adapters.record(journal_path, payload.build(sample_facts(), "START"), adapters.Outcome("sent", "HTTP 200"),
+                    endpoint=endpoint)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("j")
+        await wait_for(pilot, lambda: app.screen.id == "journal" and app.screen.query_one("#journal-table").row_count,
+                       what="journal rows")
+        await pilot.pause()
+        lines = screen_lines(app)
+        assert not cut_without_ellipsis(lines, endpoint), "\n".join(lines)
+        assert any("76b28b809ed96b49" in line for line in lines), "\n".join(lines)
