@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import stat
+import threading
 import uuid
 from datetime import datetime, timezone
 
@@ -123,24 +124,56 @@ def _jsonable(params: dict) -> dict:
     return {str(k): v if isinstance(v, (str, int, float, bool)) or v is None else str(v) for k, v in params.items()}
 
 
+class Transaction:
+    """One POST: `sending` is journaled before it, then exactly one outcome, whichever comes first: the POST's
+    result, or `interrupted` (the user quit or pressed Ctrl-C; callable from another thread)."""
+
+    def __init__(self, book: Journal, payload, endpoint: str, *, params: dict | None = None, source: str = "cli",
+                 **details):
+        self.book, self.payload, self.endpoint = book, payload, endpoint
+        self.common = dict(params=params, source=source, txn=uuid.uuid4().hex, endpoint=endpoint, **details)
+        self.phase = "new"  # new -> posting (`sending` journaled; the request may go out) -> done
+        self._lock = threading.Lock()
+
+    def run(self, timeout: float, post=None) -> dict | None:
+        """The outcome's entry; None when interrupted before the request could leave (then nothing is sent)."""
+        from audit import transport
+
+        with self._lock:
+            if self.phase != "new":
+                return None
+            self.book.record("sending", self.payload, **self.common)  # no journal, no request
+            self.phase = "posting"
+        result = (post or transport.post)(self.payload.wire, self.endpoint, timeout)
+        return self._end(result.outcome, status=result.status, message=result.message,
+                         error_kind=result.error_kind, may_have_reached_server=result.may_have_reached)
+
+    def interrupt(self, message: str = "interrupted while sending") -> dict | None:
+        """Record `interrupted` unless the outcome is already in; before `sending`, stop the request instead."""
+        with self._lock:
+            if self.phase == "new":
+                self.phase = "done"
+                return None
+        return self._end("interrupted", message=message, may_have_reached_server=True)
+
+    def _end(self, state: str, **details) -> dict | None:
+        with self._lock:
+            if self.phase != "posting":
+                return None
+            entry = self.book.record(state, self.payload, **self.common, **details)
+            self.phase = "done"
+            return entry
+
+
 def send(journal: Journal, payload, endpoint: str, timeout: float, *, params: dict | None = None,
          source: str = "cli", post=None, **details) -> dict:
-    """POST as a transaction: `sending` is journaled first (no journal, no request), then the outcome —
-    sent, failed, or interrupted (with whether the request may have reached the server)."""
-    from audit import transport
-
-    post = post or transport.post
-    txn = uuid.uuid4().hex
-    common = dict(params=params, source=source, txn=txn, endpoint=endpoint, **details)
-    journal.record("sending", payload, **common)
+    """POST as a transaction (see Transaction); Ctrl-C is journaled as `interrupted`, then raised again."""
+    txn = Transaction(journal, payload, endpoint, params=params, source=source, **details)
     try:
-        result = post(payload.wire, endpoint, timeout)
+        return txn.run(timeout, post)
     except KeyboardInterrupt:
-        journal.record("interrupted", payload, message="interrupted while sending",
-                       may_have_reached_server=True, **common)
+        txn.interrupt()
         raise
-    return journal.record(result.outcome, payload, status=result.status, message=result.message,
-                          error_kind=result.error_kind, may_have_reached_server=result.may_have_reached, **common)
 
 
 def _upgrade(entry: dict) -> dict:

@@ -181,3 +181,23 @@ def test_refused_port_says_the_request_never_left(snap, cfg, tmp_path):
     assert main(send_args(snap, cfg, f"http://127.0.0.1:{port}/x", j)) == 3
     last = journal.entries(str(j))[0][-1]
     assert last["state"] == "failed" and last["may_have_reached_server"] is False and last["error_kind"] == "refused"
+
+
+def test_a_transaction_ends_once(tmp_path):
+    """`interrupted` only between `sending` and the outcome; before `sending` it stops the request instead."""
+    from audit.transport import SendResult
+
+    built = payload.build(sample_facts(), "START")
+    posted = []
+
+    def post(wire, endpoint, timeout):
+        posted.append(wire)
+        return SendResult("sent", 200, None, "ok")
+
+    with journal.Journal(str(tmp_path / "j.jsonl")) as book:
+        early = journal.Transaction(book, built, "http://127.0.0.1:9/x")
+        assert early.interrupt() is None and early.run(1.0, post) is None
+        done = journal.Transaction(book, built, "http://127.0.0.1:9/x")
+        assert done.run(1.0, post)["state"] == "sent" and done.interrupt() is None
+    items, _ = journal.entries(str(tmp_path / "j.jsonl"))
+    assert [e["state"] for e in items] == ["sending", "sent"] and posted == [built.wire]

@@ -183,11 +183,26 @@ class Outcome:
     status: int | None = None
 
 
-def send(path: Path, payload: Payload, params: dict, endpoint: str, timeout: float = SEND_TIMEOUT) -> Outcome:
-    """The CLI's transaction: journaled as `sending` before the POST (no journal, no request), then the outcome."""
-    with journal.Journal(str(path)) as book:
-        done = journal.send(book, payload, endpoint, timeout, params=params, source="tui")
+def open_journal(path: Path) -> journal.Journal:
+    return journal.Journal(str(path))
+
+
+def transaction(book: journal.Journal, payload: Payload, params: dict, endpoint: str) -> journal.Transaction:
+    """The CLI's transaction; the app calls its `interrupt` when it quits (or replaces the send) mid-send."""
+    return journal.Transaction(book, payload, endpoint, params=params, source="tui")
+
+
+def post(txn: journal.Transaction, timeout: float | None = None) -> Outcome:
+    """Journal `sending`, POST, journal the outcome (blocking: run it in a worker thread)."""
+    done = txn.run(SEND_TIMEOUT if timeout is None else timeout)
+    if done is None:
+        return Outcome("interrupted", "interrupted before anything was sent")
     return Outcome(done["state"], done.get("message") or done["state"], done.get("status"))
+
+
+def send(path: Path, payload: Payload, params: dict, endpoint: str, timeout: float | None = None) -> Outcome:
+    with open_journal(path) as book:
+        return post(transaction(book, payload, params, endpoint), timeout)
 
 
 def default_journal_path() -> Path:

@@ -10,6 +10,9 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from audit.tui import TuiOptions, actions
 from audit.tui.screens import MainScreen
+from audit.tui.wrap import wrap
+
+TOAST_WIDTH, TOAST_FRAME = 60, 4  # Textual's Toast: width 60, at most half the screen; border and padding 4
 
 
 class AuditCommands(Provider):
@@ -48,6 +51,12 @@ class TelemetryAuditApp(App):
 
     def on_mount(self) -> None:
         self.push_screen(MainScreen(self.options))
+
+    def notify(self, message: str, *, markup: bool = False, **kwargs) -> None:
+        """Notifications broken to the toast's width here, so a path or URL in them breaks whole (never markup:
+        they quote paths and errors)."""
+        width = min(TOAST_WIDTH, self.size.width // 2) - TOAST_FRAME
+        super().notify(wrap(message, width).plain, markup=False, **kwargs)
 
     def push_screen(self, screen, *args, **kwargs):
         """A dialog coming up: earlier notifications go, so none is drawn over it."""

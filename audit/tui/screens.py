@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 from pathlib import Path
 
@@ -25,18 +26,20 @@ from audit.facts.identity import Identity
 from audit.facts.model import Facts
 from audit.identify import Finding
 from audit.tui import TuiOptions, actions, adapters
+from audit.tui.wrap import Wrapped
 from audit.tui.widgets import (EventList, FieldsTable, JsonView, OptOutPanel, ParamsForm, StatusLine, WireView,
-                               all_events)
+                               all_events, cell, fit_columns)
 
 DEBOUNCE = 0.015  # seconds: coalesce a burst of keystrokes, yet refresh well within 50 ms of the last one
 WIDE = 120
 XWIDE = 160
 TALL = 32
+FIELD_DETAIL_LINES = 4  # #field-detail's max-height less its top border
 
 
 async def in_daemon_thread(fn, *args):
     """fn(*args) in a thread that never holds the app open: quitting while facts load (a slow disk, a stuck
-    mount) exits at once instead of waiting for the read to finish."""
+    mount) or while a POST waits for its answer exits at once instead of waiting for it to finish."""
     import concurrent.futures
     import threading
 
@@ -50,7 +53,7 @@ async def in_daemon_thread(fn, *args):
         except BaseException as e:  # handed to the awaiting coroutine, which reports it
             future.set_exception(e)
 
-    threading.Thread(target=run, daemon=True, name="load-facts").start()
+    threading.Thread(target=run, daemon=True, name=fn.__name__).start()
     return await asyncio.wrap_future(future)
 
 
@@ -108,7 +111,7 @@ class MainScreen(Screen):
                         yield OptOutPanel(id="optout")
         yield Static("", id="load-error", classes="error")
         yield StatusLine("", id="status")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.title = "telemetry-audit"
@@ -154,8 +157,8 @@ class MainScreen(Screen):
         self.query_one("#main").loading = False
         self.query_one("#main").display = False
         error = self.query_one("#load-error", Static)
-        error.update(Text.assemble(("Could not gather facts\n\n", "bold"), message,
-                                   ("\n\nNothing was sent. Press q to quit.", "dim")))
+        error.update(Wrapped(Text.assemble(("Could not gather facts\n\n", "bold"), message,
+                                           ("\n\nNothing was sent. Press q to quit.", "dim"))))
         error.display = True
         self.sub_title = "facts unavailable"
         self.error = message
@@ -205,7 +208,8 @@ class MainScreen(Screen):
 
     @on(FieldsTable.FieldHighlighted)
     def _field_highlighted(self, message: FieldsTable.FieldHighlighted) -> None:
-        self.query_one("#field-detail", Static).update(self.query_one(FieldsTable).detail(message.key))
+        detail = self.query_one(FieldsTable).detail(message.key)
+        self.query_one("#field-detail", Static).update(Wrapped(detail, max_lines=FIELD_DETAIL_LINES))
 
     @on(ParamsForm.PickCodes)
     def _pick_codes(self, message: ParamsForm.PickCodes) -> None:
@@ -318,14 +322,24 @@ class MainScreen(Screen):
 
     @work(exclusive=True, group="send")
     async def send(self, built: payload.Payload, params: dict) -> None:
-        self.notify(f"Sending {built.event} to {self.endpoint_for(built)}…", title="payload: send")
+        endpoint = self.endpoint_for(built)
+        self.notify(f"Sending {built.event} to {endpoint}…", title="payload: send")
         try:
-            outcome = await asyncio.to_thread(adapters.send, self.journal_path, built, params,
-                                            self.endpoint_for(built))
+            outcome = await self._send(built, params, endpoint)
         except AuditError as e:
             outcome = adapters.Outcome("not sent", f"{e}")
         self.notify(f"{outcome.decision}: {outcome.detail}", title="payload: send",
                     severity="information" if outcome.decision == "sent" else "error")
+
+    async def _send(self, built: payload.Payload, params: dict, endpoint: str) -> adapters.Outcome:
+        with await asyncio.to_thread(adapters.open_journal, self.journal_path) as book:
+            txn = adapters.transaction(book, built, params, endpoint)
+            try:  # a daemon thread: quitting mid-send exits at once instead of waiting for the answer
+                return await in_daemon_thread(adapters.post, txn)
+            except asyncio.CancelledError:  # the app quits, or a new send replaces this one
+                with contextlib.suppress(AuditError):  # quitting: nowhere left to say the journal failed
+                    txn.interrupt()
+                raise
 
     def action_suppress(self) -> None:
         if self.built is None or self.error:
@@ -432,7 +446,7 @@ class ConfirmScreen(ModalScreen[bool]):
                     yield Label(name, classes="dialog-key")
                     wid = f"dialog-{name.lower()}" if name not in seen else None
                     seen.add(name)
-                    yield Static(value, classes="dialog-value", id=wid)
+                    yield Static(Wrapped(value), classes="dialog-value", id=wid)
             with Horizontal(classes="dialog-buttons"):
                 yield Button(f"{self.confirm_label} (y)", variant="warning", id="yes")
                 yield Button("Cancel (n)", id="no")
@@ -494,6 +508,9 @@ class CodesPicker(ModalScreen[str | None]):
         self.dismiss(None)
 
 
+JOURNAL_COLUMNS = ("time", "decision", "event", "sha256", "bytes", "endpoint", "detail")
+
+
 class JournalScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,j,q", "close", "Close", id="journal.close")]
 
@@ -503,14 +520,11 @@ class JournalScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide"):
-            yield Label(f"Journal: {self.path}", classes="dialog-title")
+            yield Label(Wrapped(f"Journal: {self.path}"), classes="dialog-title")
             yield DataTable(id="journal-table", cursor_type="row", zebra_stripes=True)
             yield Static("escape closes", classes="dim")
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        for column in ("time", "decision", "event", "sha256", "bytes", "endpoint", "detail"):
-            table.add_column(column, key=column)
         self.load()
 
     @work(exclusive=True)
@@ -520,11 +534,15 @@ class JournalScreen(ModalScreen[None]):
         except (AuditError, OSError) as e:
             self.notify(f"Could not read the journal: {e}", severity="error")
             return
+        cells = [(e.time, e.decision, e.event, e.sha256[:16], str(e.size), e.endpoint, e.detail)
+                 for e in reversed(rows)] or [("-", "no decisions recorded yet", "", "", "", "", "")]
         table = self.query_one(DataTable)
-        for e in reversed(rows):
-            table.add_row(e.time, e.decision, e.event, e.sha256[:16], str(e.size), e.endpoint, e.detail)
-        if not rows:
-            table.add_row("-", "no decisions recorded yet", "", "", "", "", "")
+        natural = [max(map(len, column)) for column in zip(JOURNAL_COLUMNS, *cells)]
+        room = table.scrollable_content_region.width
+        for name, width in zip(JOURNAL_COLUMNS, fit_columns(natural, room, 2 * table.cell_padding)):
+            table.add_column(name, key=name, width=width)
+        for row in cells:
+            table.add_row(*map(cell, row))
 
     def action_close(self) -> None:
         self.dismiss(None)

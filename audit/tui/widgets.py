@@ -21,6 +21,7 @@ from audit.facts.model import Facts
 from audit.identify import Finding
 from audit.payload import Payload
 from audit.tui import adapters
+from audit.tui.wrap import Wrapped
 
 # ------------------------------------------------------------------------------------------------ event list
 
@@ -92,6 +93,9 @@ class EventList(OptionList):
 
 # ------------------------------------------------------------------------------------------------ parameters
 
+MAX_LABEL = 18  # a parameter's name column: as wide as the longest name, up to this (then "…")
+
+
 class ParamsForm(Widget):
     """One compact row per Param of the selected event, built from catalog data only."""
 
@@ -121,8 +125,11 @@ class ParamsForm(Widget):
         rows = self.query_one("#param-rows", Vertical)
         await rows.remove_children()
         widgets = []
+        label_width = min(max((len(p.name) for p in ev.params), default=0) + 1, MAX_LABEL)
         for param in ev.params:
-            widgets.append(Horizontal(Label(param.name, classes="param-label"), self._editor(param),
+            label = Label(param.name, classes="param-label")
+            label.styles.width = label_width
+            widgets.append(Horizontal(label, self._editor(param),
                                       classes="param-row", id=f"row-{param.name}"))
             if param.kind == "codes":
                 widgets.append(Static(self.decode(str(param.default)), id="codes-help", classes="param-help"))
@@ -253,10 +260,39 @@ class JsonView(Vertical):
         area.load_text(json.dumps(document, indent=2, ensure_ascii=False))
 
 
+MIN_COLUMN = 8
+
+
+def fit_columns(widths: list[int], room: int, padding: int) -> list[int]:
+    """Column widths such that the right edge cuts no column: the first is at most 2/5 of the room; the column
+    crossing the edge is narrowed to end there (its cells end with "…"), or, if too little of it would show,
+    the one before is widened up to the edge. Columns beyond stay as they are (scroll right to see them)."""
+    out = list(widths)
+    if room <= 0:
+        return out
+    out[0] = min(out[0], max(MIN_COLUMN, room * 2 // 5))
+    used = 0
+    for i, width in enumerate(out):
+        if used + width + padding <= room:
+            used += width + padding
+            continue
+        left = room - used - padding
+        if left >= MIN_COLUMN or i == 0:
+            out[i] = max(left, 1)
+        else:
+            out[i - 1] += left + padding
+        break
+    return out
+
+
+def cell(text: str, style: str = "") -> Text:
+    return Text(text, style=style, no_wrap=True, overflow="ellipsis")
+
+
 class FieldsTable(DataTable):
     """name, value, meaning, source, sensitivity; identifiers highlighted, assumed values marked."""
 
-    COLUMNS = (("name", None), ("value", 36), ("meaning", 48), ("source", 28), ("sensitivity", None))
+    COLUMNS = (("name", None), ("value", 36), ("meaning", 48), ("source", 28), ("sensitivity", 11))
 
     @dataclass
     class FieldHighlighted(Message):
@@ -265,8 +301,6 @@ class FieldsTable(DataTable):
     def on_mount(self) -> None:
         self.cursor_type = "row"
         self.zebra_stripes = True
-        for column, width in self.COLUMNS:
-            self.add_column(column, key=column, width=width)
         self._meanings = adapters.field_meanings()
         self._channel = "backend"
         self.built: Payload | None = None
@@ -279,7 +313,11 @@ class FieldsTable(DataTable):
             self._channel, self._meanings = built.channel, adapters.field_meanings(built.channel)
         meanings = self._meanings
         row = self.cursor_row
-        self.clear()
+        self.clear(columns=True)
+        self._room = self.scrollable_content_region.width
+        natural = [width or max((len(f.key) for f in built.fields), default=4) for _, width in self.COLUMNS]
+        for (column, _), width in zip(self.COLUMNS, fit_columns(natural, self._room, 2 * self.cell_padding)):
+            self.add_column(column, key=column, width=width)
         for f in built.fields:
             meaning = meanings.get(f.key, adapters.Meaning())
             identifier = meaning.sensitivity == "identifier"
@@ -290,11 +328,14 @@ class FieldsTable(DataTable):
                 value = Text.assemble(("⚠", "bold red"), value)
             if f.assumed:
                 value = Text.assemble(("*", "bold yellow"), value)
-            self.add_row(Text(f.key, style=style), value, Text(meaning.description, overflow="ellipsis"),
-                         adapters.field_source(f, facts),
-                         Text(meaning.sensitivity or "-", style=style or "dim"), key=f.key)
+            self.add_row(cell(f.key, style), value, cell(meaning.description), cell(adapters.field_source(f, facts)),
+                         cell(meaning.sensitivity or "-", style or "dim"), key=f.key)
         if built.fields:
             self.move_cursor(row=min(row, len(built.fields) - 1))
+
+    def on_resize(self) -> None:
+        if getattr(self, "built", None) is not None and self._room != self.scrollable_content_region.width:
+            self.show(self.built, self.facts, self.findings)
 
     def detail(self, key: str) -> Text:
         if self.built is None:
@@ -367,7 +408,10 @@ class OptOutPanel(VerticalScroll):
             text.append("\n\nDisagreements\n", style="bold yellow")
             for d in view.disagreements:
                 text.append(f"  - {d}\n")
-        self.query_one("#optout-body", Static).update(text)
+        self.query_one("#optout-body", Static).update(Wrapped(text))
+
+
+STATUS_LINES = 4  # #status's max-height
 
 
 class StatusLine(Static):
@@ -393,4 +437,4 @@ class StatusLine(Static):
                 text.append(f"  ⚠ {leaks} identifying value{'s' * (leaks != 1)}", style="bold red")
             for warning in built.warnings:
                 text.append("\n⚠ " + warning, style="yellow")
-        self.update(text)
+        self.update(Wrapped(text, max_lines=STATUS_LINES))

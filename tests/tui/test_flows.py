@@ -219,7 +219,7 @@ async def test_send_to_loopback_server_records_the_journal(make_app, httpserver,
         table = app.screen.query_one("#journal-table")
         await wait_for(pilot, lambda: table.row_count == 1, what="journal row")
         row = table.get_row_at(0)
-        assert row[1] == "sent" and row[2] == "START" and row[3] == screen.built.sha256[:16]
+        assert [str(c) for c in row[1:4]] == ["sent", "START", screen.built.sha256[:16]]
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is screen)
 
