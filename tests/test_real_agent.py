@@ -5,6 +5,10 @@ hides the packaged opt-out file), /var/lib/netdata, /var/cache/netdata and /var/
 touched. Its web server listens on a loopback port. A `curl` stand-in first in PATH stores each `-d` body and
 contacts nothing; it fails system-info.sh's cloud-metadata probes. START and ACLK_DISABLED are sent at start,
 EXIT on SIGTERM (compared with `payload EXIT --agent-url`, read just before stopping).
+
+1.37.1's ANALYTICS thread gathers the runtime values (collectors, alert counts, charts, metrics, parent state) once,
+121 s after start, and sends them with META_START; EXIT (no new gathering) carries the same values. The second test
+waits for META_START, so it runs about 2 minutes.
 """
 
 import os
@@ -108,15 +112,40 @@ class Agent:
             self.log = None
 
 
-@pytest.fixture
-def agent(tmp_path):
+def _running(agent: Agent):
     why = _why_not()
     if why:
         pytest.skip(why)
-    running = Agent(tmp_path)
-    running.start()
-    yield running
-    running.stop()
+    agent.start()
+    yield agent
+    agent.stop()
+
+
+@pytest.fixture
+def agent(tmp_path):
+    yield from _running(Agent(tmp_path))
+
+
+# An API key section makes the daemon a configured parent (config_is_parent) with no child connected.
+PARENT_KEY = "0d3c1f2e-5a4b-4c6d-8e7f-9a0b1c2d3e4f"
+# Alerts whose statuses never change (calc is a constant): 3 normal, 2 warning, 1 critical; no notifications.
+ALERT = "alarm: audit_{name}\n    on: system.uptime\n  calc: 1\n every: 1s\n  {condition}\n    to: silent\n\n"
+ALERTS = {"normal_a": "warn: $this > 1", "normal_b": "warn: $this > 1", "normal_c": "warn: $this > 1",
+          "warning_a": "warn: $this > 0", "warning_b": "warn: $this > 0", "critical_a": "crit: $this > 0"}
+
+
+@pytest.fixture
+def gathering_agent(tmp_path):
+    """The daemon as a configured parent whose alert counts are fixed, so its first gathering is predictable."""
+    agent = Agent(tmp_path)
+    (agent.config / "stream.conf").write_text(f"[{PARENT_KEY}]\n    enabled = yes\n")
+    (agent.config / "health.d").mkdir()
+    (agent.config / "health.d" / "audit.conf").write_text(
+        "".join(ALERT.format(name=name, condition=condition) for name, condition in ALERTS.items()))
+    (tmp_path / "no-stock-alerts").mkdir()
+    with open(agent.config / "netdata.conf", "a") as conf:
+        conf.write(f"[directories]\n    stock health config = {tmp_path / 'no-stock-alerts'}\n")
+    yield from _running(agent)
 
 
 def test_the_packaged_daemon_sends_what_payload_prints(agent):
@@ -132,6 +161,22 @@ def test_the_packaged_daemon_sends_what_payload_prints(agent):
 
     running = gather(FactsRequest(config_dir=str(agent.config), machine_guid=guid,
                                   agent_url=f"http://127.0.0.1:{agent.port}"))
+    agent.stop()
+    exit_body = _wait(lambda: agent.bodies().get("EXIT"), 10, "EXIT after SIGTERM")
+    assert payload.build(running, "EXIT", {"result": "OK"}).wire == exit_body
+
+
+def test_exit_after_the_first_analytics_gathering_is_what_payload_prints(gathering_agent):
+    agent = gathering_agent
+    meta = _wait(lambda: agent.bodies().get("META_START"), 180, "META_START (the first gathering, 121 s in)")
+    guid = (agent.private["/var/lib/netdata"] / "registry" / "netdata.public.unique.id").read_text().strip()
+    running = gather(FactsRequest(config_dir=str(agent.config), machine_guid=guid,
+                                  agent_url=f"http://127.0.0.1:{agent.port}"))
+    value = lambda key: running[f"analytics.{key}"].value
+    assert [value("alarms_normal"), value("alarms_warning"), value("alarms_critical")] == ["3", "2", "1"]
+    assert int(value("host_charts_count")) > 0 and int(value("host_metrics_count")) > 0
+    assert int(value("host_collectors_count")) > 0 and value("config_is_parent") == "true"
+    assert payload.build(running, "META_START").wire == meta
     agent.stop()
     exit_body = _wait(lambda: agent.bodies().get("EXIT"), 10, "EXIT after SIGTERM")
     assert payload.build(running, "EXIT", {"result": "OK"}).wire == exit_body

@@ -37,7 +37,9 @@ def literal(value: object) -> str:
     return json.dumps(value)
 
 
-def runtime_facts(document: dict, url: str) -> Facts:
+def runtime_facts(document: dict, url: str, configured_parent: bool = False) -> Facts:
+    """`configured_parent`: stream.conf makes the agent a parent whatever hosts it has (the daemon's
+    `hosts > 1 || configured_as_parent()`); /api/v1/info shows the hosts only."""
     source = f"agent:{url}"
     facts: Facts = {}
     for key, info_key in LITERALS.items():
@@ -59,7 +61,7 @@ def runtime_facts(document: dict, url: str) -> Facts:
     reachable = sum(1 for h in hosts if isinstance(h, dict) and h.get("reachable"))
     live.update({"mirrored_host_count": str(len(hosts)), "mirrored_hosts_reachable": str(reachable),
                  "mirrored_hosts_unreachable": str(len(hosts) - reachable),
-                 "config_is_parent": literal(len(hosts) > 1)})
+                 "config_is_parent": literal(len(hosts) > 1 or configured_parent)})
     for key, value in live.items():
         facts[fact_name(key)] = Fact(value if gathered else None, f"{source} (live)", note)
     if document.get("exporting-enabled") is None:  # the once-only group is not gathered yet either
