@@ -87,3 +87,10 @@ def test_children_make_a_parent_without_an_api_key(httpserver, tmp_path):
     facts = gather(FactsRequest(config_dir=str(tmp_path), agent_url=httpserver.url_for("/")))
     assert facts["analytics.config_is_parent"].value == "true"
     assert facts["analytics.mirrored_hosts_unreachable"].value == "1"
+
+
+def test_live_values_say_they_may_be_newer_than_what_the_agent_gathered(httpserver, tmp_path):
+    httpserver.expect_request("/api/v1/info").respond_with_json(INFO)
+    facts = gather(FactsRequest(facts_file=_facts_file(tmp_path), agent_url=httpserver.url_for("/")))
+    assert "not again for EXIT" in facts["analytics.alarms_warning"].note
+    assert facts["analytics.host_charts_count"].note == ""  # the agent's own gathered literal

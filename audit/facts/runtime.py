@@ -46,7 +46,7 @@ def runtime_facts(document: dict, url: str, configured_parent: bool = False) -> 
         if info_key in document:
             facts[fact_name(key)] = Fact(literal(document[info_key]), f"{source} {info_key}")
     gathered = document.get("charts-count") is not None
-    note = "" if gathered else "the agent has not gathered its analytics yet (about 2 minutes after start): null"
+    note = LIVE_NOTE if gathered else "the agent has not gathered its analytics yet (about 2 minutes after start): null"
     live = {
         "host_collectors": ",".join('{ "plugin": "%s", "module":"%s" }' % (c.get("plugin", ""), c.get("module", ""))
                                     for c in document.get("collectors", []) if isinstance(c, dict)),
@@ -70,6 +70,10 @@ def runtime_facts(document: dict, url: str, configured_parent: bool = False) -> 
                                          "the agent has not gathered its once-only values yet: null")
     return facts
 
+
+# The daemon does not gather again for EXIT: it sends what META_START (121 s after start) or the last META gathered.
+LIVE_NOTE = ("read live: the agent sends what it gathered last (META_START, then each META, not again for EXIT); "
+             "equal unless collectors, alert statuses or hosts changed since")
 
 # Gathered once with exporting-enabled (<= v2.4: with META_START; v2.5: 10 s after start), not shown by the API.
 IMMUTABLE_NOT_SHOWN = ("host_cloud_available", "host_aclk_implementation", "config_https_available",
