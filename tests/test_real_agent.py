@@ -3,9 +3,9 @@
 The daemon runs in a private mount and network namespace (`unshare -m -n`): private dirs are bind-mounted over
 /etc/netdata (which hides the packaged opt-out file), /var/lib/netdata, /var/cache/netdata and /var/log/netdata, so
 the host is not touched, and it has only its own loopback, so nothing it starts can leave the machine. Its web server
-listens on that loopback; the tool reads it from a thread that joined the namespace. A `curl` stand-in first in PATH stores each `-d` body and
-contacts nothing; it fails system-info.sh's cloud-metadata probes. START and ACLK_DISABLED are sent at start,
-EXIT on SIGTERM (compared with `payload EXIT --agent-url`, read just before stopping).
+listens on that loopback; the tool reads it from a thread that joined the namespace. A `curl` stand-in first in PATH
+stores each `-d` body and contacts nothing; it fails system-info.sh's cloud-metadata probes. START and ACLK_DISABLED
+are sent at start, EXIT on SIGTERM (compared with `payload EXIT --agent-url`, read just before stopping).
 
 1.37.1's ANALYTICS thread gathers the runtime values (collectors, alert counts, charts, metrics, parent state) once,
 121 s after start, and sends them with META_START; EXIT (no new gathering) carries the same values. The second test
