@@ -26,7 +26,8 @@ while [ $# -gt 0 ]; do
     -d|--data|--data-raw|--data-binary)
       shift
       n=$(ls "$CAPTURE_DIR" | wc -l)
-      printf '%s' "$1" > "$CAPTURE_DIR/body-$n"
+      printf '%s' "$1" > "$CAPTURE_DIR/.partial-$n"
+      mv "$CAPTURE_DIR/.partial-$n" "$CAPTURE_DIR/body-$n"  # whole: a reader never sees half a body
       ;;
   esac
   shift

@@ -1,6 +1,8 @@
 """--agent-url: runtime values from a running agent's /api/v1/info (one GET, to that URL only)."""
 
 
+import pytest
+
 from audit import payload
 from audit.cli import main
 from audit.facts import snapshot
@@ -56,3 +58,39 @@ def test_an_unreachable_agent_is_a_network_error(tmp_path, capsys):
     code = main(["payload", "META", "--facts", _facts_file(tmp_path), "--agent-url", "http://127.0.0.1:9"])
     assert code == 3
     assert "--agent-url" in capsys.readouterr().err
+
+
+PARENT_KEY = "0D3C1F2E-5a4b-4c6d-8e7f-9a0b1c2d3e4f"
+
+
+@pytest.mark.parametrize("stream_conf, version, parent", [
+    (f"[{PARENT_KEY}]\n    enabled = yes\n", "v1.37.1", "true"),
+    (f"[{PARENT_KEY}]\n    enabled = yes\n", "v2.1.0", "true"),
+    (f"[{PARENT_KEY}]\n    enabled = no\n", "v1.37.1", "false"),
+    (f"[{PARENT_KEY}]\n", "v1.37.1", "false"),  # enabled defaults to no
+    ("[stream]\n    enabled = yes\n[not-a-uuid]\n    enabled = yes\n", "v1.37.1", "false"),
+    (f"[{PARENT_KEY}]\n    enabled = yes\n", "v2.5.0", "false"),  # v2.2+: a profile check, not modelled
+])
+def test_an_enabled_api_key_makes_a_parent_without_children(httpserver, tmp_path, stream_conf, version, parent):
+    (tmp_path / "stream.conf").write_text(stream_conf)
+    httpserver.expect_request("/api/v1/info").respond_with_json(INFO)  # one host: no children
+    offline = gather(FactsRequest(config_dir=str(tmp_path), netdata_version=version))
+    online = gather(FactsRequest(config_dir=str(tmp_path), netdata_version=version, agent_url=httpserver.url_for("/")))
+    assert offline["analytics.config_is_parent"].value == parent
+    assert online["analytics.config_is_parent"].value == parent
+    assert (f'"config_is_parent": {parent},').encode() in payload.build(online, "EXIT", {"result": "OK"}).wire
+
+
+def test_children_make_a_parent_without_an_api_key(httpserver, tmp_path):
+    hosts = [{"guid": "x", "reachable": True}, {"guid": "y", "reachable": False}]
+    httpserver.expect_request("/api/v1/info").respond_with_json({**INFO, "mirrored_hosts_status": hosts})
+    facts = gather(FactsRequest(config_dir=str(tmp_path), agent_url=httpserver.url_for("/")))
+    assert facts["analytics.config_is_parent"].value == "true"
+    assert facts["analytics.mirrored_hosts_unreachable"].value == "1"
+
+
+def test_live_values_say_they_may_be_newer_than_what_the_agent_gathered(httpserver, tmp_path):
+    httpserver.expect_request("/api/v1/info").respond_with_json(INFO)
+    facts = gather(FactsRequest(facts_file=_facts_file(tmp_path), agent_url=httpserver.url_for("/")))
+    assert "not again for EXIT" in facts["analytics.alarms_warning"].note
+    assert facts["analytics.host_charts_count"].note == ""  # the agent's own gathered literal

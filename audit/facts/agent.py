@@ -192,7 +192,19 @@ def analytics_facts(system: System, config_dir: str, version: str | None, instal
     v.set("config_private_registry_used", "true" if announce and announce != DEFAULT_REGISTRY else "false",
           announce, "netdata.conf", "[registry] registry to announce")
     _runtime(v, system)
+    if defaults.parent_from_stream_conf and (key := parent_key(stream)):
+        v.observe("config_is_parent", "true", f"file:{config_dir}/stream.conf [{key}] enabled",
+                  "a configured parent: the daemon counts an enabled API key as one, with or without children")
     return v.facts
+
+
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
+
+
+def parent_key(stream: dict) -> str | None:
+    """The first stream.conf section named by a UUID with `enabled` on (configured_as_parent()), or None."""
+    return next((name for name, options in stream.items()
+                 if _UUID.fullmatch(name) and is_yes(options.get("enabled", "no"))), None)
 
 
 def _exporting(v: "_Values", exporting: dict) -> None:

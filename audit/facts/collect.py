@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from audit.channels.backend.analytics import fact_name
 from audit.facts import snapshot
 from audit.facts.agent import agent_version, collect_agent_facts, machine_guid_option, netdata_version_option
 from audit.facts.model import Facts
@@ -26,7 +27,7 @@ def gather(request: FactsRequest) -> Facts:
         facts = snapshot.load(request.facts_file)
         _override(facts, request)
         if request.agent_url:
-            facts.update(_runtime(request.agent_url))
+            facts.update(_runtime(request.agent_url, facts))
         return facts
     from audit.facts.installed import buildinfo_commands  # not needed when a snapshot is given
     from audit.facts.sysinfo import collect_system_info, commands_run
@@ -39,11 +40,11 @@ def gather(request: FactsRequest) -> Facts:
     facts.update(collect_agent_facts(system, request.config_dir, request.netdata_version, request.machine_guid,
                                      version=version))
     if request.agent_url:
-        facts.update(_runtime(request.agent_url))
+        facts.update(_runtime(request.agent_url, facts))
     return facts
 
 
-def _runtime(agent_url: str) -> Facts:
+def _runtime(agent_url: str, facts: Facts) -> Facts:
     from audit import transport
     from audit.errors import AuditError, Exit
     from audit.facts.runtime import runtime_facts
@@ -51,7 +52,9 @@ def _runtime(agent_url: str) -> Facts:
     answer = transport.agent_info(agent_url)
     if answer["error"]:
         raise AuditError(f"--agent-url: {answer['error']}", Exit.NETWORK)
-    return runtime_facts(answer["document"], answer["url"])
+    parent = facts.get(fact_name("config_is_parent"))
+    configured_parent = parent is not None and parent.value == "true" and parent.source.startswith("file:")
+    return runtime_facts(answer["document"], answer["url"], configured_parent)
 
 
 def _override(facts: Facts, request: FactsRequest) -> None:

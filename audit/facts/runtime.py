@@ -37,14 +37,16 @@ def literal(value: object) -> str:
     return json.dumps(value)
 
 
-def runtime_facts(document: dict, url: str) -> Facts:
+def runtime_facts(document: dict, url: str, configured_parent: bool = False) -> Facts:
+    """`configured_parent`: stream.conf makes the agent a parent whatever hosts it has (the daemon's
+    `hosts > 1 || configured_as_parent()`); /api/v1/info shows the hosts only."""
     source = f"agent:{url}"
     facts: Facts = {}
     for key, info_key in LITERALS.items():
         if info_key in document:
             facts[fact_name(key)] = Fact(literal(document[info_key]), f"{source} {info_key}")
     gathered = document.get("charts-count") is not None
-    note = "" if gathered else "the agent has not gathered its analytics yet (about 2 minutes after start): null"
+    note = LIVE_NOTE if gathered else "the agent has not gathered its analytics yet (about 2 minutes after start): null"
     live = {
         "host_collectors": ",".join('{ "plugin": "%s", "module":"%s" }' % (c.get("plugin", ""), c.get("module", ""))
                                     for c in document.get("collectors", []) if isinstance(c, dict)),
@@ -59,7 +61,7 @@ def runtime_facts(document: dict, url: str) -> Facts:
     reachable = sum(1 for h in hosts if isinstance(h, dict) and h.get("reachable"))
     live.update({"mirrored_host_count": str(len(hosts)), "mirrored_hosts_reachable": str(reachable),
                  "mirrored_hosts_unreachable": str(len(hosts) - reachable),
-                 "config_is_parent": literal(len(hosts) > 1)})
+                 "config_is_parent": literal(len(hosts) > 1 or configured_parent)})
     for key, value in live.items():
         facts[fact_name(key)] = Fact(value if gathered else None, f"{source} (live)", note)
     if document.get("exporting-enabled") is None:  # the once-only group is not gathered yet either
@@ -68,6 +70,10 @@ def runtime_facts(document: dict, url: str) -> Facts:
                                          "the agent has not gathered its once-only values yet: null")
     return facts
 
+
+# The daemon does not gather again for EXIT: it sends what META_START (121 s after start) or the last META gathered.
+LIVE_NOTE = ("read live: the agent sends what it gathered last (META_START, then each META, not again for EXIT); "
+             "equal unless collectors, alert statuses or hosts changed since")
 
 # Gathered once with exporting-enabled (<= v2.4: with META_START; v2.5: 10 s after start), not shown by the API.
 IMMUTABLE_NOT_SHOWN = ("host_cloud_available", "host_aclk_implementation", "config_https_available",

@@ -125,6 +125,10 @@ class DaemonDefaults:
     memory_mode_setting: tuple[str, str]  # where netdata.conf names the memory mode
     page_cache_setting: tuple[str, str]  # where netdata.conf sets the dbengine page cache (MiB)
     source: str
+    # config_is_parent is also true when stream.conf has an enabled section named by a UUID (an API key or a
+    # child's GUID): v1.37.1:streaming/rrdpush.c configured_as_parent() .. v2.1; from v2.2.0 netdata_conf_is_parent()
+    # (src/daemon/config/netdata-conf-profile.c) also depends on CPUs, RAM and [global] profile: not modelled
+    parent_from_stream_conf: bool = True
 
 
 DAEMON_DEFAULTS: tuple[DaemonDefaults, ...] = (
@@ -134,8 +138,11 @@ DAEMON_DEFAULTS: tuple[DaemonDefaults, ...] = (
                    "v1.37.1..v1.45.0:database/engine/rrdengineapi.c (256); [global] memory mode moved to [db] mode"),
     DaemonDefaults(Span("v1.46", "v1.47"), 1024, ("db", "mode"), ("db", "dbengine page cache size MB"),
                    "v1.46.0..v1.47.x: RRDENG_DEFAULT_TIER_DISK_SPACE_MB (1024)"),
-    DaemonDefaults(Span("v2.0", None), 1024, ("db", "mode"), ("db", "dbengine page cache size"),
+    DaemonDefaults(Span("v2.0", "v2.1"), 1024, ("db", "mode"), ("db", "dbengine page cache size"),
                    "v2.0.0..v2.5.0: RRDENG_DEFAULT_TIER_DISK_SPACE_MB (1024)"),
+    DaemonDefaults(Span("v2.2", None), 1024, ("db", "mode"), ("db", "dbengine page cache size"),
+                   "v2.0.0..v2.5.0: RRDENG_DEFAULT_TIER_DISK_SPACE_MB (1024)",
+                   parent_from_stream_conf=False),
 )
 
 
