@@ -194,7 +194,8 @@ RULES = {
 def _label(m: dict, name: str) -> str:
     if name in ("opt-out file", "script opt-out file"):
         state = m["opt_out_file" if name == "opt-out file" else "script_opt_out_file"]
-        where = "" if state["path"] == m["opt_out_file"]["path"] else f" {state['path']}"
+        paths = {m[key]["path"] for key in ("opt_out_file", "script_opt_out_file") if key in m}
+        where = f" {state['path']}" if len(paths) > 1 else ""  # two files: say which
         shipped = f" (opted out by the distribution's package: {state['package']} ships this file)" \
             if state["package"] else ""
         return f"opt-out file{where}{shipped}"

@@ -94,3 +94,17 @@ def test_under_root_the_version_comes_from_the_owning_package(tmp_path):
     })
     fact = agent_version(system, None)
     assert (fact.value, fact.source) == ("v1.37.1", "file:/var/lib/dpkg/status (netdata-core)")
+
+
+@pytest.mark.installed_agent
+def test_a_refusal_names_each_opt_out_file_when_daemon_and_script_read_different_ones(tmp_path):
+    from audit import optout as audit_optout
+    from audit.commands.send import _stopped_by
+
+    packaged, private = "/etc/netdata/.opt-out-from-anonymous-statistics", "/srv/nd/.opt-out-from-anonymous-statistics"
+    system = _root(tmp_path, {
+        "/usr/lib/netdata/plugins.d/anonymous-statistics.sh": STAND_IN_SCRIPT, packaged: "", private: "",
+        "/srv/nd/netdata.conf": "", "/var/lib/dpkg/info/netdata-core.list": f"{packaged}\n"})
+    stopped = _stopped_by(audit_optout.evaluate(system, "/srv/nd", "v1.37.1"))
+    assert stopped == [f"opt-out file {system.display(packaged)} (opted out by the distribution's package: "
+                       "netdata-core ships this file)", f"opt-out file {system.display(private)}"]
