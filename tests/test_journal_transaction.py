@@ -136,7 +136,7 @@ def test_journal_summary_line(snap, tmp_path, capsys):
     capsys.readouterr()
     assert main(["journal", "--journal", str(j)]) == 0
     out = capsys.readouterr()
-    assert out.err == f"telemetry-audit: journal {j}: 1 entries, 1 decisions; 2 damaged lines skipped (line 1, 3)\n"
+    assert out.err == f"telemetry-audit: journal {j}: 1 entry, 1 decision; 2 damaged lines skipped (line 1, 3)\n"
     assert "suppressed" in out.out
 
 

@@ -1,6 +1,6 @@
 """`telemetry-audit journal`: list what was sent, refused or suppressed."""
 
-from audit import journal
+from audit import channels, journal
 from audit.commands.output import note, write_json
 from audit.errors import Exit
 
@@ -16,7 +16,7 @@ def run(args) -> int:
     path = args.journal or journal.default_path()
     items, damaged = journal.entries(path)
     decisions = journal.latest(items)
-    summary = f"journal {path}: {len(items)} entries, {len(decisions)} decisions"
+    summary = f"journal {path}: {_count(len(items), 'entry', 'entries')}, {_count(len(decisions), 'decision')}"
     if damaged:
         shown = ", ".join(map(str, damaged[:10])) + (", …" if len(damaged) > 10 else "")
         summary += f"; {len(damaged)} damaged lines skipped (line {shown})"
@@ -24,9 +24,14 @@ def run(args) -> int:
     if args.json:
         write_json(items)
         return Exit.OK
+    channel_width = max(map(len, channels.CHANNELS))
     for e in decisions:
         state = e.get("state", "?")
-        print(f"{e.get('time')}  {state:<11} {e.get('channel', 'backend'):<8} {e.get('event')}  "
+        print(f"{e.get('time')}  {state:<11}  {e.get('channel', 'backend'):<{channel_width}}  {e.get('event')}  "
               f"{e.get('size')} bytes  sha256 {str(e.get('sha256'))[:12]}  {e.get('status') or '-'}  "
               f"{e.get('endpoint') or '-'}" + (f"  ({e['message']})" if state != "sent" and e.get("message") else ""))
     return Exit.OK
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else many or one + 's'}"
