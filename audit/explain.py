@@ -92,6 +92,9 @@ def read_payload(raw: bytes, label: str = "payload") -> Reading:
         if isinstance(document, _Pairs) and _is_agent_events(document):  # e.g. pretty-printed by `payload --json`
             return _agent_events_reading(raw, text, utf8_error, label)
         if not isinstance(document, _Pairs) or not any(k == "properties" for k, _ in document):
+            if isinstance(document, _Pairs) and {"@timestamp", "agent"} <= {k for k, _ in document}:
+                raise AuditError(f"{label}: the daemon's saved status file, not a payload; `telemetry-audit payload "
+                                 f"--channel agent-events --status-file {label}` shows what the next start posts")
             raise AuditError(f"{label}: JSON, but not a telemetry payload (no \"properties\" object)")
         by_line = {p.key: p for p in prop_lines}
         props, top = [], []

@@ -193,3 +193,12 @@ def test_cli_huge_input_is_refused_without_reading_it_all(capsys, tmp_path):
     assert code == 2 and out == ""
     assert err == f"telemetry-audit: error: {path}: over the 1048576 byte limit for a payload (a real one is " \
                   f"about 5 KiB)\n"
+
+
+def test_a_status_file_given_to_explain_says_which_command_reads_it(capsys):
+    from audit.cli import main
+
+    status = "examples/agent-events/status-netdata.json"
+    assert main(["explain", status]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"payload --channel agent-events --status-file {status}" in err
