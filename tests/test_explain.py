@@ -2,6 +2,7 @@
 versions that could have sent it; broken bodies still decoded; unusable input refused."""
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -198,7 +199,7 @@ def test_cli_huge_input_is_refused_without_reading_it_all(capsys, tmp_path):
 def test_a_status_file_given_to_explain_says_which_command_reads_it(capsys):
     from audit.cli import main
 
-    status = "examples/agent-events/status-netdata.json"
+    status = str(Path(__file__).resolve().parent.parent / "examples/agent-events/status-netdata.json")
     assert main(["explain", status]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and f"payload --channel agent-events --status-file {status}" in err
