@@ -79,9 +79,8 @@ def log_params(args: argparse.Namespace) -> dict:
         raise AuditError(f"--from-log applies to FATAL only, not {catalog.event(args.event).name}")
     cached = getattr(args, "_from_log_entry", None)
     if cached is None:
-        from audit.commands.validate import read_input
-
         from audit import fatallog
+        from audit.commands.validate import read_input
 
         cached = fatallog.read(source, read_input(source, "log"), getattr(args, "match", None))
         args._from_log_entry = cached
