@@ -5,7 +5,6 @@ stand-in first in PATH stores each `-d` body in a file and prints 200 without op
 """
 
 import os
-import re
 import subprocess
 from pathlib import Path
 
@@ -14,7 +13,7 @@ import pytest
 from audit.channels.backend import wire
 
 MIRROR = Path(os.environ.get("NETDATA_MIRROR", "/work/.mirror/netdata+netdata/repo"))
-_CLOUD_START = re.compile(r'^if \[ "\$\{VIRTUALIZATION\}" != "none" \] && command -v curl')
+_METADATA_HOSTS = ("169.254.169.254", "metadata.google.internal")
 
 CURL_STANDIN = """#!/bin/sh
 # curl stand-in for tests: stores each -d body, contacts nothing, fails any cloud-metadata probe
@@ -54,14 +53,16 @@ def show(tag: str, name: str) -> str:
 
 
 def without_cloud_block(text: str) -> str:
-    """system-info.sh with its cloud-metadata probe deleted (from the `if` to the first output line)."""
+    """system-info.sh with its cloud-metadata probe deleted: from the top-level `if` that encloses the first line
+    naming a metadata host, to the first output line after it."""
     lines = text.split("\n")
-    start = next((i for i, line in enumerate(lines) if _CLOUD_START.match(line)), None)
-    if start is not None:
-        end = next(i for i, line in enumerate(lines) if line.startswith('echo "NETDATA_'))
+    first = next((i for i, line in enumerate(lines) if any(h in line for h in _METADATA_HOSTS)), None)
+    if first is not None:
+        start = max(i for i in range(first + 1) if lines[i].startswith("if "))
+        end = next(i for i in range(first, len(lines)) if lines[i].startswith('echo "NETDATA_'))
         lines = lines[:start] + lines[end:]
     cleaned = "\n".join(lines)
-    assert "169.254" not in cleaned and "metadata.google.internal" not in cleaned
+    assert not any(h in cleaned for h in _METADATA_HOSTS)
     return cleaned
 
 
