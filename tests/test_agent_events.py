@@ -9,7 +9,7 @@ import pytest
 
 from audit.channels.agent_events import body as post
 from audit.channels.agent_events import causes, emit, releases, status
-from audit.errors import AuditError
+from audit.plumbing.errors import AuditError
 
 DATA = Path(__file__).parent / "data" / "agent-events-v2.11.0"
 V2_10 = releases.release_for("v2.10.0")
@@ -395,7 +395,8 @@ def test_before_v2_11_the_product_name_is_cut_to_63_bytes():
 # the schema
 
 def test_every_member_of_a_body_is_annotated_and_real_bodies_validate():
-    from audit import identify, schemas
+    from audit.core import identify
+    from audit.plumbing import schemas
 
     annotated = schemas.agent_events_properties()
     for name in ("post-killed-hard.json", "post-exit-instructed.json", "post-no-last-status.json"):
@@ -414,7 +415,7 @@ def test_every_member_of_a_body_is_annotated_and_real_bodies_validate():
 
 
 def test_a_body_that_breaks_the_schema_is_reported():
-    from audit import schemas
+    from audit.plumbing import schemas
 
     document = json.loads((DATA / "post-killed-hard.json").read_bytes())
     document["priority"] = 5

@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-from audit import inputs
-from audit.errors import AuditError
+from audit.plumbing import inputs
+from audit.plumbing.errors import AuditError
 
 TIMEOUT = 30
 
@@ -80,7 +80,7 @@ def test_tui_loading_refuses_a_device_snapshot():
 @pytest.mark.skipif(not os.path.exists("/proc/sys/kernel/hostname"), reason="needs Linux procfs")
 def test_proc_sys_files_are_read_in_chunks():
     """A sysctl file fails with ENOMEM when asked for the whole cap in one read; the reader asks in chunks."""
-    from audit.facts.system import System
+    from audit.plumbing.system import System
 
     with open("/proc/sys/kernel/hostname", "rb") as f:
         assert System().read_bytes("/proc/sys/kernel/hostname") == f.read()

@@ -4,9 +4,11 @@ import json
 
 import pytest
 
-from audit import channels, optout, schemas
-from audit.errors import AuditError
-from audit.facts.system import System
+from audit import channels
+from audit.core import optout
+from audit.plumbing import schemas
+from audit.plumbing.errors import AuditError
+from audit.plumbing.system import System
 
 
 @pytest.mark.parametrize("ch", channels.built(), ids=lambda c: c.name)

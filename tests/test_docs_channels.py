@@ -8,9 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from audit import channels, docs, docs_channels, identify, schemas
+from audit import channels
+from audit.faces import docs, docs_channels
+from audit.core import identify
+from audit.plumbing import schemas
 from audit.channels.agent_events import causes
-from audit.cli import main
+from audit.faces.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -8,11 +8,12 @@ import pytest
 from hypothesis import given, strategies as st
 from jsonschema import Draft202012Validator
 
-from audit import identify, schemas
+from audit.core import identify
+from audit.plumbing import schemas
 from audit.channels.installer import channel as installer
 from audit.channels.installer import kickstart, machine
-from audit.cli import main
-from audit.facts.system import System
+from audit.faces.cli import main
+from audit.plumbing.system import System
 
 OPTIONS = "--claim-token abc123 --stable-channel"
 MACHINE_ID = b"4c4c4544004d3510804bb4c04f465931\n"

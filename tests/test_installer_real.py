@@ -20,8 +20,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from audit.channels.installer import channel as installer
 from audit.channels.installer import machine
-from audit.facts.model import Fact
-from audit.facts.system import System
+from audit.model.fact import Fact
+from audit.plumbing.system import System
 
 MIRROR = Path(os.environ.get("NETDATA_MIRROR", "/work/.mirror/netdata+netdata/repo"))
 PATHS = ("/etc/os-release", "/etc/lsb-release", "/proc/meminfo", "/etc/machine-id", "/var/db/dbus/machine-id",

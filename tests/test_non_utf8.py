@@ -9,7 +9,7 @@ import sys
 from hypothesis import given, strategies as st
 
 from audit.facts import snapshot
-from audit.facts.model import Fact
+from audit.model.fact import Fact
 
 
 @given(st.binary(max_size=40))

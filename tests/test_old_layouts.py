@@ -8,9 +8,12 @@ import json
 
 import pytest
 
-from audit import channels, diff, explain, identify, payload, schemas
+from audit import channels
+from audit.core import diff, explain, identify
+from audit.channels.backend import assemble as payload
+from audit.plumbing import schemas
 from audit.channels.backend import catalog, releases, wire
-from audit.cli import main
+from audit.faces.cli import main
 from tests.realscripts import Sandbox
 from tests.sample import sample_facts
 

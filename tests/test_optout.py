@@ -4,10 +4,10 @@ import os
 import pytest
 from hypothesis import given, strategies as st
 
-from audit import optout
-from audit.cli import main
-from audit.errors import AuditError
-from audit.facts.system import System
+from audit.core import optout
+from audit.faces.cli import main
+from audit.plumbing.errors import AuditError
+from audit.plumbing.system import System
 from tests.sample import STAND_IN_SCRIPT
 
 VALUES = [None, "", "0", "1", " 1", "yes", "true", "2"]

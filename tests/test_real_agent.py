@@ -24,7 +24,8 @@ from pathlib import Path
 
 import pytest
 
-from audit import payload, schemas
+from audit.channels.backend import assemble as payload
+from audit.plumbing import schemas
 from audit.facts.collect import FactsRequest, gather
 from tests.realscripts import CURL_STANDIN
 

@@ -6,7 +6,8 @@ import sys
 
 from jsonschema import Draft202012Validator
 
-from audit import payload, schemas
+from audit.channels.backend import assemble as payload
+from audit.plumbing import schemas
 from audit.channels.backend import catalog, wire
 from tests.sample import sample_facts
 

@@ -1,8 +1,8 @@
 import json
 
-from audit import payload
+from audit.channels.backend import assemble as payload
 from audit.channels.backend import catalog
-from audit.cli import main
+from audit.faces.cli import main
 from tests.sample import sample_facts
 
 

@@ -4,7 +4,7 @@ own package under audit/channels/, imported through Channel.impl().
 
 A channel module exposes:
   events() -> event specs (.name .meaning .since .until .versions .sent_when .results_meaning .params .channel)
-  build(facts, event, params) -> audit.payload.Payload   (pure: facts + event in, exact bytes out)
+  build(facts, event, params) -> audit.channels.backend.assemble.Payload   (pure: facts + event in, exact bytes out)
 and, for the faces, optionally:
   build_from_args(facts, args)    the CLI edge: read what build() needs, then build (every channel but the default)
   collect_inputs(request, facts)  what build() reads of the machine besides the facts (the TUI collects it once)
@@ -17,8 +17,8 @@ import importlib
 from dataclasses import dataclass
 from types import ModuleType
 
-from audit import versions
-from audit.errors import AuditError
+from audit.plumbing import versions
+from audit.plumbing.errors import AuditError
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ class Channel:
     since: str | None  # first Netdata release that sends on this channel (None: as far back as modelled)
     until: str | None  # last release (None: still sends today)
     schema: str  # file name of its schema under schemas/ (a body's; the dashboard's: an observation's)
-    components: tuple[str, ...]  # the opt-out components (audit.optout.RULES) that decide whether it sends
+    components: tuple[str, ...]  # the opt-out components (audit.core.optout.RULES) that decide whether it sends
     module: str | None = None  # audit.channels.<x>, or None when only documented
     marks: tuple[tuple[str, str | None], ...] = ()  # (member path, value or None for "present") a body carries
     reads_config_dir: bool = True  # whether its opt-out depends on files in the agent's config dir
@@ -80,7 +80,7 @@ CHANNELS: dict[str, Channel] = {c.name: c for c in (
             options=installer_options.OPTIONS),
     Channel("dashboard", "Dashboard", "PostHog JavaScript in the browser",
             "https://app.posthog.com/", None, None, "dashboard-observation.schema.json", ("dashboard",), None,
-            documented=dashboard.DOCUMENTED_PROPERTIES, observer="audit.observe"),
+            documented=dashboard.DOCUMENTED_PROPERTIES, observer="audit.faces.observe"),
 )}
 
 DEFAULT = "backend"

@@ -11,14 +11,14 @@ import os
 from collections.abc import Mapping
 from functools import lru_cache
 
-from audit import versions
+from audit.plumbing import versions
 from audit.channels.agent_events import body as post
 from audit.channels.agent_events import causes, prospective, releases, status
 from audit.channels.agent_events.options import DEFAULT_PID, STATUS_FILE
 from audit.channels.agent_events.machine import Machine
-from audit.errors import AuditError
-from audit.facts.model import Facts
-from audit.payload import Field, Payload
+from audit.plumbing.errors import AuditError
+from audit.model.fact import Facts
+from audit.channels.backend.assemble import Field, Payload
 
 CHANNEL = "agent-events"
 PID_NOTE = (f"agent_pid_now is the next start's process id, unknowable beforehand: shown as {DEFAULT_PID} "
@@ -32,7 +32,7 @@ def events() -> list[causes.Cause]:
 def collect_inputs(request, facts: Facts) -> dict:
     """What build() needs besides the facts and the form: the machine as the next start would see it (I/O)."""
     from audit.channels.agent_events.machine import collect
-    from audit.facts.system import System
+    from audit.plumbing.system import System
 
     return {"machine": collect(System(root=request.root), request.config_dir),
             "netdata_version": request.netdata_version}
@@ -154,7 +154,7 @@ def _payload(built: post.Post, sources: Mapping[str, str], assumed: set[str], wa
 # command line (the I/O edge)
 
 def build_from_args(facts: Facts, args) -> Payload:
-    from audit.facts.system import System
+    from audit.plumbing.system import System
 
     system = System(root=getattr(args, "root", None))
     pid = _int_option(args, "agent_pid")

@@ -9,12 +9,13 @@ import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from audit import payload, versions
+from audit.channels.backend import assemble as payload
+from audit.plumbing import versions
 from audit.channels.backend.catalog import Param
 from audit.channels.installer import kickstart, machine
 from audit.channels.installer.options import OPTIONS
-from audit.errors import AuditError
-from audit.facts.model import Facts
+from audit.plumbing.errors import AuditError
+from audit.model.fact import Facts
 
 
 _COMMON = (Param("install_options", "kickstart's command line, as typed"),
@@ -69,15 +70,15 @@ def event(name: str | None) -> Event:
 
 def collect_inputs(request, facts: Facts) -> dict:
     """What build() needs besides the facts and the form: the machine as kickstart reads it (the I/O edge)."""
-    from audit.facts.system import System
+    from audit.plumbing.system import System
 
     return {"machine": machine.collect(System(root=request.root), facts)}
 
 
 def build_from_args(facts: Facts, args: argparse.Namespace) -> payload.Payload:
     """The edge: collect the machine and the recorded options, then build."""
-    from audit.facts.system import System
-    from audit.optout import _installer_option
+    from audit.plumbing.system import System
+    from audit.core.optout import _installer_option
 
     system = System(root=getattr(args, "root", None))
     params = {name: getattr(args, name) for name in _PARAM_NAMES if getattr(args, name, None) is not None}

@@ -3,7 +3,7 @@ distinct id links (pure)."""
 
 import re
 
-from audit import identify
+from audit.core import identify
 
 _CRASH_CODE = re.compile(r"E(?P<code>-?\d+)-(?P<line>\d+)")
 

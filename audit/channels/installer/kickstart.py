@@ -5,7 +5,7 @@ since), and the part of its option parsing that decides the values the body carr
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from audit import versions
+from audit.plumbing import versions
 
 NEWEST = "v2.11.0"  # the newest tag read; kickstart is fetched fresh from master, so this is what runs today
 OLDEST = "v1.33.0"  # the first "kickstart-ng" (v1.32's legacy kickstart sent a different body; not modelled)
@@ -103,7 +103,7 @@ VARIANTS: tuple[Variant, ...] = (
 def variant(version: str) -> Variant:
     parsed = versions.parse(version)
     if parsed < versions.parse(OLDEST):
-        from audit.errors import AuditError
+        from audit.plumbing.errors import AuditError
 
         raise AuditError(f"--kickstart-version {version}: modelled from {OLDEST} (v1.32's legacy kickstart sent "
                          "another body)")

@@ -8,9 +8,9 @@ import uuid
 from dataclasses import dataclass, field
 
 from audit.channels.installer.kickstart import Variant
-from audit.facts.model import Facts
-from audit.facts.shellwords import eval_assignment
-from audit.facts.system import System
+from audit.model.fact import Facts
+from audit.plumbing.shellwords import eval_assignment
+from audit.plumbing.system import System
 
 OS_RELEASE, LSB_RELEASE, MEMINFO = "/etc/os-release", "/etc/lsb-release", "/proc/meminfo"
 ID_FILES = (("machine", "/etc/machine-id"), ("dbus", "/var/db/dbus/machine-id"), ("dbus", "/var/lib/dbus/machine-id"))
