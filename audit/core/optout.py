@@ -10,7 +10,7 @@ from audit.plumbing import versions
 from audit.channels.backend import releases
 from audit.channels.agent_events import gate, locate
 from audit.plumbing.errors import AuditError, Exit
-from audit.facts.agentconf import parse_assignments
+from audit.plumbing.agentconf import parse_assignments
 from audit.facts.installed import OPT_OUT_FILE, owning_package, script_opt_out
 from audit.plumbing.system import System
 

@@ -14,6 +14,7 @@ from audit import channels
 from audit.core import codes, identify, optout
 from audit.faces import docs_channels
 from audit.channels.backend import assemble as payload
+from audit.model.payload import Payload
 from audit.plumbing import schemas, versions
 from audit.channels.backend import catalog, fatal
 from audit.plumbing.errors import AuditError
@@ -123,7 +124,7 @@ def canonical_facts() -> Facts:
     return snapshot.from_json(json.loads(canonical_facts_text()), f"audit/examples_data/{FACTS_FILE}")
 
 
-def example_payload(event: str, facts: Facts | None = None) -> payload.Payload:
+def example_payload(event: str, facts: Facts | None = None) -> Payload:
     return payload.build(facts or canonical_facts(), event, EXAMPLE_PARAMS.get(event, {}))
 
 

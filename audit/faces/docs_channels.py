@@ -13,7 +13,7 @@ from audit.channels.agent_events import emit, prospective, releases
 from audit.channels.agent_events.machine import Machine as EventsMachine
 from audit.channels.agent_events.status import parse_uuid
 from audit.channels.installer import machine as installer_machine
-from audit.channels.backend.assemble import Payload
+from audit.model.payload import Payload
 
 EXAMPLE_VERSION = "v2.11.0"  # the agent-events examples are what this release's next start would post
 STATUS_EXAMPLE = "agent-events/status-netdata.json"

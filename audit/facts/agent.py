@@ -11,7 +11,7 @@ from audit.plumbing import versions
 from audit.channels.backend import releases
 from audit.channels.backend.analytics import fact_name
 from audit.plumbing.errors import AuditError
-from audit.facts.agentconf import is_yes, parse_assignments, parse_ini, size_mb
+from audit.plumbing.agentconf import is_yes, parse_assignments, parse_ini, size_mb
 from audit.facts.installed import collect_installed
 from audit.model.fact import Fact, Facts
 from audit.plumbing.system import System

@@ -18,7 +18,7 @@ from audit.channels.agent_events.options import DEFAULT_PID, STATUS_FILE
 from audit.channels.agent_events.machine import Machine
 from audit.plumbing.errors import AuditError
 from audit.model.fact import Facts
-from audit.channels.backend.assemble import Field, Payload
+from audit.model.payload import Field, Payload
 
 CHANNEL = "agent-events"
 PID_NOTE = (f"agent_pid_now is the next start's process id, unknowable beforehand: shown as {DEFAULT_PID} "

@@ -1,54 +1,15 @@
-"""Pure core: facts + event request in, the exact bytes the statistics script would POST out."""
+"""The backend channel's assembly (pure): facts + event request in, the exact bytes the statistics script would POST
+out, as a Payload (audit.model.payload)."""
 
-import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from audit.plumbing import versions
 from audit.channels.backend import analytics, catalog, releases, wire
 from audit.model.fact import Facts
+from audit.model.payload import Field, Payload, invalid_reasons
 
 # Where each non-analytics property's value comes from: a fact name, or a key of the event request.
 _FROM_FACT = {"guid": "machine_guid", "version": "netdata_version", "distinct_id": "system_distinct_id"}
-
-
-@dataclass(frozen=True)
-class Field:
-    key: str  # payload property
-    text: str  # exactly what was pasted into the body for it
-    form: str  # const, quoted, raw, collectors (audit.channels.backend.wire.TEMPLATE)
-    fact: str | None  # the fact it came from, if any
-    assumed: bool = False
-
-
-@dataclass(frozen=True)
-class Payload:
-    event: str  # catalog name, e.g. "FATAL"
-    wire: bytes  # exactly what would be POSTed
-    fields: tuple[Field, ...] = ()
-    invalid: tuple[str, ...] = ()  # why `wire` is not valid JSON, each naming the offending field
-    warnings: tuple[str, ...] = ()  # e.g. event outside the chosen version's range
-    channel: str = "backend"  # audit.channels.CHANNELS key
-
-    @property
-    def sha256(self) -> str:
-        import hashlib  # loads OpenSSL: only when a hash is asked for
-
-        return hashlib.sha256(self.wire).hexdigest()
-
-    @property
-    def valid_json(self) -> bool:
-        return not self.invalid
-
-    @property
-    def assumed(self) -> tuple[str, ...]:
-        return tuple(f.key for f in self.fields if f.assumed)
-
-    def document(self) -> dict | None:
-        try:
-            return json.loads(self.wire.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            return None
 
 
 def build(facts: Facts, event_name: str, params: Mapping[str, object] | None = None) -> Payload:
@@ -61,7 +22,7 @@ def build(facts: Facts, event_name: str, params: Mapping[str, object] | None = N
                                 _value(facts, "shell") or "dash", layout)
     body = wire.render(inputs, argv[3:], layout)
     fields = _fields(facts, inputs, argv[3:], ev.phase, layout)
-    return Payload(ev.name, body, fields, _invalid(body, fields), _warnings(ev, version, inputs, argv[3:]))
+    return Payload(ev.name, body, fields, invalid_reasons(body, fields), _warnings(ev, version, inputs, argv[3:]))
 
 
 def daemon_call(facts: Facts, event_name: str, params: Mapping[str, object] | None = None
@@ -106,38 +67,6 @@ def _fields(facts: Facts, inputs: Mapping[str, str], args: list[str], phase: str
         text = wire.input_text(source, inputs, args)
         out.append(Field(key, text, form, fact_name if fact else None, bool(fact and not fact.observed)))
     return tuple(out)
-
-
-def _invalid(body: bytes, fields: tuple[Field, ...]) -> tuple[str, ...]:
-    try:
-        json.loads(body.decode("utf-8"))
-        return ()
-    except UnicodeDecodeError:
-        pass
-    except json.JSONDecodeError:
-        pass
-    reasons = [reason for f in fields if (reason := _field_problem(f))]
-    return tuple(reasons) or ("the body is not valid JSON",)
-
-
-def _field_problem(field: Field) -> str | None:
-    try:
-        field.text.encode("utf-8")
-    except UnicodeEncodeError:
-        return f"{field.key}: holds bytes that are not UTF-8"
-    if field.form in ("quoted", "const"):
-        try:
-            json.loads(f'"{field.text}"')
-            return None
-        except json.JSONDecodeError:
-            return f"{field.key}: {field.text!r} holds a quote, backslash or control character the script does not escape"
-    candidate = f"[{field.text}]" if field.form == "collectors" else field.text
-    try:
-        json.loads(candidate)
-        return None
-    except json.JSONDecodeError:
-        what = "is empty" if not field.text.strip() else f"{field.text!r} is not a JSON literal"
-        return f"{field.key}: {what} (the script pastes this value unquoted)"
 
 
 def _warnings(ev: catalog.Event, version: str, inputs: Mapping[str, str], args: list[str]) -> tuple[str, ...]:

@@ -9,7 +9,7 @@ import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from audit.channels.backend import assemble as payload
+from audit.model.payload import Field, Payload, invalid_reasons
 from audit.plumbing import versions
 from audit.channels.backend.catalog import Param
 from audit.channels.installer import kickstart, machine
@@ -75,7 +75,7 @@ def collect_inputs(request, facts: Facts) -> dict:
     return {"machine": machine.collect(System(root=request.root), facts)}
 
 
-def build_from_args(facts: Facts, args: argparse.Namespace) -> payload.Payload:
+def build_from_args(facts: Facts, args: argparse.Namespace) -> Payload:
     """The edge: collect the machine and the recorded options, then build."""
     from audit.plumbing.system import System
     from audit.core.optout import _installer_option
@@ -116,14 +116,14 @@ def resolve(facts: Facts, event_name: str | None, params: Mapping[str, object] |
     return Resolved(ev.name, var, values, message, code, frozenset(assumed), state, the_machine)
 
 
-def build(facts: Facts, event_name: str | None, params: Mapping[str, object] | None = None) -> payload.Payload:
+def build(facts: Facts, event_name: str | None, params: Mapping[str, object] | None = None) -> Payload:
     r = resolve(facts, event_name, params)
     body = kickstart.render(r.variant, r.event, r.message, r.code, r.values, kickstart.POSTHOG_PROJECT_KEY)
     fields = tuple(_field(key, r.message, r.code, r.values, r.assumed) for key in r.variant.properties)
     if r.variant.api_key:
-        fields = (payload.Field("api_key", kickstart.POSTHOG_PROJECT_KEY, "const", None),) + fields
+        fields = (Field("api_key", kickstart.POSTHOG_PROJECT_KEY, "const", None),) + fields
     warnings = _warnings(r.event, r.variant, r.state, r.values, r.machine, dict(params or {}))
-    return payload.Payload(r.event, body, fields, payload._invalid(body, fields),  # the backend's JSON reporting
+    return Payload(r.event, body, fields, invalid_reasons(body, fields),
                            warnings, "installer")
 
 
@@ -203,11 +203,11 @@ def _message_and_code(name: str, params: Mapping[str, object]) -> tuple[str, str
     return "", ""
 
 
-def _field(key: str, message: str, code: str, values: Mapping[str, str], assumed: set[str]) -> payload.Field:
+def _field(key: str, message: str, code: str, values: Mapping[str, str], assumed: set[str]) -> Field:
     source = kickstart.PROPERTY_SOURCE[key]
     form = "const" if source.startswith("const:") else "quoted"
     var_name = source[4:] if source.startswith("var:") else None
-    return payload.Field(key, kickstart.property_text(key, message, code, values), form, None, var_name in assumed)
+    return Field(key, kickstart.property_text(key, message, code, values), form, None, var_name in assumed)
 
 
 def _warnings(name, var, state, values, the_machine, params) -> tuple[str, ...]:

@@ -4,6 +4,7 @@ import argparse
 
 from audit import channels
 from audit.channels.backend import assemble as payload
+from audit.model.payload import Payload
 from audit.channels.backend import catalog
 from audit.faces.commands.output import note, warn
 from audit.plumbing.errors import AuditError
@@ -98,7 +99,7 @@ def _overridden(note_text: str, args: argparse.Namespace) -> bool:
     return bool(asked) and all(getattr(args, name, None) is not None for name in asked)
 
 
-def payload_from_args(args: argparse.Namespace, facts: Facts | None = None) -> payload.Payload:
+def payload_from_args(args: argparse.Namespace, facts: Facts | None = None) -> Payload:
     ch = channels.channel(getattr(args, "channel", channels.DEFAULT))
     facts = facts if facts is not None else facts_from_args(args)
     if ch.name != channels.DEFAULT:

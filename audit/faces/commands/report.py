@@ -10,7 +10,7 @@ from audit.faces.commands import eventargs
 from audit.faces.commands.output import write_json
 from audit.plumbing.errors import AuditError, Exit
 from audit.facts import snapshot
-from audit.facts.agentconf import parse_assignments
+from audit.plumbing.agentconf import parse_assignments
 from audit.plumbing.system import System
 
 # Where an installed agent leaves traces (inside --root when given); any one counts as found.

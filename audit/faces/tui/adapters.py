@@ -19,7 +19,7 @@ from audit.facts.identity import Identity
 from audit.model.fact import Facts
 from audit.core.identify import Finding
 from audit.plumbing.system import System
-from audit.channels.backend.assemble import Field, Payload
+from audit.model.payload import Field, Payload
 
 SEND_TIMEOUT = 2.0  # the script's curl --max-time 2
 

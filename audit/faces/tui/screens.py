@@ -19,7 +19,7 @@ from textual.widgets import (Button, DataTable, Footer, Header, Input, Label, Ma
 from textual.widgets.option_list import Option
 
 from audit.core import codes
-from audit.channels.backend import assemble as payload
+from audit.model.payload import Payload
 from audit.channels.backend import catalog
 from audit.plumbing.errors import AuditError
 from audit.facts.collect import gather
@@ -82,7 +82,7 @@ class MainScreen(Screen):
         self.facts: Facts | None = None
         self.event = next(iter(catalog.EVENTS))
         self.values: dict[str, str] = {}
-        self.built: payload.Payload | None = None
+        self.built: Payload | None = None
         self.identity = Identity()
         self.findings: dict[str, list[Finding]] = {}
         self.error = ""
@@ -243,7 +243,7 @@ class MainScreen(Screen):
         self._show_status()
         self.refresh_bindings()
 
-    def _build(self, ev) -> payload.Payload:
+    def _build(self, ev) -> Payload:
         return adapters.build(ev.channel, self.facts, ev.name, self.values, self.inputs.get(ev.channel, {}))
 
     def _field_errors(self, ev: catalog.Event, message: str) -> dict[str, str]:
@@ -280,7 +280,7 @@ class MainScreen(Screen):
                                         verdict=self.optout.summary_for(channel) if channel else None)
 
     # ------------------------------------------------------------------------------------------------ actions
-    def endpoint_for(self, built: payload.Payload) -> str:
+    def endpoint_for(self, built: Payload) -> str:
         return self.given_endpoint or adapters.default_endpoint(built.channel)
 
     def send_block(self) -> str | None:
@@ -322,7 +322,7 @@ class MainScreen(Screen):
         self.app.push_screen(ConfirmScreen(title, lines, "Send", id="confirm-send"), confirmed)
 
     @work(exclusive=True, group="send")
-    async def send(self, built: payload.Payload, params: dict) -> None:
+    async def send(self, built: Payload, params: dict) -> None:
         endpoint = self.endpoint_for(built)
         self.notify(f"Sending {built.event} to {endpoint}…", title="payload: send")
         try:
@@ -332,7 +332,7 @@ class MainScreen(Screen):
         self.notify(f"{outcome.decision}: {outcome.detail}", title="payload: send",
                     severity="information" if outcome.decision == "sent" else "error")
 
-    async def _send(self, built: payload.Payload, params: dict, endpoint: str) -> adapters.Outcome:
+    async def _send(self, built: Payload, params: dict, endpoint: str) -> adapters.Outcome:
         with await asyncio.to_thread(adapters.open_journal, self.journal_path) as book:
             txn = adapters.transaction(book, built, params, endpoint)
             try:  # a daemon thread: quitting mid-send exits at once instead of waiting for the answer
@@ -354,7 +354,7 @@ class MainScreen(Screen):
         if self.built is not None:
             await self._record(self.built, outcome)
 
-    async def _record(self, built: payload.Payload, outcome: adapters.Outcome) -> None:
+    async def _record(self, built: Payload, outcome: adapters.Outcome) -> None:
         try:
             await asyncio.to_thread(adapters.record, self.journal_path, built, outcome, self.endpoint_for(built),
                                     dict(self.values))

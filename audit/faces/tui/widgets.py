@@ -20,7 +20,7 @@ from audit.core import codes
 from audit.channels.backend import catalog
 from audit.model.fact import Facts
 from audit.core.identify import Finding
-from audit.channels.backend.assemble import Payload
+from audit.model.payload import Payload
 from audit.faces.tui import adapters
 from audit.faces.tui.wrap import Wrapped
 
