@@ -8,12 +8,13 @@ field that can be read.
 
 import json
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 
 from audit.core import codes
 from audit.plumbing import errnos, schemas, versions
 from audit.channels.backend import catalog, wire
 from audit.plumbing.errors import AuditError
+from audit.model.explanation import Explanation, FieldNote, Finding, Prop, Reading, VersionRange, release_text
 
 MAX_BODY = 1024 * 1024  # a real body is about 5 KiB; anything over 1 MiB is not a payload
 FORMS = {key: form for key, form, _ in wire.TEMPLATE}
@@ -21,44 +22,6 @@ FORMS = {key: form for key, form, _ in wire.TEMPLATE}
 _KEY_LINE = re.compile(r'^(?P<indent>\s*)"(?P<key>(?:[^"\\]|\\.)*)"(?P<sep>\s*:\s*)(?P<value>.*?)\s*$')
 _CLOSE_ARRAY = re.compile(r"^\s*\]\s*,?\s*$")
 _ACTION_DATA = re.compile(rb"^(?P<line>\d{4,})@(?P<file>.{10}):(?P<function>.{15})/(?P<errno>-?\d+)$", re.DOTALL)
-
-
-@dataclass(frozen=True)
-class Prop:
-    key: str
-    value: object  # the JSON value; for a value that is not JSON, the text the script meant (see problem)
-    text: str  # the value exactly as it appears in the body
-    line: int | None  # 1-based line of the body, when the layout could be followed
-    problem: str | None = None  # why this value is not valid JSON
-    top: bool = False  # a top-level key (event) rather than a property
-
-
-@dataclass(frozen=True)
-class Reading:
-    raw: bytes
-    json_error: str | None  # None when the body is valid JSON
-    props: tuple[Prop, ...]  # properties in body order (duplicates kept)
-    top: tuple[Prop, ...]  # top-level keys other than "properties", in order (normally just "event")
-    top_order: tuple[str, ...]  # every top-level key in order, "properties" included
-    raw_lines: dict = field(default_factory=dict)  # key -> the body lines that hold it, as read
-    channel: str = "backend"  # audit.channels key: which kind of body this is (told by its members)
-
-    @property
-    def valid_json(self) -> bool:
-        return self.json_error is None
-
-    @property
-    def event(self) -> object:
-        return next((p.value for p in self.top if p.key == "event"), None)
-
-    def document(self) -> dict:
-        """The payload as a dict: parsed values, or for unreadable values the text the script meant."""
-        doc = {p.key: p.value for p in self.top}
-        doc["properties"] = {p.key: p.value for p in self.props}
-        return doc
-
-    def keys(self) -> list[str]:
-        return [p.key for p in self.props]
 
 
 def read_payload(raw: bytes, label: str = "payload") -> Reading:
@@ -252,74 +215,6 @@ def _array_prop(key: str, value_text: str, content: str, line: int, closed: bool
 
 # -----------------------------------------------------------------------------------------------------------------
 # explanation
-
-@dataclass(frozen=True)
-class FieldNote:
-    key: str
-    value: object
-    text: str
-    line: int | None
-    known: bool
-    description: str = ""
-    source: str = ""
-    sensitivity: str = ""
-    since: str | None = None
-    problems: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Finding:
-    pointer: str  # JSON pointer, e.g. /properties/action_data
-    message: str
-
-
-@dataclass(frozen=True)
-class VersionRange:
-    since: tuple[int, int] | None  # inclusive (major, minor)
-    until: tuple[int, int] | None  # inclusive (major, minor); every patch release of it
-    reasons: tuple[str, ...]
-    possible: bool = True
-
-    def text(self) -> str:
-        if not self.possible:
-            return "no Netdata version sends this shape"
-        low = f"v{self.since[0]}.{self.since[1]}" if self.since else "early versions"
-        high = f"v{self.until[0]}.{self.until[1]}.x" if self.until else "today"
-        return f"Netdata {low} to {high}"
-
-
-@dataclass(frozen=True)
-class Explanation:
-    size: int
-    sha256: str
-    valid_json: bool
-    json_error: str | None
-    event: object  # the top-level "event" value
-    action: object
-    schema_id: str
-    fields: tuple[FieldNote, ...]
-    unknown: tuple[str, ...]
-    missing: tuple[str, ...]
-    findings: tuple[Finding, ...]  # schema violations and structural problems, best first
-    decoded: dict  # event-specific decoding (FATAL, ACLK_CONN_FAIL, EXPORTING_START)
-    versions: VersionRange
-
-    @property
-    def valid(self) -> bool:
-        return not self.findings
-
-    def to_dict(self) -> dict:
-        out = asdict(self)
-        out["valid"] = self.valid
-        out["versions"] = {"since": _vtext(self.versions.since), "until": _vtext(self.versions.until),
-                           "possible": self.versions.possible, "text": self.versions.text(),
-                           "reasons": list(self.versions.reasons)}
-        return out
-
-
-def _vtext(v: tuple[int, int] | None) -> str | None:
-    return f"v{v[0]}.{v[1]}" if v else None
-
 
 def explain(raw: bytes, label: str = "payload") -> Explanation:
     import hashlib
@@ -559,12 +454,12 @@ def version_range(action: object, present: set[str], annotations: dict, complete
         span = _event_versions(action)
         if span is not None:
             since, until = span
-            reasons.append(f"event {action}: {versions.span(_vtext(since), _vtext(until))}")
+            reasons.append(f"event {action}: {versions.span(release_text(since), release_text(until))}")
     for key, meta in annotations.items():
         last = _bound(meta.get("x-until")) if isinstance(meta, dict) else None
         if key in present and last is not None and (until is None or last < until):
             until = last
-            reasons.append(f"{key} is present: sent until {_vtext(last)}.x")
+            reasons.append(f"{key} is present: sent until {release_text(last)}.x")
         tag = meta.get("x-since") if isinstance(meta, dict) else None
         if not tag:
             continue
@@ -574,12 +469,12 @@ def version_range(action: object, present: set[str], annotations: dict, complete
             continue
         if key in present and (since is None or bound > since):
             since = bound
-            reasons.append(f"{key} is present: sent since {_vtext(bound)}")
+            reasons.append(f"{key} is present: sent since {release_text(bound)}")
         elif key not in present and complete and last is None:  # a removed member's absence: older or newer
             before = _previous(bound)
             if before is not None and (until is None or before < until):
                 until = before
-                reasons.append(f"{key} is absent: added in {_vtext(bound)}, so older")
+                reasons.append(f"{key} is absent: added in {release_text(bound)}, so older")
     possible = not (since and until and since > until)
     return VersionRange(since, until, tuple(reasons), possible)
 

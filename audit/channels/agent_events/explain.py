@@ -21,7 +21,7 @@ WRITTEN_BY = {27: ((2, 4), (2, 4)), 28: ((2, 5), (2, 10)), 29: ((2, 11), None)}
 
 
 def explain_reading(reading, sha256: str):
-    from audit.core.explain import Explanation, FieldNote, Finding
+    from audit.model.explanation import Explanation, FieldNote, Finding
 
     document = {p.key: p.value for p in reading.props}
     nested = _nest(reading.props)
@@ -81,7 +81,7 @@ _TRENDS = {"first": "the first start of this install", "loop": "at least two in 
 
 
 def version_range(document: dict):
-    from audit.core.explain import VersionRange
+    from audit.model.explanation import VersionRange
 
     version = document.get("version")
     reasons = []
