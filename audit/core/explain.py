@@ -10,7 +10,7 @@ import json
 import re
 from dataclasses import asdict
 
-from audit.core import codes
+from audit.plumbing import codes
 from audit.plumbing import errnos, schemas, versions
 from audit.channels.backend import catalog, wire
 from audit.plumbing.errors import AuditError

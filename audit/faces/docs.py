@@ -11,7 +11,8 @@ from functools import cache
 from importlib import resources
 
 from audit import channels
-from audit.core import codes, identify, optout
+from audit.plumbing import codes
+from audit.core import identify, optout
 from audit.faces import docs_channels
 from audit.channels.backend import assemble as payload
 from audit.model.payload import Payload

@@ -2,7 +2,7 @@
 
 from dataclasses import asdict
 
-from audit.core import codes
+from audit.plumbing import codes
 from audit.faces.commands.output import write_json
 from audit.plumbing.errors import Exit
 

@@ -18,7 +18,7 @@ from textual.widgets import (Button, DataTable, Footer, Header, Input, Label, Ma
                              TabbedContent, TabPane)
 from textual.widgets.option_list import Option
 
-from audit.core import codes
+from audit.plumbing import codes
 from audit.model.payload import Payload
 from audit.channels.backend import catalog
 from audit.plumbing.errors import AuditError

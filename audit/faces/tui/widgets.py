@@ -16,7 +16,7 @@ from textual.widgets import DataTable, Input, Label, OptionList, Select, Static,
 from textual.widgets.option_list import Option
 
 from audit import channels
-from audit.core import codes
+from audit.plumbing import codes
 from audit.channels.backend import catalog
 from audit.model.fact import Facts
 from audit.core.identify import Finding
