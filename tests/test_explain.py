@@ -70,7 +70,7 @@ def test_version_range_combines_the_event_and_field_presence():
     since = max((f.get("x-since") for f in annotations.values() if f.get("x-since")),
                 key=lambda v: tuple(int(x) for x in v.lstrip("v").split(".")[:2]))
     assert result.versions.possible
-    assert explain._vtext(result.versions.since) == since.rsplit(".", 1)[0] if since.count(".") == 2 else since
+    assert explain.release_text(result.versions.since) == since.rsplit(".", 1)[0] if since.count(".") == 2 else since
     assert result.versions.until == (2, 2)
     assert any("event FATAL" in r for r in result.versions.reasons)
 

@@ -9,7 +9,8 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass
 
-from audit.core.explain import Reading, read_payload
+from audit.core.read import read_payload
+from audit.model.explanation import Reading
 
 KINDS = ("event", "top", "changed", "removed", "added", "duplicate", "order", "format", "bytes", "json")
 

@@ -1,229 +1,24 @@
-"""Explain a telemetry payload field by field (pure: bytes in, an Explanation out; nothing is printed).
+"""Explain a telemetry payload field by field (pure: bytes in, an Explanation out; nothing is printed). The body is
+read by audit.core.read; what a channel packs into its fields is decoded by the channel (its decode), and a
+channel with its own explain (agent-events) explains its bodies whole."""
 
-A body the statistics script produced is not always valid JSON (nothing is escaped), so the body is read twice:
-as JSON when it parses, and always line by line following the script's known layout (each property on its own
-line, `        "key": value,`; host_collectors spread over three lines), so a broken body still yields every
-field that can be read.
-"""
-
-import json
 import re
-from dataclasses import asdict
 
-from audit.plumbing import codes
-from audit.plumbing import errnos, schemas, versions
-from audit.channels.backend import catalog, wire
+from audit import channels
+from audit.channels.backend import catalog
+from audit.core import identify
+from audit.core.read import MAX_BODY, read_payload  # noqa: F401 - where the faces find them
+from audit.model.explanation import Explanation, FieldNote, Finding, Reading, VersionRange, release_text
+from audit.plumbing import schemas, versions
 from audit.plumbing.errors import AuditError
-from audit.model.explanation import Explanation, FieldNote, Finding, Prop, Reading, VersionRange, release_text
-
-MAX_BODY = 1024 * 1024  # a real body is about 5 KiB; anything over 1 MiB is not a payload
-FORMS = {key: form for key, form, _ in wire.TEMPLATE}
-
-_KEY_LINE = re.compile(r'^(?P<indent>\s*)"(?P<key>(?:[^"\\]|\\.)*)"(?P<sep>\s*:\s*)(?P<value>.*?)\s*$')
-_CLOSE_ARRAY = re.compile(r"^\s*\]\s*,?\s*$")
-_ACTION_DATA = re.compile(rb"^(?P<line>\d{4,})@(?P<file>.{10}):(?P<function>.{15})/(?P<errno>-?\d+)$", re.DOTALL)
-
-
-def read_payload(raw: bytes, label: str = "payload") -> Reading:
-    """Read a payload's bytes; AuditError when they are not usable as a payload at all."""
-    if len(raw) > MAX_BODY:
-        raise AuditError(f"{label}: over the {MAX_BODY} byte limit for a payload (a real one is about 5 KiB)")
-    if not raw.strip():
-        raise AuditError(f"{label}: empty, not a payload")
-    if b"\0" in raw or _binary(raw):
-        raise AuditError(f"{label}: binary data, not a payload")
-    try:
-        text = raw.decode("utf-8")
-        utf8_error = None
-    except UnicodeDecodeError as e:
-        text = raw.decode("utf-8", "surrogateescape")
-        utf8_error = f"not UTF-8 (byte 0x{raw[e.start]:02x} at offset {e.start})"
-    if text.lstrip().startswith('{"exit_cause"'):
-        return _agent_events_reading(raw, text, utf8_error, label)
-    top_lines, prop_lines, raw_lines = _read_lines(text)
-    last_line = len(text.rstrip().split("\n"))
-    if not text.rstrip().endswith("}") and prop_lines and prop_lines[-1].line == last_line:
-        cut = prop_lines[-1]
-        prop_lines[-1] = Prop(cut.key, cut.value, cut.text, cut.line, "the body ends here (truncated)")
-    json_error = utf8_error
-    document = None
-    if json_error is None:
-        try:
-            document = json.loads(text, object_pairs_hook=lambda pairs: _Pairs(pairs))
-        except json.JSONDecodeError as e:
-            json_error = _where(e, text)
-    if document is not None:
-        if isinstance(document, _Pairs) and _is_agent_events(document):  # e.g. pretty-printed by `payload --json`
-            return _agent_events_reading(raw, text, utf8_error, label)
-        if not isinstance(document, _Pairs) or not any(k == "properties" for k, _ in document):
-            if isinstance(document, _Pairs) and {"@timestamp", "agent"} <= {k for k, _ in document}:
-                raise AuditError(f"{label}: the daemon's saved status file, not a payload; `telemetry-audit payload "
-                                 f"--channel agent-events --status-file {label}` shows what the next start posts")
-            raise AuditError(f"{label}: JSON, but not a telemetry payload (no \"properties\" object)")
-        by_line = {p.key: p for p in prop_lines}
-        props, top = [], []
-        top_by_line = {p.key: p for p in top_lines}
-        for key, value in document:
-            if key == "properties":
-                if not isinstance(value, _Pairs):
-                    raise AuditError(f"{label}: \"properties\" is not an object, so this is not a payload")
-                for pkey, pvalue in value:
-                    seen = by_line.get(pkey)
-                    props.append(Prop(pkey, _plain(pvalue), seen.text if seen else _dumps(pvalue),
-                                      seen.line if seen else None))
-            else:
-                seen = top_by_line.get(key)
-                top.append(Prop(key, _plain(value), seen.text if seen else _dumps(value),
-                                 seen.line if seen else None, top=True))
-        return Reading(raw, None, tuple(props), tuple(top), tuple(k for k, _ in document), raw_lines,
-                       _channel_name(_plain(document)))
-    if not prop_lines and not any(p.key == "event" for p in top_lines):
-        raise AuditError(f"{label}: not a telemetry payload: not JSON ({json_error}) and not the statistics "
-                         f"script's layout (no \"event\" or property lines)")
-    order = tuple(p.key for p in top_lines) + (("properties",) if prop_lines else ())
-    return Reading(raw, json_error, tuple(prop_lines), tuple(top_lines), order, raw_lines)
-
-
-def _is_agent_events(document: "_Pairs") -> bool:
-    from audit import channels
-
-    return channels.channel_of(_plain(document)) is channels.CHANNELS["agent-events"]
-
-
-def _channel_name(document: object) -> str:
-    from audit import channels
-
-    found = channels.channel_of(document)
-    return found.name if found is not None else channels.DEFAULT
-
-
-def _agent_events_reading(raw: bytes, text: str, utf8_error: str | None, label: str) -> Reading:
-    """An agent-events body (minified JSON from the daemon): one Prop per member, keyed by its dotted path."""
-    try:
-        document = json.loads(text, object_pairs_hook=lambda pairs: _Pairs(pairs))
-    except json.JSONDecodeError as e:
-        raise AuditError(f"{label}: an agent-events body that is not JSON ({_where(e, text)})") from None
-    props: list[Prop] = []
-
-    def walk(pairs: "_Pairs", prefix: str) -> None:
-        for key, value in pairs:
-            if isinstance(value, _Pairs) and value:
-                walk(value, f"{prefix}{key}.")
-            else:
-                props.append(Prop(f"{prefix}{key}", _plain(value), _dumps(value), None))
-
-    walk(document, "")
-    return Reading(raw, utf8_error, tuple(props), (), tuple(k for k, _ in document), {}, "agent-events")
-
-
-class _Pairs(list):
-    """A JSON object kept as its ordered (key, value) pairs, so order and duplicate keys survive."""
-
-
-def _plain(value: object) -> object:
-    if isinstance(value, _Pairs):
-        return {k: _plain(v) for k, v in value}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
-
-
-def _dumps(value: object) -> str:
-    return json.dumps(_plain(value), ensure_ascii=False)
-
-
-def _binary(raw: bytes) -> bool:
-    sample = raw[:4096]
-    controls = sum(1 for b in sample if b < 0x20 and b not in (0x09, 0x0A, 0x0D))
-    return controls > max(2, len(sample) // 100)
-
-
-def _where(e: json.JSONDecodeError, text: str) -> str:
-    line = text.split("\n")[e.lineno - 1] if e.lineno - 1 < len(text.split("\n")) else ""
-    m = _KEY_LINE.match(line)
-    field_name = f" ({m['key']})" if m else ""
-    ends = "; the body ends early (truncated?)" if text.lstrip().startswith("{") and \
-        not text.rstrip().endswith("}") else ""
-    return f"{e.msg} at line {e.lineno} column {e.colno}{field_name}{ends}"
-
-
-def _read_lines(text: str) -> tuple[list[Prop], list[Prop], dict]:
-    """Follow the script's layout: top-level keys, then one property per line until the closing braces."""
-    lines = text.split("\n")
-    top, props, raw_lines = [], [], {}
-    in_props = False
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        m = _KEY_LINE.match(line)
-        if not m:
-            i += 1
-            continue
-        key, value_text = m["key"], m["value"]
-        number = i + 1
-        held = [line]
-        if key == "properties" and value_text.startswith("{"):
-            in_props = True
-            i += 1
-            continue
-        if value_text == "[" or (value_text.startswith("[") and not value_text.rstrip(",").endswith("]")):
-            inner = [value_text[1:]] if value_text[1:].strip() else []
-            j = i + 1
-            while j < len(lines) and not _CLOSE_ARRAY.match(lines[j]) and not _KEY_LINE.match(lines[j]):
-                inner.append(lines[j])
-                j += 1
-            closed = j < len(lines) and _CLOSE_ARRAY.match(lines[j])
-            held += lines[i + 1:j + (1 if closed else 0)]
-            content = "\n".join(inner).strip()
-            value_text = f"[{content}]"
-            prop = _array_prop(key, value_text, content, number, bool(closed))
-            i = j + (1 if closed else 0)
-        else:
-            prop = _value_prop(key, value_text, number)
-            i += 1
-        raw_lines.setdefault(key, "\n".join(held))
-        if in_props:
-            props.append(prop)
-        else:
-            top.append(Prop(**{**asdict(prop), "top": True}))
-    return top, props, raw_lines
-
-
-def _value_prop(key: str, value_text: str, line: int) -> Prop:
-    text = value_text[:-1] if value_text.endswith(",") else value_text
-    try:
-        return Prop(key, json.loads(text), text, line)
-    except json.JSONDecodeError:
-        pass
-    if len(text) >= 2 and text[0] == text[-1] == '"':
-        inner = text[1:-1]
-        return Prop(key, inner, text, line, "holds a quote, backslash or control character the script does not "
-                                            "escape, so the body is not valid JSON")
-    what = "is empty" if not text.strip() else f"{text!r} is not a JSON literal"
-    return Prop(key, text, text, line, f"{what} (the script pastes this value unquoted)")
-
-
-def _array_prop(key: str, value_text: str, content: str, line: int, closed: bool) -> Prop:
-    if not closed:
-        return Prop(key, content, value_text, line, "the array is never closed: the body ends early")
-    try:
-        return Prop(key, json.loads(value_text), value_text, line)
-    except json.JSONDecodeError:
-        return Prop(key, content, value_text, line, "the collectors list is not valid JSON (a plugin or module "
-                                                    "name holds a quote or backslash, or a value is empty)")
-
-
-# -----------------------------------------------------------------------------------------------------------------
-# explanation
 
 def explain(raw: bytes, label: str = "payload") -> Explanation:
     import hashlib
 
     reading = read_payload(raw, label)
-    if reading.channel == "agent-events":
-        from audit.channels.agent_events.explain import explain_reading
-
-        return explain_reading(reading, hashlib.sha256(raw).hexdigest())
+    impl = channels.channel(reading.channel).impl()
+    if hasattr(impl, "explain_reading"):  # a channel that explains its bodies whole
+        return impl.explain_reading(reading, hashlib.sha256(raw).hexdigest())
     document = reading.document()
     schema_id = schemas.schema_for(document)
     annotations = property_annotations(schema_id)
@@ -234,12 +29,10 @@ def explain(raw: bytes, label: str = "payload") -> Explanation:
     findings += _collapse_required(schemas.problems(document, schema_id))
     props = {p.key: p for p in reading.props}
     action = props["action"].value if "action" in props else None
-    decoded, decode_findings = decode(document["properties"], action)
+    decoded, decode_findings = impl.decode(reading)
     findings += decode_findings
-    if reading.channel == "installer":
-        from audit.channels.installer.explain import decode as decode_installer
-
-        decoded = decode_installer(document["properties"], reading.event)
+    decoded.update(identify.field_notes(document["properties"], getattr(impl, "SECRETS_IN", {}),
+                                        getattr(impl, "IDENTIFIERS", {})))
     field_problems: dict[str, list[str]] = {}
     for finding in findings:
         parts = finding.pointer.split("/")
@@ -355,92 +148,6 @@ def _structure(reading: Reading, annotations: dict) -> list[Finding]:
 
 def _ptr(key: str) -> str:
     return "/properties/" + key.replace("~", "~0").replace("/", "~1")
-
-
-# -----------------------------------------------------------------------------------------------------------------
-# event-specific decoding
-
-def decode(properties: dict, action: object) -> tuple[dict, list[Finding]]:
-    """Decode action_result / action_data for the events that pack data into them."""
-    result, data = properties.get("action_result"), properties.get("action_data")
-    if action == "FATAL":
-        return decode_fatal(result, data)
-    if action == "ACLK_CONN_FAIL" and isinstance(data, str):
-        return decode_aclk(data)
-    if action in ("EXPORTING_START", "BACKEND_START") and isinstance(data, str):
-        if result == "OK":
-            return {"connector": data, "meaning": f"the {data!r} connector started"}, []
-        return {"meaning": "the exporting engine failed to start" if result == "FAIL" else f"result {result!r}"}, []
-    return {}, []
-
-
-def decode_fatal(result: object, data: object) -> tuple[dict, list[Finding]]:
-    out: dict = {}
-    findings = []
-    if isinstance(result, str):
-        raw = result.encode("utf-8", "surrogateescape")
-        process, sep, thread = result.partition(":")
-        out["process"] = {"value": process, "meaning": "program name (netdata for the daemon; plugins never "
-                                                       "send FATAL)"}
-        out["thread"] = {"value": thread if sep else None, "meaning": _thread_meaning(thread if sep else None)}
-        if len(raw) >= 59:
-            out["thread"]["truncated"] = True
-            out["thread"]["meaning"] += "; action_result is at its 59-byte limit, so the tag may be cut short"
-        if not sep:
-            findings.append(Finding("/properties/action_result", f"{result!r} is not program:thread"))
-    m = _ACTION_DATA.match(data.encode("utf-8", "surrogateescape")) if isinstance(data, str) else None
-    if m:
-        file_b, func_b = m["file"], m["function"]
-        file, function = _s(file_b).rstrip(" "), _s(func_b).rstrip(" ")
-        code = int(m["errno"])
-        out["line"] = {"value": int(m["line"]), "meaning": "source line of the fatal() call (zero padded to 4 "
-                                                           "digits when sent)"}
-        out["file"] = {"value": file, "complete": file_b.endswith(b" "),
-                       "meaning": "the whole source file path (shorter than 10 bytes, padded with spaces when sent)"
-                       if file_b.endswith(b" ") else
-                       "first 10 bytes of the source file path as the compiler saw it (the rest is not sent)"}
-        out["function"] = {"value": function, "complete": func_b.endswith(b" "),
-                           "meaning": "the whole function name (shorter than 15 bytes, padded with spaces when "
-                                      "sent)" if func_b.endswith(b" ") else
-                           "first 15 bytes of the name of the function that called fatal() (the rest is not sent)"}
-        out["errno"] = {"value": code, "name": errnos.name(code), "message": errnos.message(code),
-                        "meaning": "errno when fatal() was called" + (" (0: none was set)" if code == 0 else "")}
-    elif isinstance(data, str):
-        findings.append(Finding("/properties/action_data", f"{data!r} does not have FATAL's shape "
-                                                           f"LINE@FILE(10 bytes):FUNCTION(15 bytes)/ERRNO"))
-    return out, findings
-
-
-def _thread_meaning(thread: str | None) -> str:
-    if thread is None:
-        return "missing"
-    if thread == "RCVR":
-        return "a streaming receiver thread (v1.38+ masks RCVR[<child host>] to RCVR so no host name is sent)"
-    if thread == "SNDR":
-        return "a streaming sender thread (v1.38+ masks SNDR[<parent host>] to SNDR so no host name is sent)"
-    if thread == "[x]":
-        return "a streaming receiver thread (v1.21-v1.37 mask STREAM_RECEIVER[<host>] to [x])"
-    if thread == "UNKNOWN":
-        return "a thread without a tag (v1.44 sends UNKNOWN)"
-    return "tag of the thread that called fatal()"
-
-
-def decode_aclk(data: str) -> tuple[dict, list[Finding]]:
-    reasons, findings = [], []
-    for part in data.split(","):
-        try:
-            code = int(part.strip())
-        except ValueError:
-            findings.append(Finding("/properties/action_data", f"{part!r} is not a libwebsockets callback reason "
-                                                               f"number"))
-            continue
-        reasons.append({"code": code, "reason": codes.lws_reason(code)})
-    return {"callbacks": reasons, "meaning": "the last libwebsockets callback reasons before the connection was "
-                                             "destroyed, newest first"}, findings
-
-
-def _s(data: bytes) -> str:
-    return data.decode("utf-8", "surrogateescape")
 
 
 # -----------------------------------------------------------------------------------------------------------------

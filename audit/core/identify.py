@@ -188,7 +188,7 @@ def _agent_events_identifiers(findings: list[Finding], pairs: list[tuple[str, st
 
 def fields_of(source: object) -> list[tuple[str, str]]:
     if isinstance(source, (bytes, bytearray)):
-        from audit.core.explain import read_payload  # the one decoder for received (possibly invalid) payloads
+        from audit.core.read import read_payload  # the one decoder for received (possibly invalid) payloads
 
         source = read_payload(bytes(source))
     if hasattr(source, "fields") and not isinstance(source, Mapping):
@@ -310,7 +310,7 @@ def _truncated(key: str, text: str, identity: Identity) -> list[Hit]:
     """Pieces of FATAL's action_data the daemon cut short: a home path, or the start of a known name."""
     if key != "action_data":
         return []
-    from audit.core.explain import decode_fatal  # the one reader of FATAL's LINE@FILE:FUNCTION/ERRNO
+    from audit.channels.backend.decoding import decode_fatal  # the one reader of FATAL's LINE@FILE:FUNCTION/ERRNO
 
     decoded, _ = decode_fatal(None, text)
     hits = []
@@ -398,6 +398,29 @@ def _ignored(kind: str, value: str) -> bool:
 
 # -----------------------------------------------------------------------------------------------------------------
 # summaries for people
+
+def field_notes(properties: Mapping, secrets_in: Mapping[str, str],
+                identifiers: Mapping[str, tuple[tuple[str, ...], str]]) -> dict:
+    """A channel's identifying-data rules applied to a received body (explain's notes): the secrets found in each
+    field of `secrets_in` (field -> why it may hold them), and each field of `identifiers` (field -> (prefixes,
+    kind)) whose value starts with one of the prefixes."""
+    out: dict = {}
+    for key, why in secrets_in.items():
+        text = properties.get(key)
+        if not isinstance(text, str):
+            continue
+        for finding in check([(key, text)]):
+            if finding.secret:
+                out.setdefault(key, {"value": text, "meaning": ""})
+                out[key]["meaning"] += f"{finding.description}: {finding.text}; "
+        if key in out:
+            out[key]["meaning"] += why
+    for key, (prefixes, kind) in identifiers.items():
+        value = properties.get(key)
+        if isinstance(value, str) and value.startswith(prefixes):
+            out[key] = {"value": value, "meaning": EXPLANATIONS[kind]}
+    return out
+
 
 def unexpected(findings: Iterable[Finding]) -> list[Finding]:
     return [f for f in findings if not f.expected]

@@ -150,6 +150,13 @@ def _payload(built: post.Post, sources: Mapping[str, str], assumed: set[str], wa
     return Payload(built.verdict.cause, built.body, fields, invalid, tuple(warnings), CHANNEL)
 
 
+def explain_reading(reading, sha256: str):
+    """explain's hook: an agent-events body explained whole (audit.channels.agent_events.explain)."""
+    from audit.channels.agent_events import explain
+
+    return explain.explain_reading(reading, sha256)
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # command line (the I/O edge)
 

@@ -6,11 +6,20 @@ from collections.abc import Mapping
 
 from audit.channels.backend import catalog
 from audit.model.fact import Facts
+from audit.model.explanation import Finding, Reading
 from audit.model.payload import Payload
 
 
 def events() -> list[catalog.Event]:
     return list(catalog.EVENTS.values())
+
+
+def decode(reading: Reading) -> tuple[dict, list[Finding]]:
+    """explain's hook: what the event packs into action_result / action_data (audit.channels.backend.decoding)."""
+    from audit.channels.backend import decoding
+
+    properties = reading.document()["properties"]
+    return decoding.decode(properties, properties.get("action"))
 
 
 def build(facts: Facts, event: str, params: Mapping[str, object] | None = None) -> Payload:

@@ -55,6 +55,19 @@ _PARAM_NAMES = tuple(name.replace("-", "_") for name, _, _ in OPTIONS) + ("line"
 _METHOD_OF_TYPE = (("binpkg-", "native"), ("kickstart-static", "static"), ("kickstart-build", "build"))
 
 
+# Identifying-data rules for a received body (audit.core.identify.field_notes applies them): fields whose text may
+# hold secrets, with why; fields that are an identifier when their value starts so, with its kind.
+SECRETS_IN = {"install_options": "kickstart sends its whole command line"}
+IDENTIFIERS = {"distinct_id": (("machine-", "dbus-"), "system-distinct-id")}
+
+
+def decode(reading) -> tuple[dict, list]:
+    """explain's hook: the event and its error code (audit.channels.installer.explain)."""
+    from audit.channels.installer import explain
+
+    return explain.decode(reading.document()["properties"], reading.event), []
+
+
 def events() -> list[Event]:
     return list(EVENTS.values())
 

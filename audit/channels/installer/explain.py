@@ -1,9 +1,7 @@
-"""Explain a received installer body: the event, its error code, the secrets in install_options and what the
-distinct id links (pure)."""
+"""Explain a received installer body: the event and its error code (pure). The secrets in install_options and
+what the distinct id links are the identifying-data rules in channel.py (SECRETS_IN, IDENTIFIERS)."""
 
 import re
-
-from audit.core import identify
 
 _CRASH_CODE = re.compile(r"E(?P<code>-?\d+)-(?P<line>\d+)")
 
@@ -18,17 +16,6 @@ def decode(properties: dict, event: object) -> dict:
     code = properties.get("error_code")
     if isinstance(code, str) and code:
         out["error_code"] = {"value": code, "meaning": _code_meaning(code, properties.get("error_message"))}
-    options = properties.get("install_options")
-    if isinstance(options, str):
-        for finding in identify.check([("install_options", options)]):
-            if finding.secret:
-                out.setdefault("install_options", {"value": options, "meaning": ""})
-                out["install_options"]["meaning"] += f"{finding.description}: {finding.text}; "
-    if "install_options" in out:
-        out["install_options"]["meaning"] += "kickstart sends its whole command line"
-    value = properties.get("distinct_id")
-    if isinstance(value, str) and value.startswith(("machine-", "dbus-")):
-        out["distinct_id"] = {"value": value, "meaning": identify.EXPLANATIONS["system-distinct-id"]}
     return out
 
 

@@ -77,7 +77,7 @@ def _received(args) -> tuple[object, str, object]:
     import hashlib
 
     from audit.plumbing.inputs import read_limited
-    from audit.core.explain import MAX_BODY, read_payload
+    from audit.core.read import MAX_BODY, read_payload
 
     _refuse_event_options(args)
     label = "<stdin>" if args.event == "-" else args.event

@@ -25,7 +25,7 @@ def run(args) -> int:
     from audit.core import diff
     from audit.plumbing.inputs import read_limited
     from audit.plumbing.errors import AuditError
-    from audit.core.explain import MAX_BODY
+    from audit.core.read import MAX_BODY
 
     if args.a == "-" and args.b == "-":
         raise AuditError("only one of A and B can be - (stdin)")
