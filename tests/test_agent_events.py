@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from audit import channels
 from audit.channels.agent_events import body as post
 from audit.channels.agent_events import causes, emit, releases, status
 from audit.plumbing.errors import AuditError
@@ -401,8 +402,8 @@ def test_every_member_of_a_body_is_annotated_and_real_bodies_validate():
     annotated = schemas.agent_events_properties()
     for name in ("post-killed-hard.json", "post-exit-instructed.json", "post-no-last-status.json"):
         document = json.loads((DATA / name).read_bytes())
-        assert schemas.schema_for(document) == schemas.AGENT_EVENTS_ID
-        assert schemas.problems(document) == []
+        assert channels.schema_for(document) == schemas.AGENT_EVENTS_ID
+        assert schemas.problems(document, channels.schema_for(document)) == []
     body = _post(_doc())
     leaves = post.post_for_saved(status.parse(_doc()), post.NextStart()).leaves
     assert [p for p, _ in leaves if p not in annotated] == []
@@ -420,5 +421,5 @@ def test_a_body_that_breaks_the_schema_is_reported():
     document = json.loads((DATA / "post-killed-hard.json").read_bytes())
     document["priority"] = 5
     document["host"]["boot"]["id"] = "F221740B-250D"
-    pointers = {p.pointer for p in schemas.problems(document)}
+    pointers = {p.pointer for p in schemas.problems(document, channels.schema_for(document))}
     assert pointers == {"/priority", "/host/boot/id"}

@@ -109,6 +109,16 @@ def channel_of(document: object) -> Channel | None:
     return None
 
 
+def schema_for(document: object) -> str:
+    """The most specific schema id for a body: its channel's, or for a backend body its event's own."""
+    from audit.plumbing import schemas
+
+    ch = channel_of(document)
+    if ch is not None and ch.name != DEFAULT and (schemas.schema_dir() / ch.schema).is_file():
+        return schemas.BASE + ch.schema
+    return schemas.backend_schema_for(document)
+
+
 def _carries(document: object, path: str, value: str | None) -> bool:
     for key in path.split("/"):
         if not isinstance(document, dict) or key not in document:

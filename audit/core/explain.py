@@ -20,7 +20,7 @@ def explain(raw: bytes, label: str = "payload") -> Explanation:
     if hasattr(impl, "explain_reading"):  # a channel that explains its bodies whole
         return impl.explain_reading(reading, hashlib.sha256(raw).hexdigest())
     document = reading.document()
-    schema_id = schemas.schema_for(document)
+    schema_id = channels.schema_for(document)
     annotations = property_annotations(schema_id)
     findings: list[Finding] = []
     if reading.json_error:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from audit.plumbing import versions
 from audit.channels.backend import releases
 from audit.channels.agent_events import gate, locate
+from audit.channels.installer.machine import recorded_install_options
 from audit.plumbing.errors import AuditError, Exit
 from audit.plumbing.agentconf import parse_assignments
 from audit.facts.installed import OPT_OUT_FILE, owning_package, script_opt_out
@@ -62,7 +63,7 @@ def mechanisms(system: System, config_dir: str) -> dict:
             if key.strip() == "respect do not track policy":
                 dnt = val.strip()
     return {"opt_out_file": _file_state(system, path), "script_opt_out_file": _script_file(system, path),
-            **env, "respect_do_not_track_policy": dnt, "installer_option": _installer_option(system, config_dir),
+            **env, "respect_do_not_track_policy": dnt, "installer_option": recorded_install_options(system, config_dir),
             "in_container": _in_container(system), "install_type": _install_type(system, config_dir)}
 
 
@@ -100,15 +101,6 @@ def _script_file(system: System, daemon_path: str) -> dict:
     found = script_opt_out(system)
     state = _file_state(system, found.value or daemon_path)
     return {**state, "source": found.source if found.value else "default: no installed script, the daemon's path"}
-
-
-def _installer_option(system: System, config_dir: str) -> dict:
-    """netdata-installer.sh and the static installer record their options as REINSTALL_OPTIONS in .environment."""
-    path = f"{config_dir.rstrip('/')}/.environment"
-    text = system.read_text(path)
-    options = parse_assignments(text).get("REINSTALL_OPTIONS") if text is not None else None
-    return {"path": system.display(path), "reinstall_options": options,
-            "recorded": options is not None and "--disable-telemetry" in options.split()}
 
 
 def _val(mech: dict, name: str) -> str:

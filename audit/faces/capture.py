@@ -87,10 +87,11 @@ def is_loopback(host: str) -> bool:
 
 def check(document: object) -> tuple[bool, str | None, list[str]]:
     """(valid, schema id, problems) for a parsed payload."""
+    from audit import channels
     from audit.plumbing import schemas
 
     faster = getattr(schemas, "fast_problems", None)
-    schema_id = schemas.schema_for(document)
+    schema_id = channels.schema_for(document)
     found = faster(document) if faster else schemas.problems(document, schema_id)
     return not found, schema_id, [f"{p.pointer}: {p.message}" for p in found]
 

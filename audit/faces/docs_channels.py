@@ -3,7 +3,7 @@
 Pure and deterministic: the example bodies come from invented machines (below), never from this one.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from functools import cache
 
 from audit import channels
@@ -14,6 +14,7 @@ from audit.channels.agent_events.machine import Machine as EventsMachine
 from audit.channels.agent_events.status import parse_uuid
 from audit.channels.installer import machine as installer_machine
 from audit.model.payload import Payload
+from audit.faces.docs_shared import canonical_facts, generated_note, page, pretty_json, table
 
 EXAMPLE_VERSION = "v2.11.0"  # the agent-events examples are what this release's next start would post
 STATUS_EXAMPLE = "agent-events/status-netdata.json"
@@ -65,18 +66,6 @@ EXAMPLE_OS_RELEASE = ('PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debia
 EXAMPLE_MACHINE_ID = b"8d2a6e0f4b1c4e9a9f3b7c5d1e2f3a4b\n"
 
 
-def _generated_note() -> list[str]:
-    from audit.faces.docs import _generated_note
-
-    return _generated_note()
-
-
-def _table(header: Iterable[str], rows: Iterable[Iterable[object]]) -> list[str]:
-    from audit.faces.docs import _table
-
-    return _table(header, rows)
-
-
 def slug(name: str) -> str:
     return name.replace(" ", "-")
 
@@ -84,8 +73,6 @@ def slug(name: str) -> str:
 # ---------------------------------------------------------------- example bodies
 
 def _facts():
-    from audit.faces.docs import canonical_facts
-
     return canonical_facts()
 
 
@@ -171,7 +158,7 @@ def _fields(ch: channels.Channel) -> list[str]:
     else:
         return []
     lines = ["## Fields", "", f"{intro}, from `schemas/{ch.schema}`.", ""]
-    return lines + _table(("field", "meaning", "source", "sensitivity", "since"), _schema_rows(props, since)) + [""]
+    return lines + table(("field", "meaning", "source", "sensitivity", "since"), _schema_rows(props, since)) + [""]
 
 
 def _events(ch: channels.Channel) -> list[str]:
@@ -180,7 +167,7 @@ def _events(ch: channels.Channel) -> list[str]:
     rows = [(f"`{e.name}`", getattr(e, "meaning", ""), getattr(e, "since", None) or "", getattr(e, "until", None)
              or "") for e in ch.impl().events()]
     title = "Exit causes (the events of this channel)" if ch.name == "agent-events" else "Events"
-    return [f"## {title}", ""] + _table(("event", "meaning", "since", "until"), rows) + [""]
+    return [f"## {title}", ""] + table(("event", "meaning", "since", "until"), rows) + [""]
 
 
 def _opt_out(ch: channels.Channel) -> list[str]:
@@ -230,12 +217,12 @@ def _dashboard(ch: channels.Channel) -> list[str]:
 
     lines = ["## Documented properties", "", f"From Netdata's {dashboard.DOCUMENTED_SOURCE}: documented, not built "
              "by this tool.", ""]
-    lines += _table(("property", "value", "meaning"), ((f"`{f}`", f"`{v}`", m) for f, v, m in ch.documented))
+    lines += table(("property", "value", "meaning"), ((f"`{f}`", f"`{v}`", m) for f, v, m in ch.documented))
     lines += ["", "## What `observe-dashboard` finds", "",
               "`telemetry-audit observe-dashboard --agent-url URL` opens the agent's dashboard in a headless "
               "browser that lets nothing leave loopback and lists every request the page attempted beyond the "
               "agent, grouped by purpose:", ""]
-    lines += _table(("purpose", "hosts", "what it is for", "what stops it"),
+    lines += table(("purpose", "hosts", "what it is for", "what stops it"),
                     ((p.title, f"`{p.hosts}`", p.note, p.stopped_by) for p in dashboard.PURPOSES))
     return lines + [""]
 
@@ -247,7 +234,7 @@ def _backend_layouts() -> list[str]:
              "The script's body changed three times before v1.43; `validate` accepts each release's layout and "
              "names the members that clash when a body mixes them.", ""]
     last = channels.CHANNELS["backend"].until  # the newest layout lasts as long as the script runs
-    lines += _table(("releases", *(f"`{m}`" for m in varying)),
+    lines += table(("releases", *(f"`{m}`" for m in varying)),
                     ((versions.span(layout.since, layout.until or last), *("yes" if m in layout.has else "no"
                                                                             for m in varying))
                      for layout in schemas.backend_layouts()))
@@ -256,9 +243,8 @@ def _backend_layouts() -> list[str]:
 
 
 def channel_page(ch: channels.Channel) -> str:
-    from audit.faces.docs import _page
 
-    lines = [f"# Channel: {ch.title}", "", *_generated_note(),
+    lines = [f"# Channel: {ch.title}", "", *generated_note(),
              f"- **`--channel`:** `{ch.name}`" + ("" if ch.built else " (documented and observed, not built)"),
              f"- **Sender:** {ch.sender}",
              f"- **Endpoint:** `{ch.endpoint}`",
@@ -273,7 +259,7 @@ def channel_page(ch: channels.Channel) -> str:
                                                     "installer": _installer_examples,
                                                     "dashboard": lambda: _dashboard(ch)}
     lines += builders.get(ch.name, list)()
-    return _page(lines)
+    return page(lines)
 
 
 def pages() -> dict[str, Callable[[], str]]:
@@ -286,7 +272,6 @@ def index_rows() -> list[tuple]:
 
 
 def examples() -> dict[str, bytes]:
-    from audit.faces.docs import pretty_json
 
     tree = {STATUS_EXAMPLE: status_file()}
     for path, built in example_bodies().items():

@@ -170,13 +170,9 @@ def _event_schema_ids() -> dict[str, str]:
     return {sid[len(prefix):-len(".schema.json")]: sid for sid in all_schemas() if sid.startswith(prefix)}
 
 
-def schema_for(document: object) -> str:
-    """The most specific schema for a payload: a backend event's own, else its channel's (backend by default)."""
-    from audit.channels import channel_of
-
-    ch = channel_of(document)
-    if ch is not None and ch.name != "backend" and (schema_dir() / ch.schema).is_file():
-        return BASE + ch.schema
+def backend_schema_for(document: object) -> str:
+    """A backend body's most specific schema: its event's own, else the backend's (audit.channels.schema_for
+    picks the channel first)."""
     props = document.get("properties") if isinstance(document, dict) else None
     action = props.get("action") if isinstance(props, dict) else None
     if isinstance(action, str) and action in _event_schema_ids():
@@ -204,8 +200,8 @@ def _fast_validators() -> dict:
     return {sid: jsonschema_rs.validator_for(s, registry=shared) for sid, s in found.items()}
 
 
-def problems(document: object, schema_id: str | None = None) -> list[Problem]:
-    schema_id = schema_id or schema_for(document)
+def problems(document: object, schema_id: str) -> list[Problem]:
+    """What is wrong with `document` against the schema `schema_id` (audit.channels.schema_for finds a body's)."""
     fast = _fast_validators().get(schema_id)
     if fast is not None and fast.is_valid(document):
         return []

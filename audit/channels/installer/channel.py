@@ -65,7 +65,7 @@ def decode(reading) -> tuple[dict, list]:
     """explain's hook: the event and its error code (audit.channels.installer.explain)."""
     from audit.channels.installer import explain
 
-    return explain.decode(reading.document()["properties"], reading.event), []
+    return explain.decode(reading.document()["properties"], reading.event, EVENTS), []
 
 
 def events() -> list[Event]:
@@ -91,12 +91,11 @@ def collect_inputs(request, facts: Facts) -> dict:
 def build_from_args(facts: Facts, args: argparse.Namespace) -> Payload:
     """The edge: collect the machine and the recorded options, then build."""
     from audit.plumbing.system import System
-    from audit.core.optout import _installer_option
 
     system = System(root=getattr(args, "root", None))
     params = {name: getattr(args, name) for name in _PARAM_NAMES if getattr(args, name, None) is not None}
     if "install_options" not in params:
-        recorded = _installer_option(system, args.config_dir)["reinstall_options"]
+        recorded = machine.recorded_install_options(system, args.config_dir)["reinstall_options"]
         if recorded is not None:
             params["install_options"] = recorded
             params["options_from"] = "recorded"

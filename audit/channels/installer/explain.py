@@ -2,15 +2,15 @@
 what the distinct id links are the identifying-data rules in channel.py (SECRETS_IN, IDENTIFIERS)."""
 
 import re
+from collections.abc import Mapping
 
 _CRASH_CODE = re.compile(r"E(?P<code>-?\d+)-(?P<line>\d+)")
 
 
-def decode(properties: dict, event: object) -> dict:
-    from audit.channels.installer.channel import EVENTS
-
+def decode(properties: dict, event: object, events: Mapping) -> dict:
+    """`events`: the installer's event specs by name (channel.EVENTS)."""
     out: dict = {}
-    ev = EVENTS.get(event) if isinstance(event, str) else None
+    ev = events.get(event) if isinstance(event, str) else None
     if ev is not None:
         out["event"] = {"value": event, "meaning": f"{ev.meaning} Sent {ev.sent_when}."}
     code = properties.get("error_code")

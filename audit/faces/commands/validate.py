@@ -17,6 +17,7 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
+    from audit import channels
     from audit.plumbing import schemas  # jsonschema is slow to import; only this command needs it
 
     checked = invalid = 0
@@ -24,7 +25,7 @@ def run(args) -> int:
         for where, document in documents(name):
             checked += 1
             found = [schemas.Problem("/", document.message)] if isinstance(document, _NotJson) \
-                else schemas.problems(document)
+                else schemas.problems(document, channels.schema_for(document))
             if found:
                 invalid += 1
                 for line in grouped(where, found):

@@ -8,7 +8,8 @@ from textual.app import App
 from textual.screen import ModalScreen
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from audit.faces.tui import TuiOptions, actions
+from audit.faces.tui import actions
+from audit.faces.tui.options import TuiOptions
 from audit.faces.tui.screens import MainScreen
 from audit.faces.tui.wrap import wrap
 

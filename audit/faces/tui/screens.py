@@ -26,7 +26,8 @@ from audit.facts.collect import gather
 from audit.facts.identity import Identity
 from audit.model.fact import Facts
 from audit.core.identify import Finding
-from audit.faces.tui import TuiOptions, actions, adapters
+from audit.faces.tui import actions, adapters
+from audit.faces.tui.options import TuiOptions
 from audit.faces.tui.wrap import Wrapped
 from audit.faces.tui.widgets import (EventList, FieldsTable, JsonView, OptOutPanel, ParamsForm, StatusLine, WireView,
                                all_events, cell, fit_columns)
