@@ -19,7 +19,7 @@ def test_built_channel_has_events_builder_and_schema(ch):
     assert callable(impl.build)
     assert (schemas.schema_dir() / ch.schema).is_file()
     if ch.name != channels.DEFAULT:
-        assert callable(impl.build_from_args)
+        assert callable(impl.build_request)
 
 
 def test_unknown_channel_is_a_one_line_error():

@@ -85,3 +85,15 @@ def test_the_checks_catch_a_cycle_and_an_upward_import():
     assert cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) is not None
     assert cycle({"a": {"b"}, "b": set()}) is None
     assert layer("audit.faces.cli") > layer("audit.plumbing.errors")
+
+
+def test_only_the_faces_read_the_command_line():
+    """No argparse below the faces: a channel's build_request gets plain option values."""
+    readers = []
+    for name, path in modules().items():
+        tree = ast.parse(path.read_text())
+        names = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        names |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+        if "argparse" in names and layer(name) < LAYERS.index("faces"):
+            readers.append(name)
+    assert not readers

@@ -6,7 +6,8 @@ A channel module exposes:
   events() -> event specs (.name .meaning .since .until .versions .sent_when .results_meaning .params .channel)
   build(facts, event, params) -> audit.channels.backend.assemble.Payload   (pure: facts + event in, exact bytes out)
 and, for the faces, optionally:
-  build_from_args(facts, args)    the CLI edge: read what build() needs, then build (every channel but the default)
+  build_request(facts, options)   the edge: read what build() needs as the option values say, then build (every
+                                  channel but the default; `options` is a plain mapping, never argparse)
   collect_inputs(request, facts)  what build() reads of the machine besides the facts (the TUI collects it once)
   form_params(values)             a form's text values as build() takes them
 A channel with no module is documented (and observed), not built. Its CLI options are data (Channel.options, from

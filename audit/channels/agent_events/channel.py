@@ -160,34 +160,36 @@ def explain_reading(reading, sha256: str):
 # ---------------------------------------------------------------------------------------------------------------
 # command line (the I/O edge)
 
-def build_from_args(facts: Facts, args) -> Payload:
+def build_request(facts: Facts, options: Mapping[str, object]) -> Payload:
+    """The edge: `options` are the command's option values by name (event, root, config_dir, status_file, …);
+    read the status file or the machine as they say, then build."""
     from audit.plumbing.system import System
 
-    system = System(root=getattr(args, "root", None))
-    pid = _int_option(args, "agent_pid")
-    if args.event is None:
-        raw, label, where = read_status_file(system, args)
+    system = System(root=options.get("root"))
+    pid = _int_option(options, "agent_pid")
+    if options.get("event") is None:
+        raw, label, where = read_status_file(system, options)
         from audit.channels.agent_events.machine import collect_boot_id
 
-        built = build_saved(raw, label, facts, collect_boot_id(system), getattr(args, "netdata_version", None), pid)
+        built = build_saved(raw, label, facts, collect_boot_id(system), options.get("netdata_version"), pid)
         return dataclasses.replace(built, warnings=tuple(where) + built.warnings)
     from audit.channels.agent_events.machine import collect
 
     # a snapshot usually comes from another machine: then only its facts, none of this machine's ids
-    snapshot_only = getattr(args, "facts", None) and getattr(args, "root", None) is None
-    machine = Machine() if snapshot_only else collect(system, getattr(args, "config_dir", "/etc/netdata"))
+    snapshot_only = options.get("facts") and options.get("root") is None
+    machine = Machine() if snapshot_only else collect(system, options.get("config_dir", "/etc/netdata"))
     params: dict[str, object] = {"machine": machine,
-                                 "netdata_version": getattr(args, "netdata_version", None), "agent_pid": pid}
+                                 "netdata_version": options.get("netdata_version"), "agent_pid": pid}
     for name in ("file", "function", "message", "errno", "thread", "signal"):
-        params[name] = getattr(args, name, None)
-    params["line"] = _int_option(args, "line")
-    if getattr(args, "stack_trace", None):
-        params["stack_trace"] = _read_limited(args.stack_trace, 4095)
-    return build(facts, args.event, params)
+        params[name] = options.get(name)
+    params["line"] = _int_option(options, "line")
+    if options.get("stack_trace"):
+        params["stack_trace"] = _read_limited(options["stack_trace"], 4095)
+    return build(facts, options.get("event"), params)
 
 
-def _int_option(args, name: str) -> int | None:
-    value = getattr(args, name, None)
+def _int_option(options, name: str) -> int | None:
+    value = options.get(name)
     if value is None:
         return None
     try:
@@ -204,19 +206,19 @@ def _read_limited(path: str, limit: int) -> bytes:
         raise AuditError(f"{path}: cannot read ({e.strerror})") from None
 
 
-def read_status_file(system, args) -> tuple[bytes, str, list[str]]:
+def read_status_file(system, options) -> tuple[bytes, str, list[str]]:
     """--status-file as given, else the copy the next start loads (audit.channels.agent_events.locate: the lib
     dir, then the daemon's fallback dirs, newest first), inside --root; with what is worth knowing about where
     it was found."""
     from audit.channels.agent_events import locate
 
-    given = getattr(args, "status_file", None)
+    given = options.get("status_file")
     if given:
         if not os.path.isfile(given):
             raise AuditError(f"{given}: no such status file")
         return _bounded(given, given), given, []
-    dirs = locate.agent_dirs(system, getattr(args, "config_dir", None) or "/etc/netdata",
-                             getattr(args, "lib_dir", None))
+    dirs = locate.agent_dirs(system, options.get("config_dir") or "/etc/netdata",
+                             options.get("lib_dir"))
     found = locate.find_saved(system, dirs)
     chosen = found.chosen
     real = system.real_path(chosen.path) if chosen is not None else None

@@ -2,9 +2,8 @@
 crashes) to Netdata's analytics, with the whole kickstart command line in install_options.
 
 Pure core: build(facts, event, params) with params["machine"] (audit.channels.installer.machine.Machine) already
-collected; build_from_args does the collecting (the files through the root-confined System)."""
+collected; build_request does the collecting (the files through the root-confined System)."""
 
-import argparse
 import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -88,19 +87,20 @@ def collect_inputs(request, facts: Facts) -> dict:
     return {"machine": machine.collect(System(root=request.root), facts)}
 
 
-def build_from_args(facts: Facts, args: argparse.Namespace) -> Payload:
-    """The edge: collect the machine and the recorded options, then build."""
+def build_request(facts: Facts, options: Mapping[str, object]) -> Payload:
+    """The edge: `options` are the command's option values by name (event, root, config_dir, install_options, …);
+    collect the machine and the recorded options, then build."""
     from audit.plumbing.system import System
 
-    system = System(root=getattr(args, "root", None))
-    params = {name: getattr(args, name) for name in _PARAM_NAMES if getattr(args, name, None) is not None}
+    system = System(root=options.get("root"))
+    params = {name: options[name] for name in _PARAM_NAMES if options.get(name) is not None}
     if "install_options" not in params:
-        recorded = machine.recorded_install_options(system, args.config_dir)["reinstall_options"]
+        recorded = machine.recorded_install_options(system, options["config_dir"])["reinstall_options"]
         if recorded is not None:
             params["install_options"] = recorded
             params["options_from"] = "recorded"
     params["machine"] = machine.collect(system, facts)
-    return build(facts, getattr(args, "event", None), params)
+    return build(facts, options.get("event"), params)
 
 
 @dataclass(frozen=True)

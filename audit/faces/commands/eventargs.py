@@ -99,11 +99,17 @@ def _overridden(note_text: str, args: argparse.Namespace) -> bool:
     return bool(asked) and all(getattr(args, name, None) is not None for name in asked)
 
 
+def option_values(args: argparse.Namespace) -> dict[str, object]:
+    """The command line's option values by name: what a channel's build_request reads (no argparse below the
+    faces)."""
+    return {name: value for name, value in vars(args).items() if not callable(value)}
+
+
 def payload_from_args(args: argparse.Namespace, facts: Facts | None = None) -> Payload:
     ch = channels.channel(getattr(args, "channel", channels.DEFAULT))
     facts = facts if facts is not None else facts_from_args(args)
     if ch.name != channels.DEFAULT:
-        return ch.impl().build_from_args(facts, args)
+        return ch.impl().build_request(facts, option_values(args))
     if args.event is None:
         raise AuditError(f"which event? one of {', '.join(catalog.EVENTS)}")
     ev = catalog.event(args.event)
