@@ -4,7 +4,7 @@ import difflib
 import json
 import os
 import re
-from dataclasses import dataclass, field
+import dataclasses
 
 from audit.plumbing import versions
 from audit.channels.backend import releases
@@ -14,22 +14,10 @@ from audit.plumbing.errors import AuditError, Exit
 from audit.plumbing.agentconf import parse_assignments
 from audit.facts.installed import OPT_OUT_FILE, owning_package, script_opt_out
 from audit.plumbing.system import System
+from audit.model.verdict import ChannelVerdict, ComponentVerdict, Verdict
 
 COMPONENTS = ("daemon", "script", "kickstart", "docker", "dashboard")
 AGENT_COMPONENTS = ("agent-events", "sentry")  # decided by the daemon's status-file code (audit/channels/agent_events)
-
-
-@dataclass
-class Verdict:
-    mechanisms: dict
-    components: dict
-    backend_sends: bool
-    disagreements: list = field(default_factory=list)
-    channels: dict = field(default_factory=dict)
-
-    def to_json(self) -> dict:
-        return {"mechanisms": self.mechanisms, "components": self.components, "channels": self.channels,
-                "backend_sends": self.backend_sends, "disagreements": self.disagreements}
 
 
 def shell_eq_one(value: str) -> bool:
@@ -209,19 +197,20 @@ def evaluate(system: System, config_dir: str, version: str, hello: dict | None =
     comps = {}
     for name, rule in RULES.items():
         by = rule(m, version)
-        comps[name] = {"sends": not by, "suppressed_by": [_label(m, b) for b in by],
-                       "rule": RULE_TEXT[name], "evidence": _evidence(m, name)}
-    comps["docker"]["evidence"] = "the entrypoint creates the opt-out file when either variable is non-empty"
+        labels = tuple(_label(m, b) for b in by)
+        comps[name] = ComponentVerdict(not by, labels, RULE_TEXT[name], _evidence(m, name))
+    comps["docker"] = dataclasses.replace(
+        comps["docker"], evidence="the entrypoint creates the opt-out file when either variable is non-empty")
     for name, why in applicability(m).items():
-        comps[name].update(applies=False, not_applicable=why)
+        comps[name] = dataclasses.replace(comps[name], not_applicable=why)
     comps["dashboard"] = _dashboard(m, comps)
     comps["agent-events"] = _agent_events(system, state, comps, version)
     comps["sentry"] = _sentry(state, comps)
-    backend = comps["daemon"]["sends"] and comps["script"]["sends"]
+    backend = comps["daemon"].sends and comps["script"].sends
     return Verdict(m, comps, backend, _disagreements(m, comps, version), channel_verdicts(comps, version))
 
 
-def channel_verdicts(comps: dict, version: str) -> dict:
+def channel_verdicts(comps: dict[str, ComponentVerdict], version: str) -> dict[str, ChannelVerdict]:
     """Per channel (audit.channels): whether it sends from this machine at `version`, and what decides it."""
     from audit.channels import CHANNELS
 
@@ -229,24 +218,22 @@ def channel_verdicts(comps: dict, version: str) -> dict:
     for ch in CHANNELS.values():
         if not all(name in comps for name in ch.components):
             continue
-        by = list(dict.fromkeys(b for name in ch.components for b in comps[name]["suppressed_by"]))
-        decided = by or list(dict.fromkeys(b for name in ch.components for b in comps[name].get("decided_by", ())))
+        by = tuple(dict.fromkeys(b for name in ch.components for b in comps[name].suppressed_by))
+        decided = by or tuple(dict.fromkeys(b for name in ch.components for b in comps[name].decided_by or ()))
         active = ch.active_at(version)
-        moot = [comps[name]["not_applicable"] for name in ch.components if comps[name].get("applies") is False]
-        out[ch.name] = {"sends": active and not by and not moot, "active": active, "applies": not moot,
-                        "by": decided, "components": list(ch.components),
-                        "evidence": "; ".join(dict.fromkeys(comps[name]["evidence"] for name in ch.components))}
+        moot = [comps[name].not_applicable for name in ch.components if not comps[name].applies]
+        evidence = "; ".join(dict.fromkeys(comps[name].evidence for name in ch.components))
         if moot:
-            out[ch.name]["evidence"] = "not applicable here: " + "; ".join(moot)
-        summaries = [comps[name]["summary"] for name in ch.components if "summary" in comps[name]]
-        if summaries and active:
-            out[ch.name]["summary"] = "; ".join(summaries)
+            evidence = "not applicable here: " + "; ".join(moot)
+        summaries = [comps[name].summary for name in ch.components if comps[name].summary is not None]
         if not active:
-            out[ch.name]["evidence"] = f"Netdata {version} does not send on this channel ({ch.versions})"
+            evidence = f"Netdata {version} does not send on this channel ({ch.versions})"
+        out[ch.name] = ChannelVerdict(active and not by and not moot, active, not moot, decided, ch.components,
+                                      evidence, "; ".join(summaries) if summaries and active else None)
     return out
 
 
-def _dashboard(m: dict, comps: dict) -> dict:
+def _dashboard(m: dict, comps: dict[str, ComponentVerdict]) -> ComponentVerdict:
     """The dashboard injects PostHog unless the agent's hello says anonymous_statistics is false."""
     dnt = (f"browser DNT matters only with [web] respect do not track policy = yes "
            f"(now: {m['respect_do_not_track_policy'] or 'no'})")
@@ -254,13 +241,13 @@ def _dashboard(m: dict, comps: dict) -> dict:
     if hello and hello.get("error") is None:
         flag = hello.get("anonymous_statistics")
         off = flag is False
-        return {"sends": not off, "suppressed_by": ["agent hello anonymous_statistics=false"] if off else [],
-                "rule": RULE_TEXT["dashboard"],
-                "evidence": f"{hello['url']} answered anonymous_statistics={json.dumps(flag)}; {dnt}"}
-    off = not comps["daemon"]["sends"]
+        return ComponentVerdict(not off, ("agent hello anonymous_statistics=false",) if off else (),
+                                RULE_TEXT["dashboard"],
+                                f"{hello['url']} answered anonymous_statistics={json.dumps(flag)}; {dnt}")
+    off = not comps["daemon"].sends
     asked = f"; could not ask the agent: {hello['error']}" if hello else ""
-    return {"sends": not off, "suppressed_by": ["daemon opt-out"] if off else [], "rule": RULE_TEXT["dashboard"],
-            "evidence": f"modelled from the daemon's rule (its hello flag){asked}; {dnt}"}
+    return ComponentVerdict(not off, ("daemon opt-out",) if off else (), RULE_TEXT["dashboard"],
+                            f"modelled from the daemon's rule (its hello flag){asked}; {dnt}")
 
 
 def _agent_mechanisms(state: locate.AgentEventsState) -> dict:
@@ -294,19 +281,20 @@ def agent_events_verdict(system: System, config_dir: str, version: str, lib_dir:
     return gate.evaluate(locate.gate_input(state, opted_out, system.env, version, **cause))
 
 
-def _agent_events(system: System, state: locate.AgentEventsState, comps: dict, version: str) -> dict:
+def _agent_events(system: System, state: locate.AgentEventsState, comps: dict[str, ComponentVerdict],
+                  version: str) -> ComponentVerdict:
     """The daemon's own gate; it reads the opt-out exactly as the daemon's analytics_check_enabled() does."""
-    opted_out = comps["daemon"]["suppressed_by"]
+    opted_out = list(comps["daemon"].suppressed_by)
     verdict = gate.evaluate(locate.gate_input(state, opted_out, system.env, version))
-    return {"sends": verdict.sends, "suppressed_by": [] if verdict.sends else list(verdict.by),
-            "decided_by": list(verdict.by), "rule": RULE_TEXT["agent-events"],
-            "evidence": "; ".join(verdict.evidence), "details": list(verdict.evidence), "summary": verdict.summary}
+    return ComponentVerdict(verdict.sends, () if verdict.sends else tuple(verdict.by), RULE_TEXT["agent-events"],
+                            "; ".join(verdict.evidence), decided_by=tuple(verdict.by),
+                            details=tuple(verdict.evidence), summary=verdict.summary)
 
 
-def _sentry(state: locate.AgentEventsState, comps: dict) -> dict:
+def _sentry(state: locate.AgentEventsState, comps: dict[str, ComponentVerdict]) -> ComponentVerdict:
     available, db = state.saved.sentry_available, state.sentry
     built = True if available or db.exists else (False if available is False else None)
-    opted_out = comps["daemon"]["suppressed_by"]
+    opted_out = comps["daemon"].suppressed_by
     if opted_out:
         by = list(opted_out)
     elif built is None:
@@ -320,7 +308,7 @@ def _sentry(state: locate.AgentEventsState, comps: dict) -> dict:
         facts.append(f"{len(db.pending)} report(s) waiting to upload at the next start: {', '.join(db.pending)}")
     if db.last_crash:
         facts.append(f"last crash recorded by Sentry: {db.last_crash}")
-    return {"sends": not by, "suppressed_by": by, "rule": RULE_TEXT["sentry"], "evidence": "; ".join(facts)}
+    return ComponentVerdict(not by, tuple(by), RULE_TEXT["sentry"], "; ".join(facts))
 
 
 def _evidence(m: dict, name: str) -> str:
@@ -333,11 +321,11 @@ def _evidence(m: dict, name: str) -> str:
 
 def _disagreements(m, comps, version) -> list:
     out = []
-    kickstart_sends = comps["kickstart"]["sends"] and comps["kickstart"].get("applies", True)
-    if not comps["script"]["sends"] and kickstart_sends:
+    kickstart_sends = comps["kickstart"].sends and comps["kickstart"].applies
+    if not comps["script"].sends and kickstart_sends:
         out.append("The statistics script is off but kickstart would still send installer events: "
                    "set DISABLE_TELEMETRY=1 exactly (or pass --disable-telemetry) when installing.")
-    if not comps["script"]["sends"] and comps["daemon"]["sends"]:
+    if not comps["script"].sends and comps["daemon"].sends:
         out.append("The environment stops the statistics script but the daemon still counts telemetry as enabled "
                    "(dashboards get anonymous_statistics=true): create the opt-out file with `opt-out --apply`.")
     if m["opt_out_file"]["exists"] and kickstart_sends:
@@ -355,17 +343,17 @@ def _disagreements(m, comps, version) -> list:
     out += _agent_disagreements(m, comps)
     hello = m.get("agent_hello")
     agent_sends = hello and hello.get("error") is None and hello.get("anonymous_statistics") is not False
-    if hello and hello.get("error") is None and agent_sends != comps["daemon"]["sends"]:
+    if hello and hello.get("error") is None and agent_sends != comps["daemon"].sends:
         out.append(f"The running agent ({hello['url']}) reports anonymous_statistics="
                    f"{json.dumps(hello.get('anonymous_statistics'))}, but its files and environment here say the "
-                   f"daemon {'sends' if comps['daemon']['sends'] else 'is opted out'}: it may read another config "
+                   f"daemon {'sends' if comps['daemon'].sends else 'is opted out'}: it may read another config "
                    "dir or environment, or decided before the change; restart it.")
     return out
 
 
 def _agent_disagreements(m: dict, comps: dict) -> list:
     events = comps.get("agent-events")
-    if comps["daemon"]["sends"] or not events or not events["sends"]:
+    if comps["daemon"].sends or not events or not events.sends:
         return []
     if m["crash_reports"]["value"]:
         return [f"Opted out, but netdata.conf sets `crash reports = {m['crash_reports']['value']}`: agent-events "

@@ -26,7 +26,7 @@ REDACTED = "<redacted>"
 
 def document(*, host: str | None, agent: dict, verdict: Mapping, checks: Mapping[str, dict],
              facts_sha256: str, tool_version: str) -> dict:
-    """`verdict`: audit.core.optout.Verdict.to_json(); `checks`: per built channel, what `check` found in its
+    """`verdict`: audit.model.verdict.Verdict.to_json(); `checks`: per built channel, what `check` found in its
     default event (see check_result)."""
     channels = {name: channel(name, v, verdict["components"], agent["found"], checks.get(name))
                 for name, v in verdict["channels"].items()}

@@ -21,6 +21,7 @@ from audit.plumbing import schemas, versions
 from audit.channels.backend import catalog, fatal
 from audit.plumbing.errors import AuditError
 from audit.model.fact import Fact, Facts
+from audit.model.verdict import ComponentVerdict, Verdict
 
 EXAMPLES_COMMAND = "telemetry-audit docs --examples --out examples"
 GUIDES = ("admin-audit", "support", "writer")
@@ -385,13 +386,13 @@ class _ImaginedSystem:
         return []
 
 
-def _verdicts(version: str) -> list[tuple[str, optout.Verdict]]:
+def _verdicts(version: str) -> list[tuple[str, Verdict]]:
     return [(label, optout.evaluate(_ImaginedSystem(has_file, env), OPT_OUT_CONFIG_DIR, version))
             for label, has_file, env in OPT_OUT_SITUATIONS]
 
 
-def _component_state(component: dict) -> str:
-    return "sends" if component["sends"] else "off (" + ", ".join(component["suppressed_by"]) + ")"
+def _component_state(component: ComponentVerdict) -> str:
+    return "sends" if component.sends else "off (" + ", ".join(component.suppressed_by) + ")"
 
 
 def _opt_out_table(version: str) -> list[str]:

@@ -57,16 +57,16 @@ def run(args) -> int:
         print(f"  {label:<18} {text}")
     print("components")
     for name, c in verdict.components.items():
-        state = "sends" if c["sends"] else "off (" + ", ".join(c["suppressed_by"]) + ")"
-        if c.get("applies") is False:
-            state = f"not applicable here: {c['not_applicable']}"
+        state = "sends" if c.sends else "off (" + ", ".join(c.suppressed_by) + ")"
+        if not c.applies:
+            state = f"not applicable here: {c.not_applicable}"
         print(f"  {name:<12} {state}")
-        print(f"  {'':<12} {c['rule']}")
+        print(f"  {'':<12} {c.rule}")
     print(f"backend channel: {'sends' if verdict.backend_sends else 'suppressed'}")
     events = verdict.channels.get("agent-events")
     if events:
-        print(f"agent-events channel: {events.get('summary') or ('sends' if events['sends'] else 'not sent')}")
-        for text in verdict.components["agent-events"]["details"]:
+        print(f"agent-events channel: {events.summary or ('sends' if events.sends else 'not sent')}")
+        for text in verdict.components["agent-events"].details:
             print(f"  {text}")
     for d in verdict.disagreements:
         print(f"note: {d}")

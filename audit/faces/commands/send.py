@@ -5,6 +5,7 @@ import sys
 from functools import partial
 
 from audit import channels
+from audit.model.verdict import Verdict
 from audit.facts import configdir
 from audit.plumbing import journal, transport, versions
 from audit.core import optout
@@ -39,22 +40,22 @@ def _version(args, facts) -> str:
     return args.netdata_version or (fact and fact.value) or versions.LAST_SCRIPT_VERSION
 
 
-def _channel_sends(verdict: optout.Verdict, channel: str) -> bool:
+def _channel_sends(verdict: Verdict, channel: str) -> bool:
     """Whether the chosen channel's own rule lets it send (kickstart's is not the statistics script's)."""
     if channel == "backend" or channel not in verdict.channels:
         return verdict.backend_sends
-    return verdict.channels[channel]["sends"] or verdict.channels[channel]["by"] == []
+    return verdict.channels[channel].sends or verdict.channels[channel].by == ()
 
 
-def _stopped_by(verdict: optout.Verdict, channel: str = "backend") -> list[str]:
+def _stopped_by(verdict: Verdict, channel: str = "backend") -> list[str]:
     """The mechanisms stopping the channel (for the backend: the script's and the daemon's, once each)."""
     if channel != "backend" and channel in verdict.channels:
-        return [] if verdict.channels[channel]["sends"] else list(verdict.channels[channel]["by"])
+        return [] if verdict.channels[channel].sends else list(verdict.channels[channel].by)
     c = verdict.components
-    return list(dict.fromkeys(c["script"]["suppressed_by"] + c["daemon"]["suppressed_by"]))
+    return list(dict.fromkeys(c["script"].suppressed_by + c["daemon"].suppressed_by))
 
 
-def sender_verdict(args, facts) -> optout.Verdict:
+def sender_verdict(args, facts) -> Verdict:
     """The opt-out of the machine that would send: this process's environment and config dir.
 
     With --root, an opt-out inside the sysroot counts too; a snapshot (--facts) carries no opt-out state,

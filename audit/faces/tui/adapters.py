@@ -19,6 +19,7 @@ from audit.facts.identity import Identity
 from audit.model.fact import Facts
 from audit.core.identify import Finding
 from audit.plumbing.system import System
+from audit.model.verdict import ChannelVerdict, State
 from audit.model.payload import Field, Payload
 
 SEND_TIMEOUT = 2.0  # the script's curl --max-time 2
@@ -141,8 +142,7 @@ def optout_view(facts: Facts, config_dir: str, env: dict[str, str] | None = None
     fact = facts.get("netdata_version")
     version = fact.value if fact and fact.value else versions.LAST_SCRIPT_VERSION
     verdict = optout.evaluate(System(env=dict(os.environ if env is None else env)), config_dir, version)
-    components = tuple(ComponentVerdict(name, c["sends"], tuple(c["suppressed_by"]), (c["rule"], c["evidence"]),
-                                        c.get("not_applicable", ""))
+    components = tuple(ComponentVerdict(name, c.sends, c.suppressed_by, (c.rule, c.evidence), c.not_applicable or "")
                        for name, c in verdict.components.items())
     reason = None
     if not verdict.backend_sends:
@@ -152,19 +152,19 @@ def optout_view(facts: Facts, config_dir: str, env: dict[str, str] | None = None
     misplaced = None if reason else configdir.problem(System(), config_dir, option="the config dir")
     if misplaced:
         reason = f"{misplaced}, so the opt-out cannot be checked"
-    blocks = tuple((name, "; ".join(v["by"])) for name, v in verdict.channels.items()
-                   if name != "backend" and not v["sends"] and v["by"])
-    summaries = tuple((name, v["summary"]) for name, v in verdict.channels.items() if v.get("summary"))
+    blocks = tuple((name, "; ".join(v.by)) for name, v in verdict.channels.items()
+                   if name != "backend" and not v.sends and v.by)
+    summaries = tuple((name, v.summary) for name, v in verdict.channels.items() if v.summary)
     return OptOutView(components, verdict.backend_sends, reason, tuple(verdict.disagreements), channel_blocks=blocks,
                       channel_summaries=summaries, channels=tuple(_channel_line(n, v) for n, v in verdict.channels.items()))
 
 
-def _channel_line(name: str, v: dict) -> tuple[str, str, str]:
-    if not v["active"]:
-        return name, "inactive", v["evidence"]
-    if v.get("applies") is False:
-        return name, "not applicable", v["evidence"].removeprefix("not applicable here: ")
-    return name, "sends" if v["sends"] else "off", v.get("summary") or "; ".join(v["by"])
+def _channel_line(name: str, v: ChannelVerdict) -> tuple[str, str, str]:
+    if v.state is State.INACTIVE:
+        return name, "inactive", v.evidence
+    if v.state is State.NOT_APPLICABLE:
+        return name, "not applicable", v.evidence.removeprefix("not applicable here: ")
+    return name, "sends" if v.sends else "off", v.summary or "; ".join(v.by)
 
 
 def apply_optout(config_dir: str) -> str:
