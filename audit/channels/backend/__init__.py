@@ -6,7 +6,6 @@ from collections.abc import Mapping
 
 from audit.channels.backend import catalog
 from audit.model.fact import Facts
-from audit.model.explanation import Finding, Reading
 from audit.model.payload import Payload
 
 
@@ -14,8 +13,9 @@ def events() -> list[catalog.Event]:
     return list(catalog.EVENTS.values())
 
 
-def decode(reading: Reading) -> tuple[dict, list[Finding]]:
-    """explain's hook: what the event packs into action_result / action_data (audit.channels.backend.decoding)."""
+def decode(reading) -> tuple[dict, list]:
+    """explain's hook: what the event packs into action_result / action_data (audit.channels.backend.decoding);
+    `reading` is an audit.model.explanation.Reading, the result holds its Findings."""
     from audit.channels.backend import decoding
 
     properties = reading.document()["properties"]
