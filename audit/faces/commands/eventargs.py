@@ -3,7 +3,6 @@
 import argparse
 
 from audit import channels
-from audit.channels.backend import assemble as payload
 from audit.model.payload import Payload
 from audit.channels.backend import catalog
 from audit.faces.commands.output import note, warn
@@ -113,4 +112,4 @@ def payload_from_args(args: argparse.Namespace, facts: Facts | None = None) -> P
     if args.event is None:
         raise AuditError(f"which event? one of {', '.join(catalog.EVENTS)}")
     ev = catalog.event(args.event)
-    return payload.build(facts, ev.name, event_params(args))
+    return ch.impl().build(facts, ev.name, event_params(args))
