@@ -1,15 +1,19 @@
 """The telemetry channels, as data: who sends, in which Netdata versions, to where, what stops it, and which module
 builds its bodies. The CLI, TUI, docs, check, explain and validate iterate CHANNELS; each channel's code lives in its
-own package under audit/channels/, imported through Channel.impl().
+own package under audit/channels/, imported through Channel.impl(). Adding a channel: its package and one entry
+here (tests/test_tiny_channel.py; docs/architecture.md).
 
 A channel module exposes:
   events() -> event specs (.name .meaning .since .until .versions .sent_when .results_meaning .params .channel)
-  build(facts, event, params) -> audit.channels.backend.assemble.Payload   (pure: facts + event in, exact bytes out)
+  build(facts, event, params) -> audit.model.payload.Payload   (pure: facts + event in, exact bytes out)
+  decode(reading) -> (dict, findings)   explain's hook: what its fields pack (audit.model.explanation types)
 and, for the faces, optionally:
   build_request(facts, options)   the edge: read what build() needs as the option values say, then build (every
                                   channel but the default; `options` is a plain mapping, never argparse)
   collect_inputs(request, facts)  what build() reads of the machine besides the facts (the TUI collects it once)
   form_params(values)             a form's text values as build() takes them
+  explain_reading(reading, sha256)  explains its bodies whole, instead of decode (agent-events)
+  SECRETS_IN, IDENTIFIERS         identifying-data rules as data (audit.core.identify.field_notes applies them)
 A channel with no module is documented (and observed), not built. Its CLI options are data (Channel.options, from
 its light options.py), so a command line never loads a channel it does not build.
 """
