@@ -196,3 +196,24 @@ def test_proc_sys_files_are_read_in_chunks():
 
     with open("/proc/sys/kernel/hostname", "rb") as f:
         assert System().read_bytes("/proc/sys/kernel/hostname") == f.read()
+
+
+@pytest.mark.parametrize("hook", [None, list], ids=["dicts", "pairs"])
+def test_json_reader_bounds_depth_exactly(hook):
+    """MAX_DEPTH levels are read, one more is refused in one line; so is a depth the parser itself cannot reach
+    (it used to raise RecursionError). An object_pairs_hook's pairs add no level."""
+    def nested(n: int) -> str:
+        return '{"a": ' * n + "1" + "}" * n
+
+    assert inputs.depth(inputs.load_json(nested(inputs.MAX_DEPTH), "x", hook)) == inputs.MAX_DEPTH
+    for n in (inputs.MAX_DEPTH + 1, 100_000):
+        with pytest.raises(inputs.TooDeep, match=f"^x: JSON nested more than {inputs.MAX_DEPTH} levels deep"):
+            inputs.load_json(nested(n), "x", hook)
+
+
+def test_json_reader_keeps_bytes_that_are_not_utf8_and_says_where():
+    text, problem = inputs.decode(b'{"a": "k\xffvm"}')
+    assert problem == "not UTF-8 (byte 0xff at offset 8)"
+    assert inputs.load_json(text, "x")["a"].encode("utf-8", "surrogateescape") == b"k\xffvm"
+    with pytest.raises(inputs.NotJson, match=r"^x: not valid JSON \(Expecting value at line 1 column 7\)$"):
+        inputs.load_json(b'{"a": }', "x")
