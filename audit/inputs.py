@@ -11,6 +11,7 @@ import json
 import os
 import stat
 import sys
+from contextlib import contextmanager
 
 from audit.errors import AuditError
 
@@ -127,28 +128,33 @@ def load_json(data: str | bytes, label: str, object_pairs_hook=None) -> object:
     """One JSON document. NotJson when it does not parse, TooDeep when nested deeper than MAX_DEPTH (both one-line
     AuditErrors). Bytes are decoded by `decode`: those that are not UTF-8 survive as surrogate escapes."""
     text = decode(data)[0] if isinstance(data, bytes) else data
-    try:
+    with _parsing(label):
         document = json.loads(text, object_pairs_hook=object_pairs_hook)
-    except json.JSONDecodeError as e:
-        raise NotJson(label, e) from None
-    except RecursionError:
-        raise TooDeep(label) from None
-    if depth(document) > MAX_DEPTH:
-        raise TooDeep(label)
-    return document
+    return _bounded(document, text, label)
 
 
 def load_json_prefix(text: str, at: int, label: str) -> tuple[object, int]:
     """The JSON document that starts at `at` and where it ends (for inputs holding several), bounded as load_json."""
-    try:
+    with _parsing(label):
         document, end = json.JSONDecoder().raw_decode(text, at)
+    return _bounded(document, text[at:end], label), end
+
+
+@contextmanager
+def _parsing(label: str):
+    try:
+        yield
     except json.JSONDecodeError as e:
         raise NotJson(label, e) from None
-    except RecursionError:
+    except RecursionError:  # deeper than the parser's own stack allows
         raise TooDeep(label) from None
-    if depth(document) > MAX_DEPTH:
+
+
+def _bounded(document: object, text: str, label: str) -> object:
+    # Fewer brackets than MAX_DEPTH cannot nest deeper, so most inputs skip the walk (validate reads thousands a second)
+    if text.count("[") + text.count("{") > MAX_DEPTH and depth(document) > MAX_DEPTH:
         raise TooDeep(label)
-    return document, end
+    return document
 
 
 def depth(document: object) -> int:
