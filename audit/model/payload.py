@@ -1,8 +1,10 @@
 """The Payload type: the exact bytes a channel would POST, with the fields they were pasted from (shared by every
 channel and face; docs/architecture.md)."""
 
-import json
 from dataclasses import dataclass
+
+from audit.plumbing import inputs
+from audit.plumbing.errors import AuditError
 
 
 @dataclass(frozen=True)
@@ -38,19 +40,20 @@ class Payload:
         return tuple(f.key for f in self.fields if f.assumed)
 
     def document(self) -> dict | None:
+        text, not_utf8 = inputs.decode(self.wire)
         try:
-            return json.loads(self.wire.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError):
+            return None if not_utf8 else inputs.load_json(text, "body")
+        except AuditError:
             return None
 
 
 def invalid_reasons(body: bytes, fields: tuple[Field, ...]) -> tuple[str, ...]:
+    text, not_utf8 = inputs.decode(body)
     try:
-        json.loads(body.decode("utf-8"))
-        return ()
-    except UnicodeDecodeError:
-        pass
-    except json.JSONDecodeError:
+        if not not_utf8:
+            inputs.load_json(text, "body")
+            return ()
+    except AuditError:  # not JSON, or nested too deep to read
         pass
     reasons = [reason for f in fields if (reason := _field_problem(f))]
     return tuple(reasons) or ("the body is not valid JSON",)
@@ -63,14 +66,16 @@ def _field_problem(field: Field) -> str | None:
         return f"{field.key}: holds bytes that are not UTF-8"
     if field.form in ("quoted", "const"):
         try:
-            json.loads(f'"{field.text}"')
+            inputs.load_json(f'"{field.text}"', field.key)
             return None
-        except json.JSONDecodeError:
+        except inputs.NotJson:
             return f"{field.key}: {field.text!r} holds a quote, backslash or control character the script does not escape"
     candidate = f"[{field.text}]" if field.form == "collectors" else field.text
     try:
-        json.loads(candidate)
+        inputs.load_json(candidate, field.key)
         return None
-    except json.JSONDecodeError:
+    except inputs.TooDeep:
+        return f"{field.key}: nested more than {inputs.MAX_DEPTH} levels deep (the script pastes this value unquoted)"
+    except inputs.NotJson:
         what = "is empty" if not field.text.strip() else f"{field.text!r} is not a JSON literal"
         return f"{field.key}: {what} (the script pastes this value unquoted)"
