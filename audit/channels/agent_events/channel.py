@@ -103,6 +103,12 @@ def build_saved(raw: bytes, label: str, facts: Facts, boot_id_now: bytes = bytes
 def _version_now(facts: Facts, given: str | None, saved_version: str | None) -> tuple[str, list[str]]:
     """The running binary's version: --netdata-version, else the installed agent's, else the saved file's, else
     the newest release modelled."""
+    version, warnings = _version_read(facts, given, saved_version)
+    note = versions.mapping_note(version, releases.release_for(version).tag, releases.NEWEST.tag, "agent-events")
+    return version, warnings + [note] * (note is not None)
+
+
+def _version_read(facts: Facts, given: str | None, saved_version: str | None) -> tuple[str, list[str]]:
     if given:
         return ("v" + given if given[:1].isdigit() else given), []
     fact = facts.get("netdata_version")
