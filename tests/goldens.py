@@ -46,7 +46,8 @@ NO_NETWORK_CURL = r"""#!/bin/sh
 method=GET; url=; ctype=
 while [ $# -gt 0 ]; do
   case "$1" in
-    -d|--data|--data-raw|--data-binary) shift; printf '%s' "$1" > "$CAPTURE_DIR/body"; [ "$method" = GET ] && method=POST ;;
+    -d|--data|--data-raw|--data-binary)
+      shift; printf '%s' "$1" > "$CAPTURE_DIR/body"; [ "$method" = GET ] && method=POST ;;
     -X) shift; method="$1" ;;
     --header|-H) shift; case "$1" in Content-Type:*) ctype="${1#Content-Type: }" ;; esac ;;
     http*) url="$1" ;;

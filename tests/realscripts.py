@@ -41,7 +41,7 @@ def show(tag: str, name: str) -> str:
                              capture_output=True, text=True, check=True).stdout.split()
     paths = [p for p in listing if p.endswith(f"daemon/{name}")]
     if not paths:
-        pytest.skip(f"{name} not found at {tag} in the mirror")
+        pytest.skip(f"{name} not found at {tag} in the mirror at {repo}: fetch its tags (git -C {repo} fetch --tags)")
     return subprocess.run(["git", "-C", str(repo), "show", f"{tag}:{paths[0]}"], capture_output=True,
                           text=True, check=True).stdout
 

@@ -77,7 +77,7 @@ def test_tui_loading_refuses_a_device_snapshot():
         snapshot.load("/dev/zero")
 
 
-@pytest.mark.skipif(not os.path.exists("/proc/sys/kernel/hostname"), reason="needs Linux procfs")
+@pytest.mark.skipif(not os.path.exists("/proc/sys/kernel/hostname"), reason="needs Linux procfs (run on Linux)")
 def test_proc_sys_files_are_read_in_chunks():
     """A sysctl file fails with ENOMEM when asked for the whole cap in one read; the reader asks in chunks."""
     from audit.facts.system import System

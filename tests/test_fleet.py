@@ -180,7 +180,8 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 @pytest.mark.skipif(CHROMIUM is None or shutil.which("unshare") is None or os.geteuid() != 0,
-                    reason="needs chromium and root's `unshare -n` (a browser with no network at all)")
+                    reason="needs root, chromium (apt-get install chromium) and `unshare -n` (util-linux): a "
+                           "browser with no network at all")
 def test_html_sorts_in_a_real_browser_without_network(capsys, reports, tmp_path):
     """Chromium in a network namespace of its own (so nothing can be fetched): click the version header twice."""
     _, page, _ = run(capsys, ["fleet", str(reports), "--html"])
