@@ -428,9 +428,9 @@ CAPTURE_RUN = ("a v2.11.0 daemon built from the tag ran in a Debian 12 container
 
 
 def capture_entries() -> list[dict]:
-    files = sorted(p for p in (ROOT / CAPTURES).rglob("*") if p.is_file() and p.name != "README.md")
-    source = {"repository": REPOSITORY, "ref": "v2.11.0", "commit": "a real daemon run, not regenerable",
-              "file": "src/daemon/status-file.c", "date": "2026-08-12", "run": CAPTURE_RUN}
+    files = sorted(p for p in (ROOT / CAPTURES).rglob("*") if p.suffix in (".json", ".dat"))  # not notes
+    source = {"repository": REPOSITORY, "ref": "v2.11.0", "commit": "bb8f509e99cad230d3acc1fdfc840224f3b3db3a",
+              "file": "src/daemon/status-file.c", "date": "2026-08-12", "run": CAPTURE_RUN, "regenerable": False}
     return [{"golden": "../" + str(p.relative_to(ROOT)), "source": source} for p in files]
 
 
