@@ -287,6 +287,8 @@ class MainScreen(Screen):
             return "no payload yet"
         if self.error:
             return f"fix the parameters first: {self.error}"
+        if not self.optout.components:  # no verdict: still checking, or the check failed
+            return self.optout.summary or "the opt-out state is unknown"
         return self._block_reason()
 
     def _block_reason(self) -> str | None:
@@ -294,18 +296,19 @@ class MainScreen(Screen):
         return self.optout.block_for(self.built.channel if self.built is not None else "backend")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "send":
-            return None if self.send_block() else True
         if action in ("suppress", "save"):
             return None if self.built is None or self.error else True
         return True
 
     def action_send(self) -> None:
+        """Always answers (never a dimmed key that does nothing): a refusal is shown and journaled, as the CLI's."""
         reason = self.send_block()
         if reason:
             self.notify(f"Sending is off: {reason}", title="payload: send", severity="warning")
-            if self.built is not None and self._block_reason():
-                self.record(adapters.Outcome("refused", f"opt-out applies: {self._block_reason()}"))
+            refused = self.built is not None and self._block_reason()
+            if refused:
+                self.record(adapters.Outcome("refused", refused if refused == self.optout.misplaced
+                                             else f"opt-out applies: {refused}"))
             return
         built, params = self.built, dict(self.values)
 

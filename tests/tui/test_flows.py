@@ -7,7 +7,7 @@ import sys
 import pytest
 from werkzeug import Response
 
-from audit import payload
+from audit import channels, payload
 from audit.facts import snapshot
 
 from .conftest import loaded, main_screen, wait_for
@@ -25,6 +25,11 @@ async def choose(pilot, screen, name):
     screen.query_one(EventList).select_event(name)
     await wait_for(pilot, lambda: screen.event == name and screen.built is not None and screen.built.event == name,
                    what=f"{name} payload")
+
+
+def notifications(app) -> list[str]:
+    """What the notifications say, unwrapped (app.notify breaks lines to the toast's width)."""
+    return [" ".join(n.message.split()) for n in app._notifications]
 
 
 def option_ids(options) -> list[str]:
@@ -243,11 +248,11 @@ async def test_sending_is_disabled_under_disable_telemetry(make_app, httpserver,
         screen = await loaded(pilot)
         await wait_for(pilot, lambda: screen.optout.block_reason is not None, what="opt-out verdict")
         assert "DISABLE_TELEMETRY" in screen.optout.block_reason
-        assert screen.check_action("send", ()) is None  # dimmed in the footer
         assert "send: off" in str(screen.query_one("#status").render())
-        screen.action_send()  # what the palette entry runs
+        await pilot.press("s")  # the key answers, as the CLI does: the refusal is shown and journaled
         await wait_for(pilot, lambda: journal_path.exists(), what="refusal recorded")
         assert app.screen is screen  # no confirmation dialog
+        assert any("Sending is off" in said and "DISABLE_TELEMETRY" in said for said in notifications(app))
         assert not httpserver.log
         line = json.loads(journal_path.read_text().splitlines()[0])
         assert line["state"] == "refused" and "DISABLE_TELEMETRY" in line["message"] and line["source"] == "tui"
@@ -437,6 +442,23 @@ async def test_send_is_off_when_the_config_dir_is_not_an_agents(make_app, tmp_pa
         screen = app.screen
         await wait_for(pilot, lambda: screen.send_block() not in (None, "no payload yet"), what="send blocked")
         assert "does not exist" in screen.send_block()
+
+
+@pytest.mark.parametrize("channel", [c.name for c in channels.built()])
+async def test_no_channel_sends_when_the_config_dir_is_not_an_agents(make_app, httpserver, tmp_path, journal_path,
+                                                                     channel):
+    httpserver.expect_request("/ingest").respond_with_data("ok")
+    app = make_app(endpoint=httpserver.url_for("/ingest"), config_dir=str(tmp_path / "netdta"))
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        screen = await loaded(pilot)
+        await wait_for(pilot, lambda: screen.optout.components, what="opt-out verdict")
+        await choose(pilot, screen, channels.channel(channel).impl().events()[-1].name)
+        await pilot.press("s")
+        await wait_for(pilot, lambda: journal_path.exists(), what="refusal recorded")
+        assert app.screen is screen and httpserver.log == []
+        entry = json.loads(journal_path.read_text().splitlines()[-1])
+        assert entry["state"] == "refused" and entry["channel"] == channel and "does not exist" in entry["message"]
+        assert any("Sending is off" in said and "does not exist" in said for said in notifications(app))
 
 
 async def test_installer_events_are_their_own_channel_with_secrets_flagged(make_app, monkeypatch):
