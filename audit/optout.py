@@ -409,8 +409,9 @@ def revert(config_dir: str, dry_run: bool = False) -> str:
     path = _path(config_dir)
     if not os.path.lexists(path):
         return f"{path} does not exist"
-    if not _created_here(path):
-        return f"{path} left in place: telemetry-audit did not create it (remove it by hand to opt back in)"
+    kept = kept_on_revert(config_dir)
+    if kept:
+        return f"{path} {kept}"
     if dry_run:
         return f"would remove {path}"
     try:
@@ -418,6 +419,16 @@ def revert(config_dir: str, dry_run: bool = False) -> str:
     except OSError as e:
         raise AuditError(f"cannot remove {path}: {e.strerror}", Exit.USAGE) from None
     return f"removed {path}"
+
+
+def kept_on_revert(config_dir: str) -> str | None:
+    """Why --revert leaves the opt-out file in `config_dir` in place (None: it is absent, or --revert removes it)."""
+    path = _path(config_dir)
+    if not os.path.lexists(path) or _created_here(path):
+        return None
+    package = owning_package(System(), path).value
+    shipped = f"{package} ships it; " if package else ""
+    return f"left in place: telemetry-audit did not create it ({shipped}remove it by hand to opt back in)"
 
 
 def _created_here(path: str) -> bool:

@@ -171,6 +171,10 @@ def apply_optout(config_dir: str) -> str:
     return optout.apply(config_dir)
 
 
+def kept_on_revert(config_dir: str) -> str | None:
+    return optout.kept_on_revert(config_dir)
+
+
 def revert_optout(config_dir: str) -> str:
     return optout.revert(config_dir)
 

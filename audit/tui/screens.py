@@ -400,6 +400,10 @@ class MainScreen(Screen):
             state = "already present" if what == "apply" else "not present"
             self.notify(f"{path}: {state}: nothing to do", title=f"opt-out: {what}")
             return
+        kept = adapters.kept_on_revert(config_dir) if what == "revert" else None
+        if kept:  # said before any dialog: a revert would keep a file it did not create (e.g. a package's)
+            self.notify(f"{path}: {kept}: nothing to do", title="opt-out: revert", severity="warning")
+            return
         title = "Apply the opt-out?" if what == "apply" else "Revert the opt-out?"
         lines = [("File", str(path)), ("Effect", "creates it: the agent, script and dashboard stop sending"
                                        if what == "apply" else "removes it: telemetry resumes unless "

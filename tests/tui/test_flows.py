@@ -352,15 +352,34 @@ async def test_optout_apply_needs_confirmation(make_app, config_dir):
 
 
 @pytest.mark.parametrize("key, present, said", [("o", True, "already present: nothing to do"),
-                                                ("i", False, "not present: nothing to do")])
+                                                ("i", False, "not present: nothing to do"),
+                                                ("i", True, "left in place: telemetry-audit did not create it")])
 async def test_optout_change_with_nothing_to_do_says_so_without_a_dialog(make_app, config_dir, key, present, said):
+    """A revert keeps an opt-out file it did not create (a package's, an admin's): said before any dialog that would
+    promise "removes it"."""
     if present:
         (config_dir / ".opt-out-from-anonymous-statistics").touch()
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         screen = await loaded(pilot)
         await pilot.press(key)
-        await wait_for(pilot, lambda: any(said in n.message for n in app._notifications), what="notification")
+        await wait_for(pilot, lambda: any(said in text for text in notifications(app)), what="notification")
+        assert app.screen is screen
+        assert (config_dir / ".opt-out-from-anonymous-statistics").exists() is present
+
+
+async def test_optout_revert_asks_before_removing_a_file_it_created(make_app, config_dir):
+    from audit import optout
+
+    (config_dir / ".opt-out-from-anonymous-statistics").write_text(optout.CREATED_MARK)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await loaded(pilot)
+        await pilot.press("i")
+        await wait_for(pilot, lambda: app.screen.id == "confirm-revert", what="revert dialog")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: not (config_dir / ".opt-out-from-anonymous-statistics").exists(),
+                       what="file removed")
         assert app.screen is screen
 
 
