@@ -496,12 +496,25 @@ def crash_reports_off(text: str | None) -> tuple[str, str]:
         return "".join(lines), f"replace `{body.strip()}` with `{_OFF}` in [global]"
     headers = [i for i, line in enumerate(lines) if line.strip() == "[global]"]
     if headers:
+        indent = _indent(lines, headers[0] + 1)
         at = _ensure_eol(lines, headers[0], eol)
-        lines[at:at] = [f"    {_ADDED}{eol}", f"    {_OFF}{eol}"]
+        lines[at:at] = [f"{indent}{_ADDED}{eol}", f"{indent}{_OFF}{eol}"]
         return "".join(lines), f"add `{_OFF}` to [global]"
+    indent = _indent(lines, 0)
     at = _ensure_eol(lines, len(lines) - 1, eol) if lines else 0
-    lines[at:] = [f"{_SECTION}{eol}", f"[global]{eol}", f"    {_ADDED}{eol}", f"    {_OFF}{eol}"]
+    lines[at:] = [f"{_SECTION}{eol}", f"[global]{eol}", f"{indent}{_ADDED}{eol}", f"{indent}{_OFF}{eol}"]
     return "".join(lines), f"add a [global] section with `{_OFF}`"
+
+
+def _indent(lines: list[str], start: int) -> str:
+    """The indentation the file uses (Debian's netdata.conf: a tab): of the first indented line from `start` (the
+    section's first line), else of any indented line, else four spaces."""
+    for line in lines[start:] + lines[:start]:
+        body = line.rstrip("\r\n")
+        text = body.lstrip(" \t")
+        if text and text != body:
+            return body[:len(body) - len(text)]
+    return "    "
 
 
 def crash_reports_restore(text: str) -> tuple[str | None, str]:
