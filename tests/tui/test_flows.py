@@ -106,7 +106,10 @@ async def test_invalid_errno_shows_inline_and_recovers(make_app, facts_file):
         assert not screen.query_one("#row-line").has_class("-invalid")
         assert screen.built is good  # the last good payload stays on screen, never a half-built one
         assert "last edit not applied" in str(screen.query_one("#status").render())
-        assert screen.check_action("send", ()) is None  # no sending while the form is wrong
+        await pilot.press("escape", "s")  # out of the field; no sending while the form is wrong, and s says so
+        await wait_for(pilot, lambda: any("Sending is off: fix the parameters first" in said
+                                          for said in notifications(app)), what="refusal")
+        assert app.screen is screen
         await set_param(pilot, screen, "errno", "5")
         await wait_for(pilot, lambda: screen.error == "" and screen.built is not good, what="recovery")
         assert not screen.query_one("#param-error").display
@@ -194,7 +197,7 @@ async def test_facts_error_is_a_message_not_a_traceback(make_app, tmp_path):
         await wait_for(pilot, lambda: screen.query_one("#load-error").display, what="load error")
         text = str(screen.query_one("#load-error").render())
         assert "Could not gather facts" in text and "not valid JSON" in text
-        assert screen.check_action("send", ()) is None
+        assert screen.send_block() == "no payload yet"
         await pilot.press("q")
     assert app.return_code in (0, None)
 
