@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import time
 from pathlib import Path
 
 from rich.text import Text
@@ -87,6 +88,7 @@ class MainScreen(Screen):
         self.error = ""
         self.optout = adapters.OptOutView(summary="checking opt-outs…")
         self._pending: Timer | None = None
+        self._built_at = 0.0  # time.monotonic() of the last rebuild
         self._dirty: set[str] = set()
         self.inputs: dict[str, dict] = {}  # per channel, what its builder reads of the machine (collected once)
 
@@ -198,6 +200,9 @@ class MainScreen(Screen):
         if message.event != self.event:
             return
         self.values = message.values
+        if self._pending is None and time.monotonic() - self._built_at >= DEBOUNCE:
+            self.rebuild()  # a lone edit is shown at once; only a burst waits for its last keystroke
+            return
         if self._pending is not None:
             self._pending.stop()
         self._pending = self.set_timer(DEBOUNCE, self.rebuild)
@@ -222,6 +227,7 @@ class MainScreen(Screen):
     def rebuild(self) -> None:
         """Build the payload for the current event and values; show it, or say inline why not."""
         self._pending = None
+        self._built_at = time.monotonic()
         if self.facts is None:
             return
         ev = all_events()[self.event]

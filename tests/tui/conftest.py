@@ -84,6 +84,12 @@ def main_screen(app):
     return next((s for s in app.screen_stack if isinstance(s, MainScreen)), None)
 
 
+async def opened(pilot):
+    """The main screen, once pushed (the app draws its first frame before importing it)."""
+    await wait_for(pilot, lambda: main_screen(pilot.app) is not None, what="main screen")
+    return main_screen(pilot.app)
+
+
 async def loaded(pilot):
     """Wait until facts are in and the first payload is shown."""
     await wait_for(pilot, lambda: getattr(main_screen(pilot.app), "built", None) is not None, what="first payload")

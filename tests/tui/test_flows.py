@@ -10,7 +10,7 @@ from werkzeug import Response
 from audit import channels, payload
 from audit.facts import snapshot
 
-from .conftest import loaded, main_screen, wait_for
+from .conftest import loaded, opened, wait_for
 
 SIZE = (80, 24)
 
@@ -193,7 +193,7 @@ async def test_facts_error_is_a_message_not_a_traceback(make_app, tmp_path):
     broken.write_text("{not json")
     app = make_app(facts_file=str(broken))
     async with app.run_test(size=SIZE) as pilot:
-        screen = main_screen(app)
+        screen = await opened(pilot)
         await wait_for(pilot, lambda: screen.query_one("#load-error").display, what="load error")
         text = str(screen.query_one("#load-error").render())
         assert "Could not gather facts" in text and "not valid JSON" in text
@@ -417,7 +417,7 @@ async def test_unexpected_gather_failure_is_a_message_too(make_app, monkeypatch)
     monkeypatch.setattr(audit.tui.screens, "gather", broken)
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        screen = main_screen(app)
+        screen = await opened(pilot)
         await wait_for(pilot, lambda: screen.query_one("#load-error").display, what="load error")
         text = str(screen.query_one("#load-error").render())
         assert "RuntimeError: sysinfo module missing" in text and "--facts FILE" in text
@@ -461,7 +461,7 @@ async def test_identifying_data_is_flagged_in_fields_wire_and_status(make_app):
 async def test_send_is_off_when_the_config_dir_is_not_an_agents(make_app, tmp_path):
     app = make_app(config_dir=str(tmp_path / "netdta"))
     async with app.run_test() as pilot:
-        screen = app.screen
+        screen = await opened(pilot)
         await wait_for(pilot, lambda: screen.send_block() not in (None, "no payload yet"), what="send blocked")
         assert "does not exist" in screen.send_block()
 
@@ -587,7 +587,7 @@ async def test_help_lists_every_key_and_scrolls_at_80x24(make_app):
 async def test_a_load_error_is_in_the_tuis_words(make_app):
     app = make_app(facts_file="/dev/zero")
     async with app.run_test(size=SIZE) as pilot:
-        screen = app.screen
+        screen = await opened(pilot)
         await wait_for(pilot, lambda: screen.error != "", what="load error")
         text = str(screen.query_one("#load-error").render())
         assert "facts snapshot /dev/zero" in text and "--facts" not in text and "regular file" in text
