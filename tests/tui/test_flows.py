@@ -393,6 +393,13 @@ def test_headless_commands_never_import_textual():
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
+def test_the_first_frame_needs_none_of_the_audit_core():
+    """The app draws its title before the main screen and the core are imported (the first-frame budget)."""
+    code = ("import sys, audit.tui.app; core = ('audit.tui.screens', 'audit.tui.widgets', 'audit.payload', "
+            "'audit.optout'); assert not [m for m in core if m in sys.modules], sys.modules.keys() & set(core)")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
 def test_no_command_opens_the_tui(monkeypatch, facts_file):
     import audit.tui
     from audit import cli
