@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from audit import report
+from audit import inputs, report
+from audit.errors import AuditError
 
 FORMAT = "telemetry-audit-fleet"
 VERSION = 1
@@ -172,25 +173,21 @@ def read(targets: Iterable[str], keep_rows: bool = False) -> Fleet:
 
 def load(path: str) -> tuple[dict | None, str | None]:
     """A host report, or why this file is not one (never raises for a bad file)."""
-    from audit import inputs
-    from audit.errors import AuditError
-
-    try:  # a device or FIFO is refused as such, never read (/dev/zero is not "a large file")
-        with inputs.open_input(path) as f:
-            raw = f.read(MAX_DOCUMENT + 1)
+    try:
+        raw = inputs.read_limited(path, MAX_DOCUMENT)  # a FIFO or device is refused, not read
     except AuditError as e:
         return None, str(e).removeprefix(f"{path}: ")
-    except OSError as e:
-        return None, f"cannot read ({e.strerror})"
     if len(raw) > MAX_DOCUMENT:
         return None, f"larger than {MAX_DOCUMENT // 2**20} MiB, the most a host report is read to (one is a few KiB)"
+    text, not_utf8 = inputs.decode(raw)
+    if not_utf8:  # the tool writes reports with such bytes as \\xHH text (audit.jsontext)
+        return None, f"not valid JSON ({not_utf8})"
     try:
-        doc = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        where = f" at line {e.lineno} column {e.colno}" if isinstance(e, json.JSONDecodeError) else ""
-        return None, f"not valid JSON ({getattr(e, 'msg', None) or e.reason}{where})"
-    except RecursionError:
-        return None, "not valid JSON (nested too deeply)"
+        doc = inputs.load_json(text, path)
+    except inputs.NotJson as e:
+        return None, f"not valid JSON ({e.reason})"
+    except inputs.TooDeep:
+        return None, f"not valid JSON (nested more than {inputs.MAX_DEPTH} levels deep)"
     return doc, problem(doc)
 
 
