@@ -52,12 +52,16 @@ def explain(raw: bytes, label: str = "payload") -> Explanation:
     unknown = tuple(k for k in props if k not in annotations)
     by_release = set(schemas.layout_members())  # absent from some releases' bodies: the schema checks the mix
     missing = tuple(k for k in annotations if k not in present and k not in by_release)
+    if hasattr(impl, "dating"):  # a channel whose versions are not release ranges (the installer's revisions)
+        label, reasons, possible = impl.dating(document)
+        dated = VersionRange(None, None, reasons, possible, label)
+    else:
+        dated = version_range(action, present | {p.key for p in reading.top}, {**top_annotations, **annotations},
+                              complete=_complete(raw))
     return Explanation(
         len(raw), hashlib.sha256(raw).hexdigest(), reading.valid_json, reading.json_error, reading.event,
         reading.event if reading.channel == "installer" else action,
-        schema_id, tuple(notes), unknown, missing, tuple(_dedupe(findings)), decoded,
-        version_range(action, present | {p.key for p in reading.top}, {**top_annotations, **annotations},
-                      complete=_complete(raw)))
+        schema_id, tuple(notes), unknown, missing, tuple(_dedupe(findings)), decoded, dated)
 
 
 def _complete(raw: bytes) -> bool:

@@ -70,8 +70,11 @@ class VersionRange:
     until: tuple[int, int] | None  # inclusive (major, minor); every patch release of it
     reasons: tuple[str, ...]
     possible: bool = True
+    label: str | None = None  # the whole answer, when versions are not release ranges (the installer's revisions)
 
     def text(self) -> str:
+        if self.label:
+            return self.label
         if not self.possible:
             return "no Netdata version sends this shape"
         low = f"v{self.since[0]}.{self.since[1]}" if self.since else "early versions"
