@@ -293,19 +293,19 @@ def _agent_mechanisms(state: locate.AgentEventsState) -> dict:
 
 
 def agent_events_verdict(system: System, config_dir: str, version: str, lib_dir: str | None = None,
-                         **cause) -> gate.GateVerdict:
+                         now_us: int | None = None, **cause) -> gate.GateVerdict:
     """The gate for one exit cause (cause=, crash=, priority=: what the body's cause table says), e.g. for a
     status line: "would send at next start: killed hard, priority 4"."""
     state = locate.collect(system, config_dir, lib_dir)
     m = mechanisms(system, config_dir)
     opted_out = [_label(m, b) for b in _daemon(m, version)]
-    return gate.evaluate(locate.gate_input(state, opted_out, system.env, version, **cause))
+    return gate.evaluate(locate.gate_input(state, opted_out, system.env, version, system, now_us, **cause))
 
 
 def _agent_events(system: System, state: locate.AgentEventsState, comps: dict, version: str) -> dict:
     """The daemon's own gate; it reads the opt-out exactly as the daemon's analytics_check_enabled() does."""
     opted_out = comps["daemon"]["suppressed_by"]
-    verdict = gate.evaluate(locate.gate_input(state, opted_out, system.env, version))
+    verdict = gate.evaluate(locate.gate_input(state, opted_out, system.env, version, system))
     return {"sends": verdict.sends, "suppressed_by": [] if verdict.sends else list(verdict.by),
             "decided_by": list(verdict.by), "rule": RULE_TEXT["agent-events"],
             "evidence": "; ".join(verdict.evidence), "details": list(verdict.evidence), "summary": verdict.summary}

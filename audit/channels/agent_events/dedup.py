@@ -208,3 +208,25 @@ def posted_at(table: tuple[Slot, ...], report: int, now_us: int) -> int | None:
         if slot.hash == report and not slot.sentry and (now_us - slot.timestamp_us) % 2 ** 64 < WINDOW_US:
             return slot.timestamp_us
     return None
+
+
+def table_from_status(raw: bytes, file_version: int | None) -> tuple[Slot, ...]:
+    """v2.3.0 and v2.3.1 keep the slots in the status file's `dedup` array, and carry them over only from a file
+    of their own version (v2.3.0:src/daemon/daemon-status-file.c:282-297, :467-479, :557-560)."""
+    import json
+
+    from audit.channels.agent_events.status import parse_rfc3339
+
+    try:
+        document = json.loads(raw)
+    except ValueError:
+        return ()
+    if not isinstance(document, dict) or document.get("version") != file_version:
+        return ()
+    slots = []
+    for item in document.get("dedup") or ():
+        if isinstance(item, dict) and isinstance(item.get("hash"), int) and isinstance(item.get("@timestamp"), str):
+            when = parse_rfc3339(item["@timestamp"]) or 0
+            if when:
+                slots.append(Slot(item["hash"], item.get("sentry") is True, when))
+    return tuple(slots)

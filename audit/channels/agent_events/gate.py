@@ -36,16 +36,19 @@ class GateRules:
     ci_only_without_previous: bool  # CI matters only when there is no previous status
     dedup_in: str  # where the hashes of past posts are kept
     source: str
+    dedup_file_version: int | None = None  # dedup in the status file: carried over only from this file version
 
 
 GATE_RULES = (
     GateRules("v2.3.0", True, ("CI",), ("true",), 10, False, "the status file",
               "v2.3.0:src/daemon/daemon-status-file.c:1003-1006 (CI), :1051-1055 and :1241-1242 (no previous: "
-              "no post), :1245 (restarts >= 10), :887-906 and :1248 (dedup slots in the status file)"),
+              "no post), :1245 (restarts >= 10), :887-906 and :1248 (dedup slots in the status file, carried "
+              "over only from a version-19 file: :557-560)", 19),
     GateRules("v2.3.1", False, ("CI", "TRAVIS", "GITHUB_ACTIONS", "GITLAB_CI", "CIRCLECI", "APPVEYOR"),
               ("true", "yes", "on", "1"), 3, True, "the status file",
               "v2.3.1:src/daemon/daemon-status-file.c:1046-1071 (CI), :1318-1323 (CI and the saved current "
-              "status only without a previous one; restarts > 2)"),
+              "status only without a previous one; restarts > 2), :584-586 (dedup slots carried over only "
+              "from a version-21 file)", 21),
     GateRules("v2.3.2", False, CI_VARIABLES, None, 2, False, "dedup-netdata.dat",
               "v2.3.2:src/daemon/status-file.c:734-773 (CI), :1018-1029 (gate); "
               "v2.11.0:src/daemon/status-file.c:1553-1566 is the same"),
