@@ -108,8 +108,11 @@ def test_unclaimed_opted_out_agent_does_not_send(tmp_path, capsys):
 
 
 def test_old_versions_have_no_agent_events(claimed, capsys):
-    events = opt_out_json(capsys, claimed, "--netdata-version", "v2.3.0")["channels"]["agent-events"]
+    events = opt_out_json(capsys, claimed, "--netdata-version", "v2.2.6")["channels"]["agent-events"]
     assert events["active"] is False and events["sends"] is False
+    # v2.3.0 builds the status file and posts at startup (v2.3.0:src/daemon/daemon-status-file.c:954-987, main.c:830)
+    v23 = opt_out_json(capsys, claimed, "--netdata-version", "v2.3.0")["channels"]["agent-events"]
+    assert v23["active"] is True and v23["sends"] is True
 
 
 @pytest.mark.skipif(not CAPTURES.is_dir(), reason="the real captures are not on this machine")

@@ -351,7 +351,7 @@ def gate_input(state: AgentEventsState, opted_out_by: list[str], env, version: s
                      "defaults crash reports to all")
     notes += state.status.notes()
     dedup = None
-    if system is not None and state.saved.previous and state.saved.raw is not None:
+    if system is not None and state.saved.previous and state.saved.raw is not None and gate.rules_for(version):
         report = saved_report(state.saved.raw, system, version)
         if report is not None:
             if not cause:
