@@ -275,6 +275,9 @@ def channel_verdicts(comps: dict, version: str) -> dict:
                         "evidence": "; ".join(dict.fromkeys(comps[name]["evidence"] for name in ch.components))}
         if moot:
             out[ch.name]["evidence"] = "not applicable here: " + "; ".join(moot)
+        unsure = [u for name in ch.components for u in comps[name].get("uncertain", ())]
+        if unsure and active and not by and not moot:
+            out[ch.name]["uncertain"] = unsure
         summaries = [comps[name]["summary"] for name in ch.components if "summary" in comps[name]]
         if summaries and active:
             out[ch.name]["summary"] = "; ".join(summaries)
@@ -335,9 +338,12 @@ def _agent_events(system: System, state: locate.AgentEventsState, comps: dict, v
     """The daemon's own gate; it reads the opt-out exactly as the daemon's analytics_check_enabled() does."""
     opted_out = comps["daemon"]["suppressed_by"]
     verdict = gate.evaluate(locate.gate_input(state, opted_out, system.env, version, system))
-    return {"sends": verdict.sends, "suppressed_by": [] if verdict.sends else list(verdict.by),
-            "decided_by": list(verdict.by), "rule": RULE_TEXT["agent-events"],
-            "evidence": "; ".join(verdict.evidence), "details": list(verdict.evidence), "summary": verdict.summary}
+    out = {"sends": verdict.sends, "suppressed_by": [] if verdict.sends else list(verdict.by),
+           "decided_by": list(verdict.by), "rule": RULE_TEXT["agent-events"],
+           "evidence": "; ".join(verdict.evidence), "details": list(verdict.evidence), "summary": verdict.summary}
+    if verdict.uncertain:  # it would send unless what this tool could not read stops it
+        out["uncertain"] = list(verdict.uncertain)
+    return out
 
 
 def _sentry(state: locate.AgentEventsState, comps: dict) -> dict:
