@@ -165,13 +165,20 @@ LAYOUT: tuple[tuple[str, str, int], ...] = (
 
 
 @lru_cache(maxsize=64)
-def plan(version: int, product_ids: bool, minify: bool, first: bool) -> tuple[tuple, ...]:
+def plan(version: int, product_ids: bool, minify: bool, first: bool, omits: tuple[str, ...] = ()) -> tuple[tuple, ...]:
     """LAYOUT compiled for a saved version, a release and a format: each step's bytes up to its value, fixed.
     `first`: the status members open the object (the file) rather than follow the wrapper (the post)."""
     steps: list[tuple] = []
     counts = [0 if first else 1]
     opened: list[int] = []
+    skipping = 0  # inside an omitted object: its depth
     for path, form, since in LAYOUT:
+        if skipping:
+            skipping += 1 if form.startswith("{") else -1 if form == "}" else 0
+            continue
+        if path in omits:
+            skipping = 1 if form.startswith("{") else 0
+            continue
         if version < since or (form == "ids" and not product_ids):
             continue
         depth = len(counts)
@@ -198,7 +205,7 @@ def plan(version: int, product_ids: bool, minify: bool, first: bool) -> tuple[tu
 def emit_members(ds: Status, release: Release, minify: bool, first: bool, out: bytearray,
                  leaves: list[tuple[str, bytes]]) -> None:
     values, get = ds.values, ds.get
-    steps = plan(ds.v, release.product_ids, minify, first)
+    steps = plan(ds.v, release.product_ids, minify, first, release.omits)
     i, end = 0, len(steps)
     while i < end:
         step = steps[i]

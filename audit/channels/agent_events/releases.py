@@ -15,11 +15,21 @@ class Release:
     precomputed_timestamps: bool  # v2.8+: a never-set timestamp is "" instead of 1970-01-01T00:00:00Z
     product_ids: bool  # v2.11+: hw.product.id and product.id are emitted
     sizes: tuple[tuple[str, int], ...] = ()  # char arrays of another size than v2.11's (status.FIELDS)
+    omits: tuple[str, ...] = ()  # members (and whole objects) of emit.LAYOUT this release does not emit
+    wrapper: tuple[str, ...] = ("exit_cause", "message", "priority", "version_saved", "agent_version_now",
+                                "agent_pid_now", "host_memory_critical", "host_memory_free_percent", "agent_health")
 
 
 OLD_SIZES = (("hw.product.name", 64),)  # DMI_INFO product.name was char[64] before v2.11.0
 
+# v2.3.2 has no pid, metrics, system_cpus, disk footprint, hw or product members, and no agent_pid_now
+# (v2.3.2:src/daemon/status-file.c:669-683 the post, the members at daemon_status_file_to_json)
+V232_OMITS = ("agent.pid", "metrics", "host.system_cpus", "host.disk.netdata", "hw", "product")
+V232_WRAPPER = ("exit_cause", "message", "priority", "version_saved", "agent_version_now", "host_memory_critical",
+                "host_memory_free_percent", "agent_health")
+
 RELEASES = (
+    Release("v2.3.2", 24, False, False, False, OLD_SIZES, V232_OMITS, V232_WRAPPER),
     Release("v2.4.0", 27, False, False, False, OLD_SIZES),
     Release("v2.5.0", 28, False, False, False, OLD_SIZES),
     Release("v2.6.0", 28, False, False, False, OLD_SIZES),
