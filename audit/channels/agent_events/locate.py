@@ -399,8 +399,8 @@ def dedup_lookup(system: System, state: AgentEventsState, report, version: str, 
         if chosen is None:
             return gate.Dedup(checked=f"{DEDUP_FILE} (none yet: nothing posted from this lib dir)")
         where = chosen.display
-        try:
-            raw = system.read_bytes(chosen.path)
+        try:  # a directory there: the daemon's read() fails and it starts with an empty table
+            raw = b"" if system.is_dir(chosen.path) else system.read_bytes(chosen.path)
         except (AuditError, OSError):
             return gate.Dedup(unreadable=chosen.display, checked=where)
         table = dedup.read_table(raw) or ()
