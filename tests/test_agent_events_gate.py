@@ -193,3 +193,18 @@ def test_dedup_stops_and_an_unreadable_store_is_uncertain():
     assert "/var/lib/netdata/dedup-netdata.dat cannot be read" in unsure.summary
     first = gate.evaluate(GateInput(previous=False, dedup=gate.Dedup(posted_at="x")))
     assert first.sends  # 'no last status' is never deduplicated
+
+
+def test_v23_dedup_slots_live_in_the_status_file():
+    """v2.3.0 keeps the slots in the status file and carries them over only from a file of its own version 19
+    (v2.3.0:src/daemon/daemon-status-file.c:467-479, :557-560)."""
+    import json as _json
+
+    from audit.channels.agent_events import dedup
+
+    doc = {"version": 19, "dedup": [{"@timestamp": "2026-12-04T01:23:18.51Z", "hash": 7, "sentry": False},
+                                    {"@timestamp": "", "hash": 8, "sentry": False}]}
+    slots = dedup.table_from_status(_json.dumps(doc).encode(), 19)
+    assert [(s.hash, s.sentry) for s in slots] == [(7, False)]
+    assert dedup.table_from_status(_json.dumps({**doc, "version": 21}).encode(), 19) == ()
+    assert dedup.table_from_status(b"[", 19) == ()

@@ -213,13 +213,13 @@ def posted_at(table: tuple[Slot, ...], report: int, now_us: int) -> int | None:
 def table_from_status(raw: bytes, file_version: int | None) -> tuple[Slot, ...]:
     """v2.3.0 and v2.3.1 keep the slots in the status file's `dedup` array, and carry them over only from a file
     of their own version (v2.3.0:src/daemon/daemon-status-file.c:282-297, :467-479, :557-560)."""
-    import json
-
+    from audit import inputs
     from audit.channels.agent_events.status import parse_rfc3339
+    from audit.errors import AuditError
 
     try:
-        document = json.loads(raw)
-    except ValueError:
+        document = inputs.load_json(raw, "status file")
+    except AuditError:
         return ()
     if not isinstance(document, dict) or document.get("version") != file_version:
         return ()
