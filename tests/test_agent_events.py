@@ -10,6 +10,7 @@ import pytest
 from audit.channels.agent_events import body as post
 from audit.channels.agent_events import causes, emit, releases, status
 from audit.errors import AuditError
+from tests import mirror
 
 DATA = Path(__file__).parent / "data" / "agent-events-v2.11.0"
 V2_10 = releases.release_for("v2.10.0")
@@ -426,7 +427,6 @@ def test_a_body_that_breaks_the_schema_is_reported():
 # ---------------------------------------------------------------------------------------------------------------
 # the body's members, in order, are the tag's own emitter's (read from the mirror)
 
-MIRROR = Path("/work/.mirror/netdata+netdata/repo")
 _KEY = re.compile(r'(?:buffer_json_member_add_\w+|ND_PROFILE_2json|EXIT_REASON_2json)\(wb, "([^"]+)"')
 
 
@@ -434,7 +434,7 @@ def _emitter_keys(tag: str) -> list[str]:
     import subprocess
 
     path = "src/daemon/daemon-status-file.c" if tag in ("v2.3.0", "v2.3.1") else "src/daemon/status-file.c"
-    source = subprocess.run(["git", "-C", str(MIRROR), "show", f"{tag}:{path}"],
+    source = subprocess.run(["git", "-C", str(mirror.require()), "show", f"{tag}:{path}"],
                             capture_output=True, text=True, check=True).stdout
     post_fn = source[source.index("post_status_file(struct post_status_file_thread_data *d) {"):]
     wrapper = _KEY.findall(post_fn[:post_fn.index("daemon_status_file_to_json(wb")])
@@ -462,7 +462,6 @@ def _body_keys(body: bytes) -> list[str]:
     return keys
 
 
-@pytest.mark.skipif(not MIRROR.is_dir(), reason="the Netdata mirror is not on this machine")
 @pytest.mark.parametrize("tag", ["v2.3.0", "v2.3.1", "v2.3.2", "v2.4.0"])
 def test_every_member_of_the_tags_emitter_in_its_order(tag):
     release = releases.release_for(tag)
