@@ -14,7 +14,7 @@ class State(Enum):
     NOT_SENT = "not sent"  # an opt-out (or the sender's own rule) stops it
     NOT_APPLICABLE = "not applicable"  # the sender cannot run here (not a container, not installed with kickstart…)
     INACTIVE = "inactive"  # this Netdata release does not send on the channel
-    UNCERTAIN = "uncertain"  # the rule cannot tell from what can be read here (no rule says so yet)
+    UNCERTAIN = "uncertain"  # it would send unless what could not be read here stops it (agent-events)
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,7 @@ class ComponentVerdict:
     details: tuple[str, ...] | None = None  # the evidence one item each (agent-events)
     summary: str | None = None  # one line for a status bar (agent-events)
     not_applicable: str | None = None  # why this sender cannot run here; None: it applies
+    uncertain: tuple[str, ...] = ()  # what could not be read and might stop it (agent-events)
 
     @property
     def applies(self) -> bool:
@@ -36,6 +37,8 @@ class ComponentVerdict:
     def state(self) -> State:
         if not self.applies:
             return State.NOT_APPLICABLE
+        if self.sends and self.uncertain:
+            return State.UNCERTAIN
         return State.SENDS if self.sends else State.NOT_SENT
 
     def to_json(self) -> dict:
@@ -47,6 +50,8 @@ class ComponentVerdict:
             out["details"] = list(self.details)
         if self.summary is not None:
             out["summary"] = self.summary
+        if self.uncertain:
+            out["uncertain"] = list(self.uncertain)
         if not self.applies:
             out |= {"applies": False, "not_applicable": self.not_applicable}
         return out
@@ -61,6 +66,7 @@ class ChannelVerdict:
     components: tuple[str, ...]
     evidence: str
     summary: str | None = None
+    uncertain: tuple[str, ...] = ()  # it sends unless what could not be read here stops it
 
     @property
     def state(self) -> State:
@@ -68,11 +74,15 @@ class ChannelVerdict:
             return State.INACTIVE
         if not self.applies:
             return State.NOT_APPLICABLE
+        if self.sends and self.uncertain:
+            return State.UNCERTAIN
         return State.SENDS if self.sends else State.NOT_SENT
 
     def to_json(self) -> dict:
         out = {"sends": self.sends, "active": self.active, "applies": self.applies, "by": list(self.by),
                "components": list(self.components), "evidence": self.evidence}
+        if self.uncertain:
+            out["uncertain"] = list(self.uncertain)
         if self.summary is not None:
             out["summary"] = self.summary
         return out

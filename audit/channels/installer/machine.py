@@ -139,7 +139,7 @@ def distinct_id_and_source(machine: Machine, var: Variant) -> tuple[str, str]:
 def recorded_install_options(system: System, config_dir: str) -> dict:
     """netdata-installer.sh and the static installer record their options as REINSTALL_OPTIONS in .environment."""
     path = f"{config_dir.rstrip('/')}/.environment"
-    text = system.read_text(path)
+    text = None if system.is_dir(path) else system.read_text(path)  # a directory in its place reads as absent
     options = parse_assignments(text).get("REINSTALL_OPTIONS") if text is not None else None
     return {"path": system.display(path), "reinstall_options": options,
             "recorded": options is not None and "--disable-telemetry" in options.split()}
