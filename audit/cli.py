@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "observe",
     "report",
     "fleet",
+    "history",
 )
 
 
