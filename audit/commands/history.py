@@ -25,6 +25,8 @@ def register(subparsers) -> None:
                         "/var/lib/netdata)")
     parser.add_argument("--log-dir", metavar="DIR", help="the agent's log dir (default: netdata.conf's [directories] "
                         "log, else /var/log/netdata)")
+    parser.add_argument("--netdata-version", metavar="VERSION", help="the installed agent's version, where it cannot "
+                        "be read (under --root): says where that version's logs keep no record")
     parser.add_argument("--journal-json", metavar="FILE", help="read this `journalctl -o json` export instead of "
                         "running journalctl")
     parser.add_argument("--no-journald", action="store_true", help="do not run journalctl")
@@ -39,7 +41,8 @@ def run(args) -> int:
     since = _since(args.since) if args.since else None
     records = history_sources.collect(history_sources.HistoryRequest(
         root=args.root, config_dir=args.config_dir, lib_dir=args.lib_dir, log_dir=args.log_dir,
-        journal_json=args.journal_json, journal=args.journal, read_journald=not args.no_journald))
+        journal_json=args.journal_json, journal=args.journal, read_journald=not args.no_journald,
+        netdata_version=args.netdata_version))
     found = history.rows(records, since)
     if args.json:
         write_json(history.document(records, found))

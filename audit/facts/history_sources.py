@@ -39,6 +39,7 @@ class HistoryRequest:
     journal_json: str | None = None  # an exported `journalctl -o json` file (read instead of running journalctl)
     journal: str | None = None  # telemetry-audit's own journal
     read_journald: bool = True
+    netdata_version: str | None = None
 
 
 def collect(req: HistoryRequest) -> history.Records:
@@ -56,7 +57,18 @@ def collect(req: HistoryRequest) -> history.Records:
     if not records.starts:
         records.notes.append("no agent-events start records were found: agents before v2.3 do not send agent-events "
                              "(and do not log about it); from v2.3 every start logs one")
+    version = _agent_version(system, req.netdata_version)
+    if (gap := script_log.no_record_note(version)) is not None:
+        records.notes.append(gap)
     return records
+
+
+def _agent_version(system: System, given: str | None) -> str | None:
+    """The installed agent's version when it can be read (not assumed), for where its logs keep no record."""
+    from audit.facts.agent import agent_version
+
+    fact = agent_version(system, given)
+    return fact.value if fact.observed else None
 
 
 def _read_log_dir(system: System, log_dir: str, records: history.Records) -> None:
@@ -92,21 +104,29 @@ def matching_lines(system: System, path: str, notes: list[str]):
         return
     from audit.inputs import open_input
 
-    stream = open_input(real, shown)
+    raw = stream = open_input(real, shown)
     try:
         if path.endswith(".gz"):
-            stream = gzip.GzipFile(fileobj=stream)
+            stream = gzip.GzipFile(fileobj=raw)
         else:
             size = os.fstat(stream.fileno()).st_size
             if size > MAX_LOG_BYTES:
                 stream.seek(size - MAX_LOG_BYTES)
-                notes.append(f"{shown}: {size // 2**20} MiB, only its last {MAX_LOG_BYTES // 2**20} MiB were read")
+                notes.append(f"{shown}: {size_text(size)}, only its last {size_text(MAX_LOG_BYTES)} were read")
                 stream.readline()  # the first line read there is cut
         yield from _scan(stream, shown, notes)
     except (OSError, EOFError, gzip.BadGzipFile) as e:
         raise AuditError(f"{shown}: cannot read ({getattr(e, 'strerror', None) or e})") from None
     finally:
         stream.close()
+        raw.close()
+
+
+def size_text(n: int) -> str:
+    for unit, size in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if n >= size:
+            return f"{n / size:.3g} {unit}"
+    return f"{n} bytes"
 
 
 def _scan(stream, shown: str, notes: list[str]):
@@ -122,16 +142,15 @@ def _scan(stream, shown: str, notes: list[str]):
             return
         first = False
         if total > MAX_LOG_BYTES:
-            notes.append(f"{shown}: more than {MAX_LOG_BYTES // 2**20} MiB uncompressed: the rest was not read")
+            notes.append(f"{shown}: more than {size_text(MAX_LOG_BYTES)} uncompressed: the rest was not read")
             chunk = b""
         data = carry + chunk
         end = data.rfind(b"\n") + 1 if chunk else len(data)
         block, carry = data[:end], data[end:]
         if len(carry) > MAX_LINE:
-            notes.append(f"{shown}: a line longer than {MAX_LINE // 2**20} MiB after line {line_no}: skipped")
+            notes.append(f"{shown}: a line longer than {size_text(MAX_LINE)} after line {line_no}: skipped")
             line_no += block.count(b"\n")
-            carry = b""
-            _skip_to_newline(stream)
+            carry = _rest_after_newline(stream)
             line_no += 1
             continue
         yield from _hits(block, line_no)
@@ -142,10 +161,13 @@ def _scan(stream, shown: str, notes: list[str]):
             return
 
 
-def _skip_to_newline(stream) -> None:
+def _rest_after_newline(stream) -> bytes:
+    """Skips the rest of an over-long line; what follows its newline in the chunk read is kept."""
     while chunk := stream.read(CHUNK):
-        if b"\n" in chunk:
-            return
+        at = chunk.find(b"\n")
+        if at >= 0:
+            return chunk[at + 1:]
+    return b""
 
 
 def _hits(block: bytes, first_line: int):
@@ -201,7 +223,7 @@ def run_journalctl(notes: list[str]) -> bytes | None:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.communicate()
-                notes.append(f"journalctl did not finish within {JOURNALCTL_TIMEOUT:.0f} s: journald was not read")
+                notes.append(f"journalctl did not finish within {JOURNALCTL_TIMEOUT:g} s: journald was not read")
                 return None
     except OSError as e:
         notes.append(f"journalctl could not run ({e.strerror}): journald was not read")
@@ -211,7 +233,7 @@ def run_journalctl(notes: list[str]) -> bytes | None:
         notes.append(f"journalctl failed ({first}): journald was not read")
         return None
     if len(out) > MAX_JOURNAL_OUTPUT:
-        notes.append(f"journalctl printed more than {MAX_JOURNAL_OUTPUT // 2**20} MiB: journald was not read")
+        notes.append(f"journalctl printed more than {size_text(MAX_JOURNAL_OUTPUT)}: journald was not read")
         return None
     return out
 

@@ -22,7 +22,7 @@ POSTED = "Posted last status to agent-events successfully."
 FAILED = "Failed to post last status to agent-events."
 _START = re.compile(r"Netdata Agent version '([^']*)' is starting\.\.\.\nLast exit status: (.*) \(([^()\n]*)\):\n\n",
                     re.S)
-_LOGFMT = re.compile(rb'([A-Za-z_][A-Za-z0-9_]*)=(?:"((?:[^"\\]|\\.)*)"|(\S*))')
+_LOGFMT = re.compile(rb'([A-Za-z_][A-Za-z0-9_]*)=(?:"((?:[^"\\]|\\.)*)(?:"|\\?$)|(\S*))')  # a cut line: to its end
 
 
 @dataclass
