@@ -23,7 +23,7 @@ from audit.facts.system import System
 DEFAULT_LOG_DIR = "/var/log/netdata"
 LOG_NAMES = re.compile(r"^(daemon|error)\.log(?:\.(\d+))?(\.gz)?$")  # logrotate's daemon.log.1, daemon.log.2.gz
 MAX_LOG_BYTES = 1024 * 1024 * 1024  # per file: a larger one is read from its last GiB (the newest records)
-CHUNK = 8 * 1024 * 1024
+CHUNK = 1024 * 1024
 MAX_LINE = 4 * 1024 * 1024  # a logged status is ~10 KiB; a longer line is damage, skipped with a note
 JOURNALCTL_TIMEOUT = 20.0
 MAX_JOURNAL_OUTPUT = 256 * 1024 * 1024
@@ -80,14 +80,21 @@ def _read_log_dir(system: System, log_dir: str, records: history.Records) -> Non
         records.notes.append(f"{system.display(log_dir)}: no daemon.log or error.log")
     for name in sorted(names, key=_oldest_first):
         path = f"{log_dir}/{name}"
+        shown = system.display(path)
+        script_lines: list = []  # few; the start records are parsed as they are read
+
+        def agent_lines():
+            for number, line in matching_lines(system, path, records.notes):
+                if logged.MESSAGE_ID_BYTES in line:
+                    yield number, line
+                else:
+                    script_lines.append((number, line))
         try:
-            lines = list(matching_lines(system, path, records.notes))
+            records.starts += logged.starts_from_logfmt(agent_lines(), shown)
         except AuditError as e:
             records.notes.append(str(e))
             continue
-        shown = system.display(path)
-        records.starts += logged.starts_from_logfmt(lines, shown)
-        records.script_runs += script_log.runs_from_lines(lines, shown)
+        records.script_runs += script_log.runs_from_lines(script_lines, shown)
 
 
 def _oldest_first(name: str):

@@ -20,9 +20,9 @@ MESSAGE_ID = "1e6061a9fbd44501b3ccc368119f2b69"
 MESSAGE_ID_BYTES = MESSAGE_ID.encode()
 POSTED = "Posted last status to agent-events successfully."
 FAILED = "Failed to post last status to agent-events."
-_START = re.compile(r"Netdata Agent version '([^']*)' is starting\.\.\.\nLast exit status: (.*) \(([^()\n]*)\):\n\n",
-                    re.S)
-_LOGFMT = re.compile(rb'([A-Za-z_][A-Za-z0-9_]*)=(?:"((?:[^"\\]|\\.)*)(?:"|\\?$)|(\S*))')  # a cut line: to its end
+_START = re.compile(r"Netdata Agent version '([^']*)' is starting\.\.\.\nLast exit status: (.*) \(([^()\n]*)\):\n\n")
+_LOGFMT = re.compile(rb'([A-Za-z_][A-Za-z0-9_]*)=(?:"([^"\\]*(?:\\.[^"\\]*)*)(?:"|\\?$)|(\S*))')  # cut line: to its end
+_ESCAPES = ((b"\\n", b"\n"), (b"\\t", b"\t"), (b"\\r", b"\r"), (b'\\"', b'"'))
 
 
 @dataclass
@@ -52,7 +52,12 @@ def logfmt(line: bytes) -> dict[str, bytes]:
 
 
 def _unescape(raw: bytes) -> bytes:
-    return re.sub(rb"\\(.)", lambda m: {b"n": b"\n", b"t": b"\t", b"r": b"\r"}.get(m.group(1), m.group(1)), raw)
+    if b"\\" not in raw:
+        return raw
+    parts = raw.split(b"\\\\")  # an escaped backslash first, so "\\\\n" stays a backslash and an n
+    for escaped, plain in _ESCAPES:
+        parts = [p.replace(escaped, plain) for p in parts]
+    return b"\\".join(parts)
 
 
 def start_from_message(message: str, time: str, usec: int | None, pid: int | None, pid_source: str,
