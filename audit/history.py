@@ -5,6 +5,7 @@ script's logged runs (v1.33–v2.5), the dedup table, kickstart's recorded insta
 """
 
 import hashlib
+import struct
 from dataclasses import dataclass, field
 
 from audit.channels.agent_events import dedup, logged
@@ -38,7 +39,7 @@ class Row:
 class Records:
     starts: list[Start] = field(default_factory=list)
     script_runs: list[ScriptRun] = field(default_factory=list)
-    dedup: "dedup.DedupTable | None" = None
+    dedup: "tuple[dedup.Slot, ...] | None" = None  # the dedup table's used slots, in file order
     dedup_path: str | None = None
     install: dict | None = None  # {"path", "time", "usec", "install_type", "options", "claim_token", "disabled"}
     journal: list[tuple[dict, bytes | None]] = field(default_factory=list)  # (latest entry, its kept body)
@@ -56,8 +57,8 @@ def rows(records: Records, since_usec: int | None = None) -> list[Row]:
 
 
 def agent_event_rows(records: Records) -> list[Row]:
-    table = records.dedup
-    used_slots: set[int] = set()
+    table = records.dedup or ()
+    used: set[int] = set()  # positions in `table` matched to a logged post
     posted_hashes: list[tuple[int, int]] = []  # (hash, usec) of earlier posts, oldest first
     out = []
     for start in sorted(records.starts, key=lambda s: s.usec or 0):
@@ -71,51 +72,58 @@ def agent_event_rows(records: Records) -> list[Row]:
         else:
             row.outcome = "posted" if start.outcome == "posted" else \
                 "failed: the POST did not complete (the daemon does not retry)"
-            slot = _slot_for(start, rebuilt.hash, table, used_slots) if start.outcome == "posted" else None
-            if slot is not None:
-                used_slots.add(slot.index)
-                row.notes.append(f"dedup slot {slot.index}: hash {slot.hash:#018x}, recorded "
-                                 f"{logged.iso_usec(slot.timestamp_usec)}")
+            at = _slot_for(start, rebuilt.hash, table, used) if start.outcome == "posted" else None
+            if at is not None:
+                used.add(at)
+                row.notes.append(f"in the dedup table: hash {table[at].hash:#018x}, recorded "
+                                 f"{logged.iso_usec(table[at].timestamp_us)}")
             if start.outcome == "posted" and rebuilt.hash is not None and start.usec:
                 posted_hashes.append((rebuilt.hash, start.usec))
         out.append(row)
-    if table:
-        out += [_unlogged_slot(s, records.dedup_path) for s in table.slots if s.index not in used_slots]
+    out += [_unlogged_slot(s, records.dedup_path) for i, s in enumerate(table) if i not in used]
     return out
 
 
 def _skipped(start: Start, h: int | None, posted: list[tuple[int, int]], table) -> str:
     if h is not None and start.usec:
         for earlier_hash, usec in reversed(posted):
-            if earlier_hash == h and 0 <= start.usec - usec < dedup.WINDOW_USEC:
+            if earlier_hash == h and 0 <= start.usec - usec < dedup.WINDOW_US:
                 return f"not posted: dedup (the same report was posted at {logged.iso_usec(usec)}, within 23 h)"
-        slot = dedup.posted_within(table, h, start.usec) if table else None
-        if slot is not None and slot.timestamp_usec <= start.usec:
-            return (f"not posted: dedup (dedup slot {slot.index} holds this report, posted at "
-                    f"{logged.iso_usec(slot.timestamp_usec)})")
+        when = dedup.posted_at(table, h, start.usec)
+        if when is not None:
+            return f"not posted: dedup (the dedup table holds this report, posted at {logged.iso_usec(when)})"
     return ("not posted: the gate stopped it (crash reports setting, opt-out, CI) or dedup; the log does not say "
             "which")
 
 
-def _slot_for(start: Start, h: int | None, table, used: set[int]):
-    if not table:
-        return None
-    for slot in table.slots:
-        if h is not None and slot.hash == h and not slot.sentry and slot.index not in used:
-            return slot
+def _slot_for(start: Start, h: int | None, table, used: set[int]) -> int | None:
+    for i, slot in enumerate(table):
+        if h is not None and slot.hash == h and not slot.sentry and i not in used:
+            return i
     if h is None and start.usec:  # "no last status": the hash kept is of the session posted, not in the log
-        for slot in table.slots:
-            if slot.index not in used and 0 <= slot.timestamp_usec - start.usec <= SLOT_MATCH_USEC:
-                return slot
+        for i, slot in enumerate(table):
+            if i not in used and 0 <= slot.timestamp_us - start.usec <= SLOT_MATCH_USEC:
+                return i
     return None
 
 
-def _unlogged_slot(slot: dedup.Slot, path: str | None) -> Row:
+def _unlogged_slot(slot: "dedup.Slot", path: str | None) -> Row:
     what = "a Sentry crash report" if slot.sentry else f"a report (hash {slot.hash:#018x})"
-    return Row(logged.iso_usec(slot.timestamp_usec), slot.timestamp_usec,
-               "sentry" if slot.sentry else "agent-events", what, "posted",
-               f"{path or 'dedup-netdata.dat'} slot {slot.index}", None,
+    return Row(logged.iso_usec(slot.timestamp_us), slot.timestamp_us, "sentry" if slot.sentry else "agent-events",
+               what, "posted", path or dedup.DEDUP_FILE, None,
                ["only the dedup table remembers it (the log lines are gone): what was posted is not known"])
+
+
+def table_problem(raw: bytes) -> str:
+    """Why the daemon discards a dedup file (dedup.read_table gave None): its size, magic, version or checksum."""
+    if len(raw) != dedup.FILE_SIZE:
+        return f"{len(raw)} bytes, not the {dedup.FILE_SIZE} of a v2.3.2+ dedup file"
+    magic, version, checksum = struct.unpack_from("<QQQ", raw)
+    if magic != dedup.MAGIC:
+        return f"magic {magic:#018x}, not {dedup.MAGIC:#018x}"
+    if version != dedup.FILE_VERSION:
+        return f"version {version}, not {dedup.FILE_VERSION}"
+    return "the checksum does not match the slots"
 
 
 def script_row(run: ScriptRun) -> Row:

@@ -63,7 +63,26 @@ def mechanisms(system: System, config_dir: str) -> dict:
                 dnt = val.strip()
     return {"opt_out_file": _file_state(system, path), "script_opt_out_file": _script_file(system, path),
             **env, "respect_do_not_track_policy": dnt, "installer_option": _installer_option(system, config_dir),
-            "in_container": _in_container(system), "install_type": _install_type(system, config_dir)}
+            "in_container": _in_container(system), "install_type": _install_type(system, config_dir),
+            "statistics_script": _statistics_script(system, conf)}
+
+
+def _statistics_script(system: System, conf: str) -> dict:
+    """The daemon runs `<primary plugins dir>/anonymous-statistics.sh` only when access(R_OK) finds it
+    (v1.43.2:daemon/analytics.c:954-960; v2.5.0:src/daemon/analytics.c:861-864, :886-888). The plugins dir is
+    netdata.conf's `[directories] plugins` (its first path), else the install's own."""
+    from audit.channels.agent_events.locate import read_ini
+    from audit.facts.installed import BINARY_PATHS, SCRIPT_PATHS
+
+    name = "anonymous-statistics.sh"
+    configured = read_ini(conf).get("directories", {}).get("plugins", "").split()
+    candidates = [f"{configured[0].rstrip('/')}/{name}"] if configured else list(SCRIPT_PATHS)
+    installed = any(system.is_file(b) for b in BINARY_PATHS)
+    found = next((c for c in candidates if system.is_file(c) and os.access(system.real_path(c), os.R_OK)), None)
+    shown = found or (candidates[0] if candidates else None)
+    return {"agent_installed": installed, "path": system.display(shown) if shown else None, "present": bool(found),
+            "looked_in": [system.display(c) for c in candidates],
+            "from": "netdata.conf [directories] plugins" if configured else "the install's default plugins dirs"}
 
 
 def _in_container(system: System) -> bool:
@@ -89,9 +108,15 @@ def applicability(m: dict) -> dict[str, str]:
 
 
 def _file_state(system: System, path: str) -> dict:
+    """The opt-out file as each reader tests it: the daemon with access(R_OK), so a directory counts too
+    (v2.5.0:src/daemon/analytics.c:864, :872-874); the script with `[ -f ]`, a regular file only
+    (v2.5.0:src/daemon/anonymous-statistics.sh.in:21)."""
     exists = system.exists(path)
-    package = owning_package(system, path).value if exists else None
-    return {"path": system.display(path), "exists": exists, "readable": exists and system.read_bytes(path) is not None,
+    directory = exists and system.is_dir(path)
+    package = owning_package(system, path).value if exists and not directory else None
+    real = system.real_path(path) if exists else None
+    return {"path": system.display(path), "exists": exists, "directory": directory,
+            "readable": real is not None and os.access(real, os.R_OK), "regular": exists and system.is_file(path),
             "package": package}
 
 
@@ -119,7 +144,10 @@ def _script(m, version):
     if _script_retired(version):
         return ["not run since v2.6.0"]
     by = [x for x in _script_env(version) if _val(m, x)]
-    if m["script_opt_out_file"]["exists"]:
+    script = m["statistics_script"]
+    if script["agent_installed"] and not script["present"]:
+        by.insert(0, f"no statistics script in the plugins dir ({', '.join(script['looked_in'])})")
+    if m["script_opt_out_file"]["regular"]:  # `[ -f ]`: a directory does not stop the script
         by.insert(0, "script opt-out file")
     return by
 
@@ -169,10 +197,10 @@ RULE_TEXT = {
               "non-empty, and never removes it.",
     "dashboard": "The dashboard loads PostHog unless the agent's registry hello says anonymous_statistics=false; "
                  "that flag follows the daemon's decision.",
-    "agent-events": "From v2.4 the daemon posts how its previous run ended at each start when `[global] crash "
+    "agent-events": "From v2.3 the daemon posts how its previous run ended at each start when `[global] crash "
                     "reports` (netdata.conf) is all, or crashes and that run crashed; any other value stops it. "
                     "Unset, it is all unless the agent is opted out (opt-out file, DISABLE_TELEMETRY) and was "
-                    "never claimed: a claimed agent sends despite the opt-out. CI variables stop it while "
+                    "never claimed: a claimed agent sends despite the opt-out. From v2.3.2 CI variables stop it while "
                     "restarts <= 1; a repeat within 23 h is not sent.",
     "sentry": "Builds with sentry-native (ENABLE_SENTRY: at v2.11.0 the amd64 native packages for Debian and "
               "Ubuntu) upload a report of each crash unless the daemon is opted out (opt-out file, "
@@ -198,6 +226,8 @@ def _label(m: dict, name: str) -> str:
         where = f" {state['path']}" if len(paths) > 1 else ""  # two files: say which
         shipped = f" (opted out by the distribution's package: {state['package']} ships this file)" \
             if state["package"] else ""
+        if state.get("directory"):
+            shipped += " (a directory: the daemon's access(R_OK) passes)"
         return f"opt-out file{where}{shipped}"
     if name not in m:
         return name
@@ -293,19 +323,19 @@ def _agent_mechanisms(state: locate.AgentEventsState) -> dict:
 
 
 def agent_events_verdict(system: System, config_dir: str, version: str, lib_dir: str | None = None,
-                         **cause) -> gate.GateVerdict:
+                         now_us: int | None = None, **cause) -> gate.GateVerdict:
     """The gate for one exit cause (cause=, crash=, priority=: what the body's cause table says), e.g. for a
     status line: "would send at next start: killed hard, priority 4"."""
     state = locate.collect(system, config_dir, lib_dir)
     m = mechanisms(system, config_dir)
     opted_out = [_label(m, b) for b in _daemon(m, version)]
-    return gate.evaluate(locate.gate_input(state, opted_out, system.env, version, **cause))
+    return gate.evaluate(locate.gate_input(state, opted_out, system.env, version, system, now_us, **cause))
 
 
 def _agent_events(system: System, state: locate.AgentEventsState, comps: dict, version: str) -> dict:
     """The daemon's own gate; it reads the opt-out exactly as the daemon's analytics_check_enabled() does."""
     opted_out = comps["daemon"]["suppressed_by"]
-    verdict = gate.evaluate(locate.gate_input(state, opted_out, system.env, version))
+    verdict = gate.evaluate(locate.gate_input(state, opted_out, system.env, version, system))
     return {"sends": verdict.sends, "suppressed_by": [] if verdict.sends else list(verdict.by),
             "decided_by": list(verdict.by), "rule": RULE_TEXT["agent-events"],
             "evidence": "; ".join(verdict.evidence), "details": list(verdict.evidence), "summary": verdict.summary}

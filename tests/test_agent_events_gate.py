@@ -83,7 +83,7 @@ def test_ci_variables_only_while_restarts_at_most_one():
     for name in gate.CI_VARIABLES:
         assert not sends(env={name: ""}, restarts=1), name  # present, even empty
     stopped = gate.evaluate(GateInput(env={"GITHUB_ACTIONS": "true"}, restarts=0))
-    assert stopped.summary == "not sent: CI variable GITHUB_ACTIONS set (restarts 0 <= 1)"
+    assert stopped.summary == "not sent: CI variable GITHUB_ACTIONS set (restarts 0 < 2)"
     assert sends(env={"CI": "1"}, restarts=2)
     assert sends(env={"CIRCLE": "1", "MY_CI": "1"}, restarts=0)  # not on the list
 
@@ -105,7 +105,91 @@ def test_no_previous_status():
 
 
 def test_versions():
-    old = gate.evaluate(GateInput(version="v2.3.2"))
-    assert not old.sends and "predates" in old.summary
+    old = gate.evaluate(GateInput(version="v2.2.6"))
+    assert not old.sends and "predates agent-events (v2.3.0)" in old.summary
     assert any("only telemetry" in e for e in gate.evaluate(GateInput(version="v2.6.0")).evidence)
     assert any("besides" in e for e in gate.evaluate(GateInput(version="v2.4.0")).evidence)
+
+
+# Each release's own gate rules (GATE_RULES), case by case, with the source line that decides each.
+V23_RULES = [
+    # v2.3.0:src/daemon/daemon-status-file.c:1051-1055, :1241-1242: no previous status file, no post
+    ("v2.3.0", dict(previous=False), False, "no previous status: Netdata v2.3.0 does not post without one"),
+    ("v2.3.1", dict(previous=False), True, None),  # v2.3.1:...daemon-status-file.c:1320: the saved current status
+    ("v2.3.2", dict(previous=False), True, None),  # v2.3.2:src/daemon/status-file.c:1023
+    # v2.3.0 :1003-1006: only CI, and only the value "true" in any case
+    ("v2.3.0", dict(env={"CI": "TRUE"}, restarts=9), False, "CI variable CI set (restarts 9 < 10)"),
+    ("v2.3.0", dict(env={"CI": "1"}), True, None),
+    ("v2.3.0", dict(env={"CI": ""}), True, None),
+    ("v2.3.0", dict(env={"GITHUB_ACTIONS": "true"}), True, None),
+    ("v2.3.0", dict(env={"CI": "true"}, restarts=10), True, None),  # :1245 restarts >= 10 lets it through
+    ("v2.3.2", dict(env={"CI": ""}, restarts=1), False, "CI variable CI set (restarts 1 < 2)"),  # :734-773
+    ("v2.11.0", dict(env={"CI": "true"}, restarts=2), True, None),  # v2.11.0:src/daemon/status-file.c:1561
+    # v2.3.1 :1318-1320: with a previous status CI does not matter; without one, restarts > 2 lifts it
+    ("v2.3.1", dict(env={"CI": "yes"}, restarts=0), True, None),
+    ("v2.3.1", dict(env={"GITLAB_CI": "on"}, previous=False, restarts=2), False,
+     "CI variable GITLAB_CI set (restarts 2 < 3)"),
+    ("v2.3.1", dict(env={"BUILD_NUMBER": "1"}, previous=False), True, None),  # not on v2.3.1's list
+]
+
+
+@pytest.mark.parametrize("version,given,expected,summary", V23_RULES)
+def test_each_release_gate_rules(version, given, expected, summary):
+    v = gate.evaluate(GateInput(version=version, cause="killed hard", crash=True, **given))
+    assert v.sends is expected
+    if summary:
+        assert v.summary == f"not sent: {summary}"
+
+
+def test_rules_table_keyed_by_version():
+    assert gate.rules_for("v2.2.6") is None
+    assert gate.rules_for("v2.3.0").dedup_in == "the status file"
+    assert gate.rules_for("v2.3.1").ci_lifted_at == 3
+    assert gate.rules_for("v2.3.2") is gate.rules_for("v2.11.0")
+    assert gate.rules_for("v2.11.0").dedup_in == "dedup-netdata.dat"
+
+
+@pytest.mark.skipif(not MIRROR.is_dir(), reason="the Netdata mirror is not on this machine")
+def test_v23_gate_lines_are_the_daemons():
+    v230 = subprocess.run(["git", "-C", str(MIRROR), "show", "v2.3.0:src/daemon/daemon-status-file.c"],
+                          capture_output=True, text=True, check=True).stdout.splitlines()
+    assert 'strcasecmp(ci, "true") == 0' in v230[1005 - 1]
+    assert "restarts >= 10 || !is_ci()" in v230[1245 - 1]
+    assert "!crash_report_ignore" in v230[1242 - 1]
+    v231 = subprocess.run(["git", "-C", str(MIRROR), "show", "v2.3.1:src/daemon/daemon-status-file.c"],
+                          capture_output=True, text=True, check=True).stdout.splitlines()
+    assert "(!no_previous_status || (daemon_status_file_saved && (last_session_status.restarts > 2 || " \
+           "!is_ci())))" in v231[1320 - 1]
+
+
+# `crash reports = crashes` posts only after a crash: the crash flag of the exit-cause table
+# (v2.11.0:src/daemon/status-file.c:1555; the flags at :1366-1528, fact sheet §1.2)
+CRASH_FLAGS = [("exit instructed", False), ("killed fatal", False), ("out of memory", False),
+               ("abnormal power off", False), ("killed hard", True), ("deadly signal", True),
+               ("killed hard on start", True), ("exit timeout", True)]
+
+
+@pytest.mark.parametrize("cause,crash", CRASH_FLAGS)
+def test_crashes_only_after_a_crash(cause, crash):
+    from audit.channels.agent_events import causes
+
+    flag = causes.BY_NAME[cause].crash if cause not in ("out of memory", "abnormal power off") else False
+    assert flag is crash
+    v = gate.evaluate(GateInput(crash_reports="crashes", cause=cause, crash=flag))
+    assert v.sends is crash
+    if not crash:
+        assert v.summary == f"not sent: crash reports = crashes ({cause!r} is not a crash)"
+
+
+def test_dedup_stops_and_an_unreadable_store_is_uncertain():
+    posted = gate.evaluate(GateInput(cause="killed hard", crash=True,
+                                     dedup=gate.Dedup(posted_at="2026-12-04T01:23:32.14Z")))
+    assert not posted.sends and posted.state == "not sent"
+    assert posted.summary == ("not sent: the same report was posted at 2026-12-04T01:23:32.14Z (the daemon does "
+                              "not post it again within 23 h)")
+    unsure = gate.evaluate(GateInput(cause="killed hard", crash=True,
+                                     dedup=gate.Dedup(unreadable="/var/lib/netdata/dedup-netdata.dat")))
+    assert unsure.state == "uncertain" and unsure.summary.startswith("uncertain: would send at next start")
+    assert "/var/lib/netdata/dedup-netdata.dat cannot be read" in unsure.summary
+    first = gate.evaluate(GateInput(previous=False, dedup=gate.Dedup(posted_at="x")))
+    assert first.sends  # 'no last status' is never deduplicated

@@ -108,8 +108,11 @@ def test_unclaimed_opted_out_agent_does_not_send(tmp_path, capsys):
 
 
 def test_old_versions_have_no_agent_events(claimed, capsys):
-    events = opt_out_json(capsys, claimed, "--netdata-version", "v2.3.0")["channels"]["agent-events"]
+    events = opt_out_json(capsys, claimed, "--netdata-version", "v2.2.6")["channels"]["agent-events"]
     assert events["active"] is False and events["sends"] is False
+    # v2.3.0 builds the status file and posts at startup (v2.3.0:src/daemon/daemon-status-file.c:954-987, main.c:830)
+    v23 = opt_out_json(capsys, claimed, "--netdata-version", "v2.3.0")["channels"]["agent-events"]
+    assert v23["active"] is True and v23["sends"] is True
 
 
 @pytest.mark.skipif(not CAPTURES.is_dir(), reason="the real captures are not on this machine")
@@ -188,9 +191,20 @@ def test_claim_files(tmp_path, capsys, path, text, claimed):
     put(tmp_path, "/etc/netdata/.opt-out-from-anonymous-statistics", "")
     doc = opt_out_json(capsys, tmp_path)
     assert bool(doc["mechanisms"]["claim"]["files"]) is claimed
-    assert doc["channels"]["agent-events"]["sends"] is claimed
+    # A claim file alone does not count at the next start: the check reads the claim_id/node_id saved in the
+    # previous status (v2.11.0:src/daemon/main.c:1054, src/daemon/status-file.c:1287-1289); the claim files are
+    # loaded later in main (main.c:1278). So opted out + a claim file only: not sent, and said so.
+    assert doc["channels"]["agent-events"]["sends"] is False
     if claimed:
-        assert "counts once the agent has run claimed" in doc["channels"]["agent-events"]["evidence"]
+        assert "it counts from the start after" in doc["channels"]["agent-events"]["evidence"]
+
+
+def test_claim_saved_in_the_previous_status_counts(tmp_path, capsys):
+    put(tmp_path, "/var/lib/netdata/status-netdata.json", status_doc(claim_id=CLAIM))
+    put(tmp_path, "/etc/netdata/.opt-out-from-anonymous-statistics", "")
+    doc = opt_out_json(capsys, tmp_path)
+    assert doc["channels"]["agent-events"]["sends"] is True
+    assert f"claim_id {CLAIM} in the saved status" in doc["channels"]["agent-events"]["by"]
 
 
 def test_read_ini_follows_inicfg():

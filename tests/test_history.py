@@ -16,6 +16,7 @@ import pytest
 from audit.channels.agent_events import dedup, logged
 from audit.cli import main
 from audit.facts import history_sources
+from audit.history import table_problem
 
 DATA = Path(__file__).parent / "data" / "history-v2.11.0"
 LOG = "srv/nd/log/daemon.log"
@@ -47,7 +48,7 @@ def rows(capsys, *argv):
 
 
 def agent_rows(doc):
-    return [r for r in doc["rows"] if r["channel"] == "agent-events" and r["source"].endswith(tuple("0123456789"))]
+    return [r for r in doc["rows"] if r["channel"] == "agent-events" and "dedup-netdata" not in r["source"]]
 
 
 def test_six_real_starts_four_posts_byte_identical_two_dedup(capsys, root):
@@ -61,11 +62,11 @@ def test_six_real_starts_four_posts_byte_identical_two_dedup(capsys, root):
             assert r["body"].encode() == (DATA / "posts" / POSTS[r["time"]]).read_bytes()  # the pid too: tid = pid
     # the dedup table's four slots are the four posts, matched by the hash the daemon computed
     posted = [r for r in starts if r["outcome"] == "posted"]
-    assert [n for r in posted for n in r["notes"] if n.startswith("dedup slot")] == [
-        "dedup slot 3: hash 0x7d6970be0ed98e27, recorded 2026-12-04T01:23:32.144Z",
-        "dedup slot 2: hash 0x8c21f9ce34219eb2, recorded 2026-12-04T01:23:27.858Z",
-        "dedup slot 1: hash 0x954890b0c7583603, recorded 2026-12-04T01:23:18.511Z",
-        "dedup slot 0: hash 0xf54d7e9f7433aae1, recorded 2026-12-04T01:23:13.827Z"]
+    assert [n for r in posted for n in r["notes"] if n.startswith("in the dedup table")] == [
+        "in the dedup table: hash 0x7d6970be0ed98e27, recorded 2026-12-04T01:23:32.144Z",
+        "in the dedup table: hash 0x8c21f9ce34219eb2, recorded 2026-12-04T01:23:27.858Z",
+        "in the dedup table: hash 0x954890b0c7583603, recorded 2026-12-04T01:23:18.511Z",
+        "in the dedup table: hash 0xf54d7e9f7433aae1, recorded 2026-12-04T01:23:13.827Z"]
     assert len(doc["rows"]) == 6  # no slot is left over, nothing else found
 
 
@@ -86,10 +87,8 @@ def test_the_skipped_starts_name_the_post_they_repeat(capsys, root):
 
 
 def test_dedup_file_decodes_and_the_hash_of_each_logged_report_matches_its_slot():
-    table = dedup.decode((DATA / "root" / DEDUP).read_bytes())
-    assert table.checksum_ok and not table.problems
-    assert [(s.index, s.sentry, s.timestamp_usec) for s in table.slots][:2] == [
-        (0, False, 1796347393827311), (1, False, 1796347398511082)]
+    table = dedup.read_table((DATA / "root" / DEDUP).read_bytes())
+    assert [(s.sentry, s.timestamp_us) for s in table][:2] == [(False, 1796347393827311), (False, 1796347398511082)]
     starts = logged.starts_from_logfmt(enumerate((DATA / "root" / LOG).read_bytes().split(b"\n"), 1), "log")
     hashes = [logged.rebuild(s).hash for s in starts]
     assert hashes[1:] == [0x954890b0c7583603, 0x954890b0c7583603, 0x8c21f9ce34219eb2, 0x7d6970be0ed98e27,
@@ -99,7 +98,7 @@ def test_dedup_file_decodes_and_the_hash_of_each_logged_report_matches_its_slot(
 def test_a_dedup_file_of_the_wrong_size_is_one_note_and_the_log_still_tells_dedup(capsys, root):
     (root / DEDUP).write_bytes(b"\0" * 1000)
     doc, err = rows(capsys, "--root", str(root))
-    assert f"note: {root}/{DEDUP}: 1000 bytes, not the 1224 of a v2.6+ dedup file: the daemon ignores it (it " \
+    assert f"note: {root}/{DEDUP}: 1000 bytes, not the 1224 of a v2.3.2+ dedup file: the daemon ignores it (it " \
            "starts with an empty table)" in err
     assert [r["outcome"].split(" (")[0] for r in agent_rows(doc)].count("not posted: dedup") == 2
 
@@ -107,7 +106,10 @@ def test_a_dedup_file_of_the_wrong_size_is_one_note_and_the_log_still_tells_dedu
 def test_a_dedup_file_with_a_bad_checksum_is_named():
     data = bytearray((DATA / "root" / DEDUP).read_bytes())
     data[30] ^= 1
-    assert dedup.decode(bytes(data)).problems == ("the checksum does not match the slots",)
+    assert dedup.read_table(bytes(data)) is None
+    assert table_problem(bytes(data)) == "the checksum does not match the slots"
+    data[0] ^= 1
+    assert table_problem(bytes(data)) == "magic 0x1deda9f17eda7151, not 0x1deda9f17eda7150"
 
 
 def test_text_view_lists_rows_newest_first_with_body_hashes(capsys, root):
@@ -302,7 +304,7 @@ def test_journald_messages_as_byte_arrays_are_read(capsys, tmp_path, root):
 
 
 def agent_rows_any(doc):
-    return [r for r in doc["rows"] if r["channel"] == "agent-events" and "slot" not in r["source"]]
+    return agent_rows(doc)
 
 
 def test_the_same_start_in_journald_and_the_log_counts_once(capsys, tmp_path, root):
@@ -336,3 +338,14 @@ def test_damaged_journald_lines_are_counted_not_fatal(capsys, tmp_path, root):
     doc, err = rows(capsys, "--root", str(root), "--journal-json", str(export))
     assert "2 lines that are not journald JSON entries were skipped" in err
     assert len(agent_rows_any(doc)) == 6
+
+
+def test_a_post_whose_log_lines_are_gone_is_known_from_the_dedup_table(capsys, root):
+    lines = (root / LOG).read_bytes().split(b"\n")
+    (root / LOG).write_bytes(b"\n".join(x for x in lines if not (b"tid=1377 " in x and logged.MESSAGE_ID_BYTES in x)))
+    doc, _ = rows(capsys, "--root", str(root))
+    assert [(r["what"], r["outcome"]) for r in doc["rows"][:2]] == [
+        ("killed hard", "not posted: dedup (the dedup table holds this report, posted at 2026-12-04T01:23:32.144Z)"),
+        ("a report (hash 0x7d6970be0ed98e27)", "posted")]
+    assert doc["rows"][1]["notes"] == [
+        "only the dedup table remembers it (the log lines are gone): what was posted is not known"]

@@ -232,3 +232,52 @@ def test_components_that_cannot_send_from_here_read_not_applicable(tmp_path, cap
     assert main(["opt-out", "--root", root]) == 0
     out = capsys.readouterr().out
     assert out.count("not applicable here") == (not kickstart) + (not docker)
+
+
+# ---------------------------------------------------------------- the daemon's own tests of the opt-out and script
+
+def test_an_opt_out_path_that_is_a_directory_opts_the_daemon_out(tmp_path, capsys):
+    """analytics_check_enabled() tests the path with access(R_OK), which a directory passes
+    (v2.5.0:src/daemon/analytics.c:872-874); the script's `[ -f ]` does not (anonymous-statistics.sh.in:21).
+    A state a real machine can be in: a verdict and exit 0, never 2."""
+    (tmp_path / "etc/netdata" / optout.OPT_OUT_FILE).mkdir(parents=True)
+    assert main(["opt-out", "--root", str(tmp_path), "--netdata-version", "v2.5.4", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    daemon = doc["components"]["daemon"]
+    assert not daemon["sends"] and "a directory" in daemon["suppressed_by"][0]
+    assert doc["components"]["script"]["sends"]  # `[ -f ]` is false for a directory
+    assert not doc["channels"]["agent-events"]["sends"]
+
+
+@pytest.mark.installed_agent  # the install's paths, inside --root
+@pytest.mark.parametrize("script_there", [True, False])
+def test_the_daemon_runs_the_statistics_script_only_from_its_plugins_dir(tmp_path, script_there):
+    """v1.43.2:daemon/analytics.c:954-960 and v2.5.0:src/daemon/analytics.c:861-864, :886-888: no readable
+    <plugins dir>/anonymous-statistics.sh, no backend event."""
+    (tmp_path / "usr/sbin").mkdir(parents=True)
+    (tmp_path / "usr/sbin/netdata").write_text("")
+    (tmp_path / "etc/netdata").mkdir(parents=True)
+    plugins = tmp_path / "usr/libexec/netdata/plugins.d"
+    plugins.mkdir(parents=True)
+    if script_there:
+        (plugins / "anonymous-statistics.sh").write_text(STAND_IN_SCRIPT)
+    for version in ("v1.43.2", "v2.5.4"):
+        v = optout.evaluate(System(root=str(tmp_path), env={}), "/etc/netdata", version)
+        assert v.channels["backend"]["sends"] is script_there
+        if not script_there:
+            assert v.channels["backend"]["by"][0].startswith("no statistics script in the plugins dir")
+
+
+@pytest.mark.installed_agent
+def test_netdata_conf_names_the_plugins_dir(tmp_path):
+    (tmp_path / "usr/sbin").mkdir(parents=True)
+    (tmp_path / "usr/sbin/netdata").write_text("")
+    (tmp_path / "etc/netdata").mkdir(parents=True)
+    (tmp_path / "etc/netdata/netdata.conf").write_text("[directories]\n    plugins = /srv/p \"/usr/libexec\"\n")
+    (tmp_path / "usr/libexec/netdata/plugins.d").mkdir(parents=True)
+    (tmp_path / "usr/libexec/netdata/plugins.d/anonymous-statistics.sh").write_text(STAND_IN_SCRIPT)
+    v = optout.evaluate(System(root=str(tmp_path), env={}), "/etc/netdata", "v2.5.4")
+    assert not v.channels["backend"]["sends"]  # the primary plugins dir is /srv/p
+    (tmp_path / "srv/p").mkdir(parents=True)
+    (tmp_path / "srv/p/anonymous-statistics.sh").write_text(STAND_IN_SCRIPT)
+    assert optout.evaluate(System(root=str(tmp_path), env={}), "/etc/netdata", "v2.5.4").channels["backend"]["sends"]

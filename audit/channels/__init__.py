@@ -71,7 +71,7 @@ CHANNELS: dict[str, Channel] = {c.name: c for c in (
             (("properties/event_source", "agent backend"),)),
     Channel("agent-events", "Agent events", "the daemon, at each start, from its saved status file",
             "https://agent-events.netdata.cloud/agent-events",
-            "v2.4", None, "agent-events.schema.json", ("agent-events",), "audit.channels.agent_events.channel",
+            "v2.3", None, "agent-events.schema.json", ("agent-events",), "audit.channels.agent_events.channel",
             (("exit_cause", None), ("agent_health", None)), options=agent_events_options.OPTIONS),
     Channel("installer", "Installer", "kickstart.sh telemetry_event",
             "https://us-east1-netdata-analytics-bi.cloudfunctions.net/ingest_agent_events",

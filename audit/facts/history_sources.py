@@ -49,7 +49,7 @@ def collect(req: HistoryRequest) -> history.Records:
     log_dir = (req.log_dir or dirs.conf.get("directories", {}).get("log") or DEFAULT_LOG_DIR).rstrip("/") or "/"
     _read_log_dir(system, log_dir, records)
     _read_journald(system, req, records)
-    _read_dedup(system, f"{dirs.lib}/{dedup.FILENAME}", records)
+    _read_dedup(system, f"{dirs.lib}/{dedup.DEDUP_FILE}", records)
     records.install = _install(system, dirs.config)
     if req.journal or not system.confined:
         _read_own_journal(req.journal, records)
@@ -272,17 +272,14 @@ def _read_dedup(system: System, path: str, records: history.Records) -> None:
         records.notes.append(str(e))
         return
     if data is None:
-        records.notes.append(f"{shown}: no dedup table (agents before v2.6 keep none; v2.3–v2.5 keep the hashes "
-                             "in the status file)")
+        records.notes.append(f"{shown}: no dedup table (a v2.3.2+ daemon writes it at its first post; v2.3.0 "
+                             "and v2.3.1 keep the hashes in the status file)")
         return
-    try:
-        table = dedup.decode(data)
-    except dedup.DedupFileError as e:
-        records.notes.append(f"{shown}: {e}: the daemon ignores it (it starts with an empty table)")
+    table = dedup.read_table(data)
+    if table is None:
+        records.notes.append(f"{shown}: {history.table_problem(data)}: the daemon ignores it (it starts with an "
+                             "empty table)")
         return
-    if table.problems:
-        records.notes.append(f"{shown}: {'; '.join(table.problems)}: the daemon ignores it (it starts with an empty "
-                             "table)")
     records.dedup, records.dedup_path = table, shown
 
 

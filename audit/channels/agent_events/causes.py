@@ -41,7 +41,7 @@ class Cause:
     crash: bool  # counts for `crash reports = crashes`
     status: str  # the saved status it follows
     meaning: str
-    since: str = "v2.4"
+    since: str = "v2.3"  # v2.3.0:src/daemon/daemon-status-file.c:1049-1218
     until: str | None = None
     channel = "agent-events"
     params = FORM_PARAMS
@@ -97,7 +97,7 @@ CAUSES: tuple[Cause, ...] = (
     Cause("deadly signal on exit", "Netdata was last crashed while exiting after receiving a deadly signal",
           CRIT, True, "exiting", "crashed on a signal while stopping"),
     Cause("exit timeout", "Netdata was last killed because it couldn't shutdown on time", ERR, True, "exiting",
-          "did not stop in time and was killed"),
+          "did not stop in time and was killed", since="v2.3.1"),
     Cause("fatal on exit", "Netdata was last killed/crashed while exiting after encountering an error", ERR, True,
           "exiting", "a fatal error while stopping"),
     Cause("killed hard on shutdown", "Netdata was last killed/crashed while exiting due to system shutdown",
@@ -111,7 +111,8 @@ CAUSES: tuple[Cause, ...] = (
     Cause("killed fatal", "Netdata was last crashed due to a fatal error", ERR, False, "running",
           "a fatal error while running"),
     Cause("killed hard low ram", "Netdata was last killed/crashed while available memory was critically low",
-          WARNING, True, "running", "killed while available memory was at or below its OOM protection"),
+          WARNING, True, "running", "killed while available memory was at or below its OOM protection",
+          since="v2.3.1"),
     Cause("killed hard", "Netdata was last killed/crashed while operating normally", WARNING, True, "running",
           "killed (SIGKILL, OOM killer, crash without a handler) while running normally"),
 )

@@ -110,11 +110,21 @@ def _version_now(facts: Facts, given: str | None, saved_version: str | None) -> 
         return fact.value, []
     warnings = []
     if fact is not None and fact.observed and fact.value:
-        warnings.append(f"the installed Netdata {fact.value} does not send agent-events (since "
-                        f"{releases.FIRST.tag}); built as the next start of {saved_version or releases.NEWEST.tag}")
+        warnings.append(f"the installed Netdata {fact.value} {_not_built_because(fact.value)}; built as the next "
+                        f"start of {saved_version or releases.NEWEST.tag}")
     if saved_version and _sends(saved_version):
         return saved_version, warnings
     return releases.NEWEST.tag, warnings
+
+
+def _not_built_because(version: str) -> str:
+    try:
+        posts = versions.parse(version)[:3] >= versions.parse(releases.CHANNEL_SINCE)[:3]
+    except AuditError:
+        posts = False
+    if posts:
+        return f"posts agent-events with a body layout not modelled here (bodies from {releases.FIRST.tag})"
+    return f"does not send agent-events (since {releases.CHANNEL_SINCE})"
 
 
 @lru_cache(maxsize=64)

@@ -1,156 +1,232 @@
-"""The daemon's dedup table (`dedup-netdata.dat`) and the hash it keeps per post (pure).
+"""The daemon's dedup of agent-events posts: the same report is not posted twice within 23 h (pure).
 
-Layout and rules at v2.11.0 (the same 50 slots and 23 h since v2.6.0), src/daemon/status-file-dedup.c:
-the file is the DAEMON_STATUS_DEDUP struct as it is in memory (:13-22): magic u64 0x1DEDA9F17EDA7150, version
-size_t 1, a FNV-1a 64 checksum of the slots, then 50 slots {bool sentry; u64 hash; usec_t timestamp_ut} of 24 bytes
-each (x86_64 / aarch64 LP64 alignment), 1224 bytes in all; the daemon rejects any other size (:118-129).
-A post's hash is FNV-1a 64 over a zeroed C struct built from the *previous* status, the message and the cause
-(:38-103); a start skips the post when a slot holds the same hash (sentry false) younger than 23 h (:160-179).
-This is the one place the tool computes that hash.
+After a post the daemon keeps a 64-bit FNV-1a hash of the report with the time it was posted; the next start
+hashes the report it is about to post and skips the post when a slot holds that hash from less than 23 h ago
+(v2.11.0:src/daemon/status-file-dedup.c:11, :38-103, :159-181; the check at v2.11.0:src/daemon/status-file.c:1564).
+From v2.3.2 the slots live in `dedup-netdata.dat`; v2.3.0 and v2.3.1 keep them in the status file itself
+(v2.3.0:src/daemon/daemon-status-file.c:282-297, :887-906). The hashed struct changed between releases: the
+layouts are data (HASH_LAYOUTS), keyed by the first release that built each.
 """
 
 import struct
 from dataclasses import dataclass
 
-from audit.channels.agent_events.emit import rfc3339
-from audit.channels.agent_events.status import BITS, ENUMS, Status
+from audit import versions
+from audit.channels.agent_events.status import PROFILES, Status
 
-FILENAME = "dedup-netdata.dat"  # in the lib dir (:7)
-MAGIC = 0x1DEDA9F17EDA7150
-VERSION = 1
+DEDUP_FILE = "dedup-netdata.dat"
+WINDOW_US = (86400 - 3600) * 1_000_000  # REPORT_EVENTS_EVERY (v2.11.0:src/daemon/status-file-dedup.c:11)
+MAGIC = 0x1DEDA9F17EDA7150  # status-file-dedup.c:9
+FILE_VERSION = 1  # DEDUP_VERSION, status-file-dedup.c:8
 SLOTS = 50
-SLOT = struct.Struct("<?7xQQ")  # sentry, pad, hash, timestamp_ut
-HEADER = struct.Struct("<QQQ")  # magic, v, checksum of the slots
-SIZE = HEADER.size + SLOTS * SLOT.size  # 1224
-WINDOW_USEC = (86400 - 3600) * 1_000_000  # REPORT_EVENTS_EVERY (:11)
+FILE_SIZE = 24 + SLOTS * 24  # magic, v, hash, then 50 x {bool sentry; uint64 hash; usec_t timestamp_ut}
 
-FNV_OFFSET, FNV_PRIME = 14695981039346656037, 1099511628211
+# RRD_DB_MODE values (v2.11.0:src/database/rrd-database-mode.h:6-11, a packed 8-bit enum)
+DB_MODES = {"none": 0, "ram": 1, "alloc": 4, "dbengine": 5}
+# ND_PROFILE bits (v2.11.0:src/daemon/config/netdata-conf-profile.h:12-15), by status.PROFILES order
+PROFILE_BITS = {"standalone": 1 << 29, "parent": 1 << 30, "child": 1 << 28, "iot": 1 << 27}
+STATUSES = ("none", "initializing", "running", "exiting", "exited")
+
+
+@dataclass(frozen=True)
+class HashLayout:
+    """The struct daemon_status_file_hash() fills and hashes, as it differs between releases."""
+    since: str
+    host_id: str  # "uuid": ND_UUID; "guid": ND_MACHINE_GUID {txt[37], uuid, since}; "guid+text": and since's text
+    worker_job_id: bool  # a uint32 worker_job_id after db_mode
+    stack_trace: int  # sizeof(fatal.stack_trace)
+    function_over_filename: bool  # the function was copied over the filename (fixed in v2.11.0)
+    anonymize: bool  # 0x... addresses in the stack trace are zeroed before hashing
+    source: str
+
+
+HASH_LAYOUTS = (
+    HashLayout("v2.3.0", "uuid", False, 2048, True, False, "v2.3.0:src/daemon/daemon-status-file.c:93-154"),
+    HashLayout("v2.3.2", "guid", True, 4096, True, True, "v2.3.2:src/daemon/status-file-dedup.c:37-103"),
+    HashLayout("v2.8.0", "guid+text", True, 4096, True, True,
+               "v2.8.0:src/daemon/machine-guid.h:8-13 (the since text joins ND_MACHINE_GUID)"),
+    HashLayout("v2.11.0", "guid+text", True, 4096, False, True, "v2.11.0:src/daemon/status-file-dedup.c:38-103"),
+)
+
+
+def layout_for(version: str) -> HashLayout:
+    wanted = versions.parse(version)[:3]
+    return [h for h in HASH_LAYOUTS if versions.parse(h.since)[:3] <= wanted][-1]
 
 
 def fnv1a64(data: bytes) -> int:
-    """fnv1a_hash_bin64 (src/libnetdata/inlined.h:87-95)."""
-    h = FNV_OFFSET
-    for b in data:
-        h = ((h ^ b) * FNV_PRIME) & 0xFFFFFFFFFFFFFFFF
+    """fnv1a_hash_bin64 (v2.11.0:src/libnetdata/inlined.h:87-95)."""
+    h = 14695981039346656037
+    for byte in data:
+        h = ((h ^ byte) * 1099511628211) & 0xFFFFFFFFFFFFFFFF
     return h
 
 
-@dataclass(frozen=True)
-class Slot:
-    index: int
-    sentry: bool
-    hash: int
-    timestamp_usec: int
+def _chars(text: bytes, size: int) -> bytes:
+    """strncpyz/safecpy into a zeroed char[size]: at most size-1 bytes, stopping at a NUL."""
+    return text.split(b"\0")[0][:size - 1].ljust(size, b"\0")
 
 
-@dataclass(frozen=True)
-class DedupTable:
-    slots: tuple[Slot, ...]  # the used slots (a non-zero timestamp), in file order
-    checksum_ok: bool
-    problems: tuple[str, ...] = ()  # why the daemon would ignore this file (it then starts with an empty table)
+def _anonymize(trace: bytes) -> bytes:
+    """stack_trace_anonymize (status-file-dedup.c:26-36): "0x" and the hex digits after it become zeros."""
+    out = bytearray(trace)
+    end = out.find(b"\0") if b"\0" in out else len(out)
+    i = 0
+    while True:
+        i = out.find(b"0x", i, end)
+        if i < 0:
+            return bytes(out)
+        out[i + 1] = ord("0")
+        i += 2
+        while i < end and chr(out[i]) in "0123456789abcdefABCDEF":
+            out[i] = ord("0")
+            i += 1
 
 
-class DedupFileError(ValueError):
-    pass
+def _host_id(ds: Status, kind: str) -> bytes:
+    uuid = ds.get("agent.id")
+    if kind == "uuid":
+        return uuid
+    since = ds.get("agent.since")
+    # ND_MACHINE_GUID: txt[37] (not in the saved file: zero), pad to 8, uuid[16], usec_t last_modified_ut
+    guid = bytes(40) + uuid + struct.pack("<Q", since)
+    if kind == "guid+text":  # + char last_modified_ut_rfc3339[36], regenerated at load (status-file.c:1328-1331)
+        from audit.channels.agent_events.emit import rfc3339
 
-
-def decode(data: bytes) -> DedupTable:
-    """The table as the daemon loads it; a file of the wrong size is an error (the daemon reads none of it)."""
-    if len(data) != SIZE:
-        raise DedupFileError(f"{len(data)} bytes, not the {SIZE} of a v2.6+ dedup file")
-    magic, version, checksum = HEADER.unpack_from(data)
-    problems = []
-    if magic != MAGIC:
-        problems.append(f"magic {magic:#018x}, not {MAGIC:#018x}")
-    if version != VERSION:
-        problems.append(f"version {version}, not {VERSION}")
-    ok = fnv1a64(data[HEADER.size:]) == checksum
-    if not ok:
-        problems.append("the checksum does not match the slots")
-    slots = []
-    for i in range(SLOTS):
-        sentry, h, ts = SLOT.unpack_from(data, HEADER.size + i * SLOT.size)
-        if ts:
-            slots.append(Slot(i, sentry, h, ts))
-    return DedupTable(tuple(slots), ok, tuple(problems))
-
-
-# SIGNAL_CODE text -> (signo << 32) | (uint32) si_code (src/libnetdata/signals/signal-code.c:94, Linux numbers)
-SIGNOS = {"SIGHUP": 1, "SIGINT": 2, "SIGQUIT": 3, "SIGILL": 4, "SIGTRAP": 5, "SIGABRT": 6, "SIGBUS": 7,
-          "SIGFPE": 8, "SIGKILL": 9, "SIGUSR1": 10, "SIGSEGV": 11, "SIGUSR2": 12, "SIGPIPE": 13, "SIGALRM": 14,
-          "SIGTERM": 15, "SIGSTKFLT": 16, "SIGCHLD": 17, "SIGCONT": 18, "SIGSTOP": 19, "SIGTSTP": 20,
-          "SIGTTIN": 21, "SIGTTOU": 22, "SIGURG": 23, "SIGXCPU": 24, "SIGXFSZ": 25, "SIGVTALRM": 26,
-          "SIGPROF": 27, "SIGWINCH": 28, "SIGPOLL": 29, "SIGPWR": 30, "SIGSYS": 31}
-SI_CODES = {"SI_USER": 0, "SI_KERNEL": 0x80, "SI_QUEUE": -1, "SI_TIMER": -2, "SI_MESGQ": -3, "SI_ASYNCIO": -4,
-            "SI_SIGIO": -5, "SI_TKILL": -6, "SI_DETHREAD": -7, "SI_ASYNCNL": -60,
-            "ILL_ILLOPC": 1, "ILL_ILLOPN": 2, "ILL_ILLADR": 3, "ILL_ILLTRP": 4, "ILL_PRVOPC": 5, "ILL_PRVREG": 6,
-            "ILL_COPROC": 7, "ILL_BADSTK": 8, "ILL_BADIADDR": 9,
-            "FPE_INTDIV": 1, "FPE_INTOVF": 2, "FPE_FLTDIV": 3, "FPE_FLTOVF": 4, "FPE_FLTUND": 5, "FPE_FLTRES": 6,
-            "FPE_FLTINV": 7, "FPE_FLTSUB": 8, "FPE_FLTUNK": 14, "FPE_CONDTRAP": 15,
-            "SEGV_MAPERR": 1, "SEGV_ACCERR": 2, "SEGV_BNDERR": 3, "SEGV_PKUERR": 4, "SEGV_ACCADI": 5,
-            "SEGV_ADIDERR": 6, "SEGV_ADIPERR": 7, "SEGV_MTEAERR": 8, "SEGV_MTESERR": 9, "SEGV_CPERR": 10,
-            "BUS_ADRALN": 1, "BUS_ADRERR": 2, "BUS_OBJERR": 3, "BUS_MCEERR_AR": 4, "BUS_MCEERR_AO": 5,
-            "TRAP_BRKPT": 1, "TRAP_TRACE": 2, "TRAP_BRANCH": 3, "TRAP_HWBKPT": 4, "TRAP_UNK": 5}
-STATUS_NUMBERS = {name: i for i, name in enumerate(ENUMS["status"])}
-DB_MODES = {"none": 0, "ram": 1, "alloc": 4, "dbengine": 5}  # src/database/rrd-database-mode.h:6-11
-PROFILE_BITS = {"standalone": 1 << 29, "parent": 1 << 30, "child": 1 << 28, "iot": 1 << 27}
+        guid += _chars(rfc3339(since) if since else b"", 36) + bytes(4)
+    return guid
 
 
 def signal_code(text: bytes) -> int:
-    signo_text, _, code_text = text.decode("ascii", "replace").partition("/")
-    signo = SIGNOS.get(signo_text, _int(signo_text))
-    si_code = SI_CODES.get(code_text, _int(code_text))
-    return (signo << 32) | (si_code & 0xFFFFFFFF) if signo or si_code else 0
+    """SIGNAL_CODE_2id_h (v2.11.0:src/libnetdata/signals/signal-code.c:243-266): signo << 32 | si_code."""
+    if not text:
+        return 0
+    name, _, code = text.decode("ascii", "replace").partition("/")
+    if code in SI_CODES_BY_SIGNAL:
+        return SI_CODES_BY_SIGNAL[code]
+    signo = SIGNALS.get(name, _atoi(name))
+    si_code = SI_CODES.get(code, _atoi(code)) if code else 0
+    return (signo << 32 | (si_code & 0xFFFFFFFF)) & 0xFFFFFFFFFFFFFFFF
 
 
-def _int(text: str) -> int:
+def _atoi(text: str) -> int:
+    digits = ""
+    for ch in text.strip():
+        if ch.isdigit() or (not digits and ch in "+-"):
+            digits += ch
+        else:
+            break
     try:
-        return int(text, 0)
+        return int(digits)
     except ValueError:
         return 0
 
 
-def _profile(ds: Status) -> int:
-    bits = ds.get("agent.profile")
-    return sum(PROFILE_BITS[name] for i, name in enumerate(BITS["profile"]) if bits & (1 << i))
+# Linux numbers of the names the daemon writes (signal-code.c:12-234, glibc's signum.h and siginfo-consts.h)
+SIGNALS = {"SIGHUP": 1, "SIGINT": 2, "SIGQUIT": 3, "SIGILL": 4, "SIGTRAP": 5, "SIGABRT": 6, "SIGBUS": 7,
+           "SIGFPE": 8, "SIGKILL": 9, "SIGUSR1": 10, "SIGSEGV": 11, "SIGUSR2": 12, "SIGPIPE": 13, "SIGALRM": 14,
+           "SIGTERM": 15, "SIGSTKFLT": 16, "SIGCHLD": 17, "SIGCONT": 18, "SIGSTOP": 19, "SIGTSTP": 20,
+           "SIGTTIN": 21, "SIGTTOU": 22, "SIGURG": 23, "SIGXCPU": 24, "SIGXFSZ": 25, "SIGVTALRM": 26,
+           "SIGPROF": 27, "SIGWINCH": 28, "SIGPOLL": 29, "SIGPWR": 30, "SIGSYS": 31}
+SI_CODES = {"SI_ASYNCNL": -60, "SI_DETHREAD": -7, "SI_TKILL": -6, "SI_SIGIO": -5, "SI_ASYNCIO": -4,
+            "SI_MESGQ": -3, "SI_TIMER": -2, "SI_QUEUE": -1, "SI_USER": 0, "SI_KERNEL": 0x80}
+_PER_SIGNAL = {
+    "SIGILL": ("ILL_ILLOPC", "ILL_ILLOPN", "ILL_ILLADR", "ILL_ILLTRP", "ILL_PRVOPC", "ILL_PRVREG", "ILL_COPROC",
+               "ILL_BADSTK", "ILL_BADIADDR"),
+    "SIGFPE": ("FPE_INTDIV", "FPE_INTOVF", "FPE_FLTDIV", "FPE_FLTOVF", "FPE_FLTUND", "FPE_FLTRES", "FPE_FLTINV",
+               "FPE_FLTSUB"),
+    "SIGSEGV": ("SEGV_MAPERR", "SEGV_ACCERR", "SEGV_BNDERR", "SEGV_PKUERR", "SEGV_ACCADI", "SEGV_ADIDERR",
+                "SEGV_ADIPERR", "SEGV_MTEAERR", "SEGV_MTESERR", "SEGV_CPERR"),
+    "SIGBUS": ("BUS_ADRALN", "BUS_ADRERR", "BUS_OBJERR", "BUS_MCEERR_AR", "BUS_MCEERR_AO"),
+    "SIGTRAP": ("TRAP_BRKPT", "TRAP_TRACE", "TRAP_BRANCH", "TRAP_HWBKPT", "TRAP_UNK"),
+}
+SI_CODES_BY_SIGNAL = {code: SIGNALS[sig] << 32 | i + 1 for sig, codes in _PER_SIGNAL.items()
+                      for i, code in enumerate(codes)}
+SI_CODES_BY_SIGNAL |= {"FPE_FLTUNK": SIGNALS["SIGFPE"] << 32 | 14, "FPE_CONDTRAP": SIGNALS["SIGFPE"] << 32 | 15}
 
 
-def _anonymize(trace: bytes) -> bytes:
-    """stack_trace_anonymize (:26-36): every 0x followed by hex digits becomes 0x then zeros ('0x' itself too)."""
-    out, i = bytearray(trace), 0
-    while (i := out.find(b"0x", i)) >= 0:
-        out[i + 1] = ord("0")
-        i += 2
-        while i < len(out) and chr(out[i]) in "0123456789abcdefABCDEF":
-            out[i] = ord("0")
-            i += 1
-    return bytes(out)
+def _bits_to_profile(bits: int) -> int:
+    return sum(PROFILE_BITS[name] for i, name in enumerate(PROFILES) if bits & 1 << i)
 
 
-def _char(value: bytes, size: int) -> bytes:
-    return value[:size - 1].ljust(size, b"\0")  # safecpy: cut to fit with the NUL
+def report_hash(ds: Status, message: str, cause: str, layout: HashLayout) -> int:
+    """daemon_status_file_hash(last status, msg, cause): the struct's bytes, x86-64 layout, padding zeroed."""
+    out = bytearray()
+
+    def align(n: int) -> None:
+        out.extend(bytes(-len(out) % n))
+
+    out += struct.pack("<II", ds.v, STATUSES.index(ds.get("agent.status")))
+    out += struct.pack("<Q", signal_code(ds.get("fatal.signal_code")))
+    out += struct.pack("<II", _bits_to_profile(ds.get("agent.profile")), ds.get("agent.exit_reason"))
+    out += struct.pack("<B", DB_MODES[ds.get("agent.db_mode")])
+    if layout.worker_job_id:
+        align(4)
+        out += struct.pack("<I", ds.get("fatal.worker_job_id"))
+    out += struct.pack("<B???", ds.get("agent.db_tiers"), ds.get("agent.kubernetes"),
+                       ds.get("agent.sentry_available"), ds.get("fatal.sentry"))
+    align(8)
+    out += _host_id(ds, layout.host_id)
+    out += ds.get("host.id")
+    out += struct.pack("<q", ds.get("fatal.line"))
+    out += _chars(ds.get("agent.version"), 32)
+    filename = _chars(ds.get("fatal.filename"), 256)
+    function = _chars(ds.get("fatal.function"), 128)
+    if layout.function_over_filename:  # strncpyz(to_hash.filename, function, 127): the filename's tail stays
+        copied = ds.get("fatal.function").split(b"\0")[0][:127] + b"\0"
+        filename, function = copied + filename[len(copied):], bytes(128)
+    trace = _chars(ds.get("fatal.stack_trace"), layout.stack_trace)
+    out += filename + function + (_anonymize(trace) if layout.anonymize else trace)
+    out += _chars(ds.get("fatal.thread"), 16) + _chars(message.encode(), 128) + _chars(cause.encode(), 32)
+    align(8)
+    return fnv1a64(bytes(out))
 
 
-def post_hash(ds: Status, message: str, cause: str) -> int:
-    """daemon_status_file_hash(&last_session_status, msg, cause) (:38-103), the struct laid out as gcc does on LP64."""
-    since = ds.get("agent.since")
-    # ND_MACHINE_GUID: txt[37] (not parsed: zero), uuid, last_modified_ut, its RFC 3339 text[36] (status-file.c:1328)
-    text = rfc3339(since) if since else b""
-    host_id = bytes(40) + ds.get("agent.id") + struct.pack("<Q", since) + text.ljust(36, b"\0") + bytes(4)
-    head = struct.pack("<II Q II B3x I B???4x", ds.v, STATUS_NUMBERS[ds.get("agent.status")],
-                       signal_code(ds.get("fatal.signal_code")), _profile(ds), ds.get("agent.exit_reason"),
-                       DB_MODES[ds.get("agent.db_mode")], ds.get("fatal.worker_job_id"), ds.get("agent.db_tiers"),
-                       ds.get("agent.kubernetes"), ds.get("agent.sentry_available"), ds.get("fatal.sentry"))
-    body = (host_id + ds.get("host.id") + struct.pack("<q", ds.get("fatal.line"))
-            + _char(ds.get("agent.version"), 32) + _char(ds.get("fatal.filename"), 256)
-            + _char(ds.get("fatal.function"), 128) + _anonymize(_char(ds.get("fatal.stack_trace"), 4096))
-            + _char(ds.get("fatal.thread"), 16) + _char(message.encode(), 128) + _char(cause.encode(), 32))
-    return fnv1a64(head + body)
+@dataclass(frozen=True)
+class Slot:
+    hash: int
+    sentry: bool
+    timestamp_us: int
 
 
-def posted_within(table: DedupTable, h: int, now_usec: int) -> Slot | None:
-    """dedup_already_posted (:160-179): the slot that makes a start skip this post, if any."""
-    for slot in table.slots:
-        if slot.hash == h and not slot.sentry and now_usec - slot.timestamp_usec < WINDOW_USEC:
-            return slot
+def read_table(raw: bytes) -> tuple[Slot, ...] | None:
+    """The slots of a dedup-netdata.dat as the daemon loads it (status-file-dedup.c:108-138); None when the
+    daemon would discard it (wrong size, magic, version or checksum) and start with an empty table."""
+    if len(raw) != FILE_SIZE:
+        return None
+    magic, version, checksum = struct.unpack_from("<QQQ", raw)
+    if magic != MAGIC or version != FILE_VERSION or fnv1a64(raw[24:]) != checksum:
+        return None
+    return tuple(Slot(h, bool(s), t) for s, h, t in (struct.unpack_from("<B7xQQ", raw, 24 + 24 * i)
+                                                      for i in range(SLOTS)) if t)
+
+
+def posted_at(table: tuple[Slot, ...], report: int, now_us: int) -> int | None:
+    """dedup_already_posted(hash, sentry=false): the time the same report was posted less than 23 h before
+    `now_us` (unsigned arithmetic: a slot from the future never matches), else None."""
+    for slot in table:
+        if slot.hash == report and not slot.sentry and (now_us - slot.timestamp_us) % 2 ** 64 < WINDOW_US:
+            return slot.timestamp_us
     return None
+
+
+def table_from_status(raw: bytes, file_version: int | None) -> tuple[Slot, ...]:
+    """v2.3.0 and v2.3.1 keep the slots in the status file's `dedup` array, and carry them over only from a file
+    of their own version (v2.3.0:src/daemon/daemon-status-file.c:282-297, :467-479, :557-560)."""
+    import json
+
+    from audit.channels.agent_events.status import parse_rfc3339
+
+    try:
+        document = json.loads(raw)
+    except ValueError:
+        return ()
+    if not isinstance(document, dict) or document.get("version") != file_version:
+        return ()
+    slots = []
+    for item in document.get("dedup") or ():
+        if isinstance(item, dict) and isinstance(item.get("hash"), int) and isinstance(item.get("@timestamp"), str):
+            when = parse_rfc3339(item["@timestamp"]) or 0
+            if when:
+                slots.append(Slot(item["hash"], item.get("sentry") is True, when))
+    return tuple(slots)

@@ -183,6 +183,7 @@ class SavedState:
     sentry_available: bool | None = None
     version: int | None = None
     problem: str | None = None  # why it could not be loaded
+    raw: bytes | None = None  # the file's bytes, for the exit cause and the dedup hash
 
     @property
     def previous(self) -> bool:
@@ -220,7 +221,7 @@ def saved_state(data: bytes | None) -> SavedState:
                       claim_id=_uuid_or_none(agent.get("claim_id")), node_id=_uuid_or_none(agent.get("node_id")),
                       sentry_available=agent.get("sentry_available") if isinstance(
                           agent.get("sentry_available"), bool) else None,
-                      version=version if isinstance(version, int) else None)
+                      version=version if isinstance(version, int) else None, raw=data)
 
 
 def read_saved(system: System, location: StatusLocation) -> SavedState:
@@ -329,22 +330,73 @@ def collect(system: System, config_dir: str, lib_dir: str | None = None) -> Agen
                             sentry_database(system, dirs))
 
 
-def gate_input(state: AgentEventsState, opted_out_by: list[str], env, version: str, **cause) -> gate.GateInput:
-    """The gate's inputs from what is on disk; `cause`: cause, crash, priority when the caller worked them out."""
+def gate_input(state: AgentEventsState, opted_out_by: list[str], env, version: str, system: System | None = None,
+               now_us: int | None = None, **cause) -> gate.GateInput:
+    """The gate's inputs from what is on disk; `cause`: cause, crash, priority when the caller worked them out,
+    else they are read from the saved status as the next start of `version` would (with `system`'s boot id), and
+    the report looked up in the daemon's dedup store (at `now_us`, default now)."""
     claimed = state.saved.claimed_by
     notes = [f"status file: {state.status.chosen.display}" if state.status.chosen else
              f"no status file in {', '.join(state.status.searched)}"]
     if state.saved.problem:
         notes.append(f"status file not loadable: {state.saved.problem}")
     if state.claim.claimed_id and not claimed:
-        claimed = state.claim.claimed_by
-        notes.append("the claim counts once the agent has run claimed: it then saves claim_id in its status file, "
-                     "which the next start reads (the gate runs before the claim files are loaded)")
+        # the check reads the saved status (v2.11.0:src/daemon/main.c:1054); the claim files load later (:1278)
+        notes.append(f"{state.claim.claimed_by[0]}: not yet in the saved status, so the next start does not count "
+                     "it (the gate runs before the claim files are loaded); it counts from the start after, once "
+                     "the agent has saved its claim_id")
     notes += [f"cannot read {p}: run as root to see the claim state" for p in state.claim.unreadable]
     if state.claim.auto_claim and not claimed:
         notes.append(f"{state.claim.auto_claim}: the agent claims itself when it starts; the start after that "
                      "defaults crash reports to all")
     notes += state.status.notes()
+    dedup = None
+    if system is not None and state.saved.previous and state.saved.raw is not None and gate.rules_for(version):
+        report = saved_report(state.saved.raw, system, version)
+        if report is not None:
+            if not cause:
+                cause = {"cause": report[1].cause, "crash": report[1].crash, "priority": report[1].priority}
+            dedup = dedup_lookup(system, state, report, version, now_us)
     return gate.GateInput(crash_reports=state.dirs.crash_reports, opted_out_by=tuple(opted_out_by),
                           claimed_by=tuple(claimed), env=env, previous=state.saved.previous,
-                          restarts=state.saved.restarts, version=version, notes=tuple(notes), **cause)
+                          restarts=state.saved.restarts, version=version, notes=tuple(notes), dedup=dedup, **cause)
+
+
+def saved_report(raw: bytes, system: System, version: str):
+    """(the parsed saved status, how the next start of `version` classifies it), None when not parseable."""
+    from audit.channels.agent_events import causes, status
+    from audit.channels.agent_events.machine import collect_boot_id
+
+    try:
+        saved = status.parse(status.read_document(raw, "status file"))
+    except AuditError:
+        return None
+    return saved, causes.classify(saved, collect_boot_id(system), version)
+
+
+def dedup_lookup(system: System, state: AgentEventsState, report, version: str, now_us: int | None) -> gate.Dedup:
+    """The daemon's dedup check for this report: its hash in the release's store, posted less than 23 h ago?"""
+    import time
+
+    from audit.channels.agent_events import dedup, emit
+
+    saved, verdict = report
+    rules = gate.rules_for(version)
+    now = int(time.time() * 1_000_000) if now_us is None else now_us
+    hashed = dedup.report_hash(saved, verdict.message, verdict.cause, dedup.layout_for(version))
+    if rules.dedup_in == "the status file":
+        table = dedup.table_from_status(state.saved.raw, rules.dedup_file_version)
+        where = f"the saved status file's dedup slots ({state.status.chosen.display})"
+    else:
+        chosen = state.dedup.chosen
+        if chosen is None:
+            return gate.Dedup(checked=f"{DEDUP_FILE} (none yet: nothing posted from this lib dir)")
+        where = chosen.display
+        try:
+            raw = system.read_bytes(chosen.path)
+        except (AuditError, OSError):
+            return gate.Dedup(unreadable=chosen.display, checked=where)
+        table = dedup.read_table(raw) or ()
+    posted = dedup.posted_at(table, hashed, now)
+    return gate.Dedup(posted_at=emit.rfc3339(posted).decode() if posted else None,
+                      checked=f"{where}; this report's hash {hashed:016x}")

@@ -146,7 +146,7 @@ def iso_usec(usec: int) -> str:
 @dataclass(frozen=True)
 class Rebuilt:
     body: bytes | None
-    hash: int | None  # the dedup hash of this report (dedup.post_hash), None when it cannot be computed
+    hash: int | None  # the dedup hash of this report (dedup.report_hash), None when it cannot be computed
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
@@ -173,7 +173,16 @@ def rebuild(start: Start) -> Rebuilt:
         notes.append(f"agent_pid_now: {start.pid}, the logging thread's id (the daemon's main thread: the pid)")
     now = body.NextStart(bytes(16), start.version, start.pid or 0, release)
     posted = body.writer(verdict, saved, now).finish()
-    return Rebuilt(posted, dedup.post_hash(saved, start.message, start.cause), tuple(notes))
+    return Rebuilt(posted, report_hash(saved, start), tuple(notes))
+
+
+def report_hash(saved: status.Status, start: Start) -> int | None:
+    """The hash the daemon checked (and kept, after a post) for this report, by the start's release layout."""
+    try:
+        layout = dedup.layout_for(start.version)
+    except (AuditError, IndexError):
+        return None
+    return dedup.report_hash(saved, start.message, start.cause, layout)
 
 
 def _first_line(e: Exception) -> str:

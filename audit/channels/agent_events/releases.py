@@ -30,7 +30,8 @@ RELEASES = (
     Release("v2.11.0", 29, True, True, True),
 )
 NEWEST = RELEASES[-1]
-FIRST = RELEASES[0]
+FIRST = RELEASES[0]  # the first release whose body is modelled
+CHANNEL_SINCE = "v2.3.0"  # the first release that posts (gate.SINCE)
 
 
 @lru_cache(maxsize=64)
@@ -43,5 +44,9 @@ def release_for(version: str | None) -> Release:
     if not found:
         from audit.errors import AuditError
 
-        raise AuditError(f"Netdata {version} does not send agent-events (the channel starts at {FIRST.tag})")
+        if wanted >= versions.parse(CHANNEL_SINCE)[:3]:
+            raise AuditError(f"Netdata {version} posts agent-events, but its body layout (status-file version 19 "
+                             f"to 24, v2.3.0:src/daemon/daemon-status-file.c:156-300) is not modelled: bodies are "
+                             f"built from {FIRST.tag} on")
+        raise AuditError(f"Netdata {version} does not send agent-events (the channel starts at {CHANNEL_SINCE})")
     return found[-1]
