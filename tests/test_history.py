@@ -349,3 +349,18 @@ def test_a_post_whose_log_lines_are_gone_is_known_from_the_dedup_table(capsys, r
         ("a report (hash 0x7d6970be0ed98e27)", "posted")]
     assert doc["rows"][1]["notes"] == [
         "only the dedup table remembers it (the log lines are gone): what was posted is not known"]
+
+
+def test_a_v1_37_agent_with_no_logs_is_said_to_keep_no_record_not_shown_as_nothing(capsys, tmp_path):
+    r = tmp_path / "root"
+    (r / "var/log/netdata").mkdir(parents=True)
+    code, out, err = history(capsys, "--root", str(r), "--config-dir", "/etc/netdata", "--netdata-version", "v1.37.1")
+    assert (code, out) == (0, "no events found in the records read (see the notes for what was read and where no "
+                              "record is kept)\n")
+    assert err.splitlines()[1:] == [
+        "telemetry-audit: note: journald is not read under --root (give an export with --journal-json FILE)",
+        "telemetry-audit: note: Netdata v1.37.1 predates agent-events (v2.3.0): it sends none and logs nothing "
+        "about it",
+        "telemetry-audit: note: Netdata v1.37.1 logs each anonymous-statistics.sh run (its action only, never the "
+        "body) to error.log at info level; none was found in the logs read: either it has not run with these logs, "
+        "or they are gone (rotated or deleted). No rows here is not proof that nothing was sent."]

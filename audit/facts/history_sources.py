@@ -49,18 +49,34 @@ def collect(req: HistoryRequest) -> history.Records:
     log_dir = (req.log_dir or dirs.conf.get("directories", {}).get("log") or DEFAULT_LOG_DIR).rstrip("/") or "/"
     _read_log_dir(system, log_dir, records)
     _read_journald(system, req, records)
-    _read_dedup(system, f"{dirs.lib}/{dedup.DEDUP_FILE}", records)
+    version = _agent_version(system, req.netdata_version)
+    _read_dedup(system, f"{dirs.lib}/{dedup.DEDUP_FILE}", records, missing_matters=not _predates(version))
     records.install = _install(system, dirs.config)
     if req.journal or not system.confined:
         _read_own_journal(req.journal, records)
     records.starts = _unique(records.starts)
     if not records.starts:
-        records.notes.append("no agent-events start records were found: agents before v2.3 do not send agent-events "
-                             "(and do not log about it); from v2.3 every start logs one")
-    version = _agent_version(system, req.netdata_version)
-    if (gap := script_log.no_record_note(version)) is not None:
+        records.notes.append(_no_starts(version))
+    if (gap := script_log.no_record_note(version, len(records.script_runs))) is not None:
         records.notes.append(gap)
     return records
+
+
+def _predates(version: str | None) -> bool:
+    """True when the agent's version is known and older than agent-events."""
+    from audit import versions
+
+    try:
+        return version is not None and not versions.within(version, "v2.3", None)
+    except AuditError:
+        return False
+
+
+def _no_starts(version: str | None) -> str:
+    if _predates(version):
+        return f"Netdata {version} predates agent-events (v2.3.0): it sends none and logs nothing about it"
+    return ("no agent-events start records were found: agents before v2.3 do not send agent-events (and do not log "
+            "about it); from v2.3 every start logs one")
 
 
 def _agent_version(system: System, given: str | None) -> str | None:
@@ -212,7 +228,10 @@ def _read_journald(system: System, req: HistoryRequest, records: history.Records
         return
     raw = run_journalctl(records.notes)
     if raw is not None:
-        records.starts += logged.starts_from_journal(journal_entries(raw, "journalctl", records.notes))
+        found = logged.starts_from_journal(journal_entries(raw, "journalctl", records.notes))
+        if not found:
+            records.notes.append(f"journald holds no entries with MESSAGE_ID={logged.MESSAGE_ID}")
+        records.starts += found
 
 
 def run_journalctl(notes: list[str]) -> bytes | None:
@@ -264,7 +283,7 @@ def journal_entries(raw: bytes, label: str, notes: list[str]) -> list[dict]:
     return entries
 
 
-def _read_dedup(system: System, path: str, records: history.Records) -> None:
+def _read_dedup(system: System, path: str, records: history.Records, missing_matters: bool) -> None:
     shown = system.display(path)
     try:
         data = system.read_bytes(path)
@@ -272,8 +291,9 @@ def _read_dedup(system: System, path: str, records: history.Records) -> None:
         records.notes.append(str(e))
         return
     if data is None:
-        records.notes.append(f"{shown}: no dedup table (a v2.3.2+ daemon writes it at its first post; v2.3.0 "
-                             "and v2.3.1 keep the hashes in the status file)")
+        if missing_matters:
+            records.notes.append(f"{shown}: no dedup table (a v2.3.2+ daemon writes it at its first post; "
+                                 "v2.3.0 and v2.3.1 keep the hashes in the status file)")
         return
     table = dedup.read_table(data)
     if table is None:

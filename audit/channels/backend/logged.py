@@ -76,15 +76,19 @@ def _failed(runs: list[ScriptRun], failure: ScriptRun) -> None:
         runs.append(failure)
 
 
-def no_record_note(version: str | None) -> str | None:
-    """Where the log cannot show the script's sends, for an agent of this version (None: it can, or no script)."""
-    if not version:
-        return None
+def no_record_note(version: str | None, runs_found: int) -> str | None:
+    """Where the logs cannot show the script's sends, for an agent of this version (None: no script, or unknown)."""
     try:
-        if not versions.within(version, "v1.44", SCRIPT_UNTIL):
+        if not version or not versions.within(version, "v1.33", SCRIPT_UNTIL):
             return None
+        logs_runs = versions.within(version, "v1.33", RUN_LOGGED_UNTIL)
     except Exception:
         return None
+    if logs_runs:
+        return None if runs_found else (
+            f"Netdata {version} logs each anonymous-statistics.sh run (its action only, never the body) to "
+            "error.log at info level; none was found in the logs read: either it has not run with these logs, or "
+            "they are gone (rotated or deleted). No rows here is not proof that nothing was sent.")
     return (f"Netdata {version} runs anonymous-statistics.sh (at start, every 2 h, at exit and on fatal errors) but "
             "logs a run only at debug level: a successful send leaves no record in daemon.log or journald; only "
             "failures are logged. No statistics-script rows does not mean nothing was sent.")
