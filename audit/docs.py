@@ -423,8 +423,8 @@ class _ImaginedSystem:
     def is_dir(self, path: str) -> bool:
         return False
 
-    def listdir(self, path: str) -> list[str]:
-        return []
+    def readable(self, path: str) -> bool:
+        return path in self._files
 
 
 def _verdicts(version: str) -> list[tuple[str, optout.Verdict]]:

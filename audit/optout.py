@@ -78,7 +78,7 @@ def _statistics_script(system: System, conf: str) -> dict:
     configured = read_ini(conf).get("directories", {}).get("plugins", "").split()
     candidates = [f"{configured[0].rstrip('/')}/{name}"] if configured else list(SCRIPT_PATHS)
     installed = any(system.is_file(b) for b in BINARY_PATHS)
-    found = next((c for c in candidates if system.is_file(c) and os.access(system.real_path(c), os.R_OK)), None)
+    found = next((c for c in candidates if system.is_file(c) and system.readable(c)), None)
     shown = found or (candidates[0] if candidates else None)
     return {"agent_installed": installed, "path": system.display(shown) if shown else None, "present": bool(found),
             "looked_in": [system.display(c) for c in candidates],
@@ -114,9 +114,8 @@ def _file_state(system: System, path: str) -> dict:
     exists = system.exists(path)
     directory = exists and system.is_dir(path)
     package = owning_package(system, path).value if exists and not directory else None
-    real = system.real_path(path) if exists else None
     return {"path": system.display(path), "exists": exists, "directory": directory,
-            "readable": real is not None and os.access(real, os.R_OK), "regular": exists and system.is_file(path),
+            "readable": exists and system.readable(path), "regular": exists and system.is_file(path),
             "package": package}
 
 

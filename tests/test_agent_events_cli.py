@@ -234,3 +234,64 @@ def test_netdata_conf_lib_dir_is_where_the_status_file_is_looked_for(root, capfd
                          "--netdata-version", "v2.11.0", "--agent-pid", "14744")
     assert (code, out) == (0, (DATA / "post-killed-hard.json").read_bytes())
     assert "fallback" not in err and "world-readable" not in err
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# payload keeps printing the body, and says on stderr when the daemon would not post it, and why
+
+def _no_ci(monkeypatch):
+    from audit.channels.agent_events import gate
+
+    for name in gate.CI_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+
+
+def _dedup_file(slots: list[tuple[int, int]]) -> bytes:
+    """A dedup-netdata.dat as the daemon saves it (v2.11.0:src/daemon/status-file-dedup.c:146-154)."""
+    import struct
+
+    from audit.channels.agent_events import dedup
+
+    body = b"".join(struct.pack("<B7xQQ", 0, h, t) for h, t in slots).ljust(dedup.SLOTS * 24, b"\0")
+    return struct.pack("<QQQ", dedup.MAGIC, 1, dedup.fnv1a64(body)) + body
+
+
+def test_payload_says_when_crash_reports_stop_the_body(root, capfdbinary, monkeypatch):
+    _no_ci(monkeypatch)
+    _write(root, "/etc/netdata/netdata.conf", "[global]\n    crash reports = crashes\n")
+    code, out, err = run(capfdbinary, "payload", "--channel", "agent-events", "exit instructed", "--root", str(root))
+    assert code == 0 and out.startswith(b'{"exit_cause":"exit instructed"')
+    assert "this body would not be sent: crash reports = crashes ('exit instructed' is not a crash)" in err
+    code, out, err = run(capfdbinary, "payload", "--channel", "agent-events", "killed hard", "--root", str(root))
+    assert code == 0 and "would not be sent" not in err
+
+
+def test_payload_says_when_ci_stops_the_body(root, capfdbinary, monkeypatch):
+    _no_ci(monkeypatch)
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    code, out, err = run(capfdbinary, "payload", "--channel", "agent-events", "killed hard", "--root", str(root))
+    assert code == 0 and out
+    assert "this body would not be sent: CI variable GITHUB_ACTIONS set (restarts 0 < 2)" in err
+
+
+def test_payload_says_when_the_same_report_was_posted_within_23_hours(root, capfdbinary, monkeypatch):
+    """The saved status's report was posted an hour ago (its hash is in dedup-netdata.dat): the daemon skips it."""
+    import time
+
+    from audit.channels.agent_events import causes, dedup, status
+
+    _no_ci(monkeypatch)
+    _saved(root)
+    saved = status.parse(status.read_document((DATA / "status-before-killed-hard.json").read_bytes(), "saved"))
+    verdict = causes.classify(saved, saved.get("host.boot.id"), "v2.11.0")
+    hashed = dedup.report_hash(saved, verdict.message, verdict.cause, dedup.layout_for("v2.11.0"))
+    an_hour_ago = int(time.time() * 1e6) - 3600 * 10**6
+    _write(root, "/var/lib/netdata/dedup-netdata.dat", _dedup_file([(hashed, an_hour_ago)]))
+    code, out, err = run(capfdbinary, "payload", "--channel", "agent-events", "--root", str(root),
+                         "--netdata-version", "v2.11.0", "--agent-pid", "14744")
+    assert (code, out) == (0, (DATA / "post-killed-hard.json").read_bytes())  # still printed, byte for byte
+    assert "this body would not be sent: the same report was posted at " in err
+    _write(root, "/var/lib/netdata/dedup-netdata.dat", _dedup_file([(hashed, an_hour_ago - 23 * 3600 * 10**6)]))
+    code, out, err = run(capfdbinary, "payload", "--channel", "agent-events", "--root", str(root),
+                         "--netdata-version", "v2.11.0")
+    assert code == 0 and "would not be sent" not in err  # 24 h ago: outside the window

@@ -22,6 +22,7 @@ def run(args) -> int:
     built = eventargs.payload_from_args(args, facts)
     for warning in built.warnings:
         warn(warning)
+    _send_note(args, built)
     _identifying_note(built, args, facts)
     if args.json:
         document = built.document()
@@ -36,6 +37,34 @@ def run(args) -> int:
              + "; ".join(built.invalid))
         return Exit.FINDING
     return Exit.OK
+
+
+def _send_note(args, built) -> None:
+    """agent-events: the body is printed either way; stderr says when the daemon would not post it, and why
+    (crash reports, CI, no previous status, the 23 h dedup), from this machine's state (or --root's)."""
+    if built.channel != "agent-events" or (args.facts and args.root is None):
+        return
+    import os
+
+    from audit import optout
+    from audit.channels.agent_events import causes
+    from audit.facts.system import System
+
+    document = built.document()
+    version = document.get("agent_version_now") if isinstance(document, dict) else None
+    if not isinstance(version, str):
+        return
+    given = {}
+    if args.event is not None or getattr(args, "status_file", None):  # not the machine's own saved status
+        cause = causes.BY_NAME.get(built.event)
+        given = {"cause": built.event, "crash": cause.crash if cause else None,
+                 "priority": document.get("priority"), "previous": built.event != "no last status"}
+    verdict = optout.agent_events_verdict(System(root=args.root, env=os.environ), args.config_dir, version,
+                                          getattr(args, "lib_dir", None), **given)
+    if not verdict.sends:
+        note(f"this body would not be sent: {verdict.summary.removeprefix('not sent: ')}")
+    elif verdict.uncertain:
+        note(f"this body may not be sent: {verdict.summary}")
 
 
 def _identifying_note(built, args, facts) -> None:

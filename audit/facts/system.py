@@ -84,6 +84,11 @@ class System:
         real = self._real(path)
         return real is not None and real.is_dir()
 
+    def readable(self, path: str) -> bool:
+        """access(path, R_OK): true for a readable file or directory (how the daemon tests its opt-out file)."""
+        real = self._real(path)
+        return real is not None and real.exists() and os.access(real, os.R_OK)
+
     def listdir(self, path: str) -> list[str]:
         real = self._real(path)
         if real is None or not real.is_dir():

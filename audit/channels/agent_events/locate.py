@@ -332,7 +332,8 @@ def collect(system: System, config_dir: str, lib_dir: str | None = None) -> Agen
 
 def gate_input(state: AgentEventsState, opted_out_by: list[str], env, version: str, system: System | None = None,
                now_us: int | None = None, **cause) -> gate.GateInput:
-    """The gate's inputs from what is on disk; `cause`: cause, crash, priority when the caller worked them out,
+    """The gate's inputs from what is on disk; `cause`: cause, crash, priority (and previous) when the caller
+    worked them out,
     else they are read from the saved status as the next start of `version` would (with `system`'s boot id), and
     the report looked up in the daemon's dedup store (at `now_us`, default now)."""
     claimed = state.saved.claimed_by
@@ -353,13 +354,13 @@ def gate_input(state: AgentEventsState, opted_out_by: list[str], env, version: s
     dedup = None
     if system is not None and state.saved.previous and state.saved.raw is not None and gate.rules_for(version):
         report = saved_report(state.saved.raw, system, version)
-        if report is not None:
-            if not cause:
-                cause = {"cause": report[1].cause, "crash": report[1].crash, "priority": report[1].priority}
+        if report is not None and not cause:  # a cause given by the caller is another report: not looked up
+            cause = {"cause": report[1].cause, "crash": report[1].crash, "priority": report[1].priority}
             dedup = dedup_lookup(system, state, report, version, now_us)
-    return gate.GateInput(crash_reports=state.dirs.crash_reports, opted_out_by=tuple(opted_out_by),
-                          claimed_by=tuple(claimed), env=env, previous=state.saved.previous,
-                          restarts=state.saved.restarts, version=version, notes=tuple(notes), dedup=dedup, **cause)
+    given = {"crash_reports": state.dirs.crash_reports, "opted_out_by": tuple(opted_out_by),
+             "claimed_by": tuple(claimed), "env": env, "previous": state.saved.previous,
+             "restarts": state.saved.restarts, "version": version, "notes": tuple(notes), "dedup": dedup}
+    return gate.GateInput(**(given | cause))
 
 
 def saved_report(raw: bytes, system: System, version: str):
