@@ -364,3 +364,35 @@ def test_a_v1_37_agent_with_no_logs_is_said_to_keep_no_record_not_shown_as_nothi
         "telemetry-audit: note: Netdata v1.37.1 logs each anonymous-statistics.sh run (its action only, never the "
         "body) to error.log at info level; none was found in the logs read: either it has not run with these logs, "
         "or they are gone (rotated or deleted). No rows here is not proof that nothing was sent."]
+
+
+def test_a_failed_post_is_a_failed_row_with_the_body_it_tried(capsys, root):
+    data = (root / LOG).read_bytes()
+    posted = b'tid=977  msg_id=1e6061a9fbd44501b3ccc368119f2b69 msg="Posted last status to agent-events successfully."'
+    assert data.count(posted) == 1
+    (root / LOG).write_bytes(data.replace(posted, posted.replace(
+        b"Posted last status to agent-events successfully.", b"Failed to post last status to agent-events.")))
+    (root / DEDUP).unlink()  # a failed post keeps no hash
+    doc, _ = rows(capsys, "--root", str(root))
+    fatal = [r for r in agent_rows(doc) if r["what"] == "killed fatal"]
+    assert [r["outcome"] for r in fatal] == ["failed: the POST did not complete (the daemon does not retry)"]
+    assert fatal[0]["body"].encode() == (DATA / "posts" / "post-4-killed-fatal-abrt.json").read_bytes()
+
+
+def test_a_start_with_no_outcome_and_no_earlier_post_is_put_down_to_the_gate(capsys, root):
+    lines = (root / LOG).read_bytes().split(b"\n")
+    kept = [x for x in lines if not (b"tid=977 " in x and b"Posted last status" in x)]
+    (root / LOG).write_bytes(b"\n".join(kept))
+    (root / DEDUP).unlink()
+    doc, _ = rows(capsys, "--root", str(root))
+    assert [r["outcome"] for r in agent_rows(doc) if r["what"] == "killed fatal"] == [
+        "not posted: the gate stopped it (crash reports setting, opt-out, CI) or dedup; the log does not say which"]
+
+
+def test_history_and_verify_code_load_no_textual():
+    import subprocess
+    import sys
+
+    code = ("import sys; from audit import history, verify, sealed; from audit.facts import history_sources; "
+            "from audit.commands import history as h, verify as v; assert 'textual' not in sys.modules")
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
