@@ -69,7 +69,7 @@ def verify_script(facts, config_dir: str, lib_dir: str, as_if_opted_in: bool,
     system_info = str(Path(script).with_name("system-info.sh"))
     if (why := sealed.why_not()) is not None:
         return [_cannot(e, why) for e, _ in events]
-    opt_out = _script_opt_out_path(script)
+    opt_out = _script_opt_out_path()
     with tempfile.TemporaryDirectory(prefix="telemetry-audit-verify-") as tmp:
         box = sealed.sandbox(Path(tmp), [config_dir, lib_dir, str(Path(opt_out).parent)])
         removed = _opt_in(box, opt_out) if as_if_opted_in else False
@@ -129,7 +129,8 @@ def _system_info(box, system_info: str) -> dict[str, str]:
     return values
 
 
-def _script_opt_out_path(script: str) -> str:
+def _script_opt_out_path() -> str:
+    """The opt-out path compiled into the installed script (read from it, as `opt-out` does)."""
     from audit.facts.installed import script_opt_out
     from audit.facts.system import System
 

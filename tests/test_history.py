@@ -396,3 +396,17 @@ def test_history_and_verify_code_load_no_textual():
     code = ("import sys; from audit import history, verify, sealed; from audit.facts import history_sources; "
             "from audit.commands import history as h, verify as v; assert 'textual' not in sys.modules")
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def test_a_daemon_log_in_nd_logs_json_format_gives_the_same_starts(capsys, root):
+    out = []
+    for line in (root / LOG).read_bytes().split(b"\n"):
+        f = logged.logfmt(line)
+        if f:
+            out.append(json.dumps({k: v.decode() for k, v in f.items()}).encode())
+    (root / LOG).write_bytes(b"\n".join(out) + b"\n")
+    doc, _ = rows(capsys, "--root", str(root))
+    starts = agent_rows(doc)
+    assert [r["what"] for r in starts] == CAUSES_NEWEST_FIRST
+    assert [r["body"].encode() for r in starts if r["time"] in POSTS] == [
+        (DATA / "posts" / POSTS[r["time"]]).read_bytes() for r in starts if r["time"] in POSTS]

@@ -51,6 +51,21 @@ def logfmt(line: bytes) -> dict[str, bytes]:
     return fields
 
 
+def log_fields(line: bytes) -> dict[str, bytes]:
+    """One daemon.log line's fields, in either file format nd_log writes: logfmt, or JSON with the same keys
+    (`[logs] ...@json`; src/libnetdata/log/nd_log-format-json.c at v2.11.0)."""
+    if not line.lstrip().startswith(b"{"):
+        return logfmt(line)
+    try:
+        document = json.loads(line)
+    except ValueError:
+        return {}
+    if not isinstance(document, dict):
+        return {}
+    return {k: (v if isinstance(v, str) else json.dumps(v)).encode("utf-8", "surrogateescape")
+            for k, v in document.items()}
+
+
 def _unescape(raw: bytes) -> bytes:
     if b"\\" not in raw:
         return raw
@@ -76,7 +91,7 @@ def starts_from_logfmt(lines, source: str) -> list[Start]:
     for number, line in lines:
         if MESSAGE_ID_BYTES not in line:
             continue
-        f = logfmt(line)
+        f = log_fields(line)
         if f.get("msg_id") != MESSAGE_ID_BYTES:
             continue
         text = f.get("msg", b"").decode("utf-8", "surrogateescape")
