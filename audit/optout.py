@@ -50,7 +50,7 @@ def mechanisms(system: System, config_dir: str) -> dict:
     for name in ("DISABLE_TELEMETRY", "DO_NOT_TRACK"):
         value = system.env.get(name)
         env[name] = {"set": value is not None, "value": value}
-    conf = system.read_text(f"{config_dir.rstrip('/')}/netdata.conf") or ""
+    conf = _config_text(system, f"{config_dir.rstrip('/')}/netdata.conf") or ""
     dnt = None
     section = None
     for line in conf.splitlines():
@@ -85,13 +85,18 @@ def _statistics_script(system: System, conf: str) -> dict:
             "from": "netdata.conf [directories] plugins" if configured else "the install's default plugins dirs"}
 
 
+def _config_text(system: System, path: str) -> str | None:
+    """A config file's text; a directory in its place reads as absent, as the daemon and the scripts find it."""
+    return None if system.is_dir(path) else system.read_text(path)
+
+
 def _in_container(system: System) -> bool:
     """Docker and Podman mark their containers with a file; systemd-nspawn and others set $container."""
     return system.exists("/.dockerenv") or system.exists("/run/.containerenv") or bool(system.env.get("container"))
 
 
 def _install_type(system: System, config_dir: str) -> str | None:
-    text = system.read_text(f"{config_dir.rstrip('/')}/.install-type")
+    text = _config_text(system, f"{config_dir.rstrip('/')}/.install-type")
     return parse_assignments(text).get("INSTALL_TYPE") if text is not None else None
 
 
@@ -129,7 +134,7 @@ def _script_file(system: System, daemon_path: str) -> dict:
 def _installer_option(system: System, config_dir: str) -> dict:
     """netdata-installer.sh and the static installer record their options as REINSTALL_OPTIONS in .environment."""
     path = f"{config_dir.rstrip('/')}/.environment"
-    text = system.read_text(path)
+    text = _config_text(system, path)
     options = parse_assignments(text).get("REINSTALL_OPTIONS") if text is not None else None
     return {"path": system.display(path), "reinstall_options": options,
             "recorded": options is not None and "--disable-telemetry" in options.split()}
@@ -275,6 +280,9 @@ def channel_verdicts(comps: dict, version: str) -> dict:
                         "evidence": "; ".join(dict.fromkeys(comps[name]["evidence"] for name in ch.components))}
         if moot:
             out[ch.name]["evidence"] = "not applicable here: " + "; ".join(moot)
+        unsure = [u for name in ch.components for u in comps[name].get("uncertain", ())]
+        if unsure and active and not by and not moot:
+            out[ch.name]["uncertain"] = unsure
         summaries = [comps[name]["summary"] for name in ch.components if "summary" in comps[name]]
         if summaries and active:
             out[ch.name]["summary"] = "; ".join(summaries)
@@ -335,9 +343,12 @@ def _agent_events(system: System, state: locate.AgentEventsState, comps: dict, v
     """The daemon's own gate; it reads the opt-out exactly as the daemon's analytics_check_enabled() does."""
     opted_out = comps["daemon"]["suppressed_by"]
     verdict = gate.evaluate(locate.gate_input(state, opted_out, system.env, version, system))
-    return {"sends": verdict.sends, "suppressed_by": [] if verdict.sends else list(verdict.by),
-            "decided_by": list(verdict.by), "rule": RULE_TEXT["agent-events"],
-            "evidence": "; ".join(verdict.evidence), "details": list(verdict.evidence), "summary": verdict.summary}
+    out = {"sends": verdict.sends, "suppressed_by": [] if verdict.sends else list(verdict.by),
+           "decided_by": list(verdict.by), "rule": RULE_TEXT["agent-events"],
+           "evidence": "; ".join(verdict.evidence), "details": list(verdict.evidence), "summary": verdict.summary}
+    if verdict.uncertain:  # it would send unless what this tool could not read stops it
+        out["uncertain"] = list(verdict.uncertain)
+    return out
 
 
 def _sentry(state: locate.AgentEventsState, comps: dict) -> dict:

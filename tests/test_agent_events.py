@@ -368,7 +368,8 @@ def test_any_status_survives_its_pretty_form_and_posts_valid_json(doc, version):
     again = emit.pretty(status.parse(status.read_document(first, "pretty")), release)
     assert json.loads(again) == written
     for path, (kind, _) in status.FIELDS.items():
-        if kind == "str" and (release.product_ids or not path.endswith("product.id")):
+        omitted = any(path == o or path.startswith(o + ".") for o in release.omits)
+        if kind == "str" and not omitted and (release.product_ids or not path.endswith("product.id")):
             parts = path.split(".")
             given, out = doc, written
             for part in parts:
@@ -379,8 +380,7 @@ def test_any_status_survives_its_pretty_form_and_posts_valid_json(doc, version):
         ds.set("agent.status", "running")
     body = post.post_for_saved(ds, post.NextStart(bytes(16), version, 1, release)).body
     parsed = json.loads(body)
-    assert list(parsed)[:9] == ["exit_cause", "message", "priority", "version_saved", "agent_version_now",
-                                "agent_pid_now", "host_memory_critical", "host_memory_free_percent", "agent_health"]
+    assert list(parsed)[:len(release.wrapper)] == list(release.wrapper)
     assert b"\n" not in body and not body.endswith(b" ")
 
 
@@ -421,3 +421,78 @@ def test_a_body_that_breaks_the_schema_is_reported():
     document["host"]["boot"]["id"] = "F221740B-250D"
     pointers = {p.pointer for p in schemas.problems(document)}
     assert pointers == {"/priority", "/host/boot/id"}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the body's members, in order, are the tag's own emitter's (read from the mirror)
+
+MIRROR = Path("/work/.mirror/netdata+netdata/repo")
+_KEY = re.compile(r'(?:buffer_json_member_add_\w+|ND_PROFILE_2json|EXIT_REASON_2json)\(wb, "([^"]+)"')
+
+
+def _emitter_keys(tag: str) -> list[str]:
+    import subprocess
+
+    path = "src/daemon/daemon-status-file.c" if tag in ("v2.3.0", "v2.3.1") else "src/daemon/status-file.c"
+    source = subprocess.run(["git", "-C", str(MIRROR), "show", f"{tag}:{path}"],
+                            capture_output=True, text=True, check=True).stdout
+    post_fn = source[source.index("post_status_file(struct post_status_file_thread_data *d) {"):]
+    wrapper = _KEY.findall(post_fn[:post_fn.index("daemon_status_file_to_json(wb")])
+    body = source[source.index("static void daemon_status_file_to_json"):]
+    body = re.sub(r"//[^\n]*", "", body[:body.index("\n}\n")])  # commented-out members are not emitted
+    return wrapper + _KEY.findall(body)
+
+
+def _body_keys(body: bytes) -> list[str]:
+    """Every member name, depth first, in the body's order."""
+    keys: list[str] = []
+
+    def is_object(value) -> bool:
+        return isinstance(value, list) and all(isinstance(v, tuple) for v in value)
+
+    def walk(pairs):
+        for key, value in pairs:
+            keys.append(key)
+            if is_object(value):
+                walk(value)
+            elif isinstance(value, list) and value and all(is_object(v) and v for v in value):
+                walk(value[0])  # an array of objects: the emitter names their members once
+
+    walk(json.loads(body, object_pairs_hook=lambda pairs: [tuple(p) for p in pairs]))
+    return keys
+
+
+@pytest.mark.skipif(not MIRROR.is_dir(), reason="the Netdata mirror is not on this machine")
+@pytest.mark.parametrize("tag", ["v2.3.0", "v2.3.1", "v2.3.2", "v2.4.0"])
+def test_every_member_of_the_tags_emitter_in_its_order(tag):
+    release = releases.release_for(tag)
+    doc = _doc()
+    doc["version"] = release.status_file_version
+    doc["dedup"] = [{"@timestamp": "2026-12-04T01:23:18.51Z", "hash": 10756449587342620163, "sentry": False}]
+    doc["fatal"]["signal_code"] = "SIGSEGV/SEGV_MAPERR"
+    ds = status.parse(doc)
+    body = post.post_for_saved(ds, post.NextStart(ds.get("host.boot.id"), tag, 77, release)).body
+    assert _body_keys(body) == _emitter_keys(tag)
+
+
+def test_v23_bodies_byte_for_byte_as_their_tags_write_them():
+    """Read from the tags' emitters (no real v2.3 capture exists): v2.3.0 posts 4 wrapper members, `version` 19,
+    fault_address even without a signal, and the previous status's dedup slots as a last array
+    (v2.3.0:src/daemon/daemon-status-file.c:954-961, :156-300); v2.3.1 adds agent_version_now and the memory
+    members (:993-1003); v2.3.2 drops the dedup array and adds agent_health (v2.3.2:src/daemon/status-file.c:669-683)."""
+    doc = _doc()
+    doc["version"] = 19
+    doc["dedup"] = [{"@timestamp": "2026-12-04T01:23:18.51Z", "hash": 10756449587342620163, "sentry": False},
+                    {"@timestamp": "", "hash": 5, "sentry": False}]
+    ds = status.parse(doc)
+    v230 = post.post_for_saved(ds, post.NextStart(ds.get("host.boot.id"), "v2.3.0", 77,
+                                                  releases.release_for("v2.3.0"))).body
+    assert v230.startswith(b'{"exit_cause":"killed hard","message":"Netdata was last killed/crashed while operating '
+                           b'normally","priority":4,"version_saved":19,"@timestamp":')
+    assert b',"version":19,"agent":{' in v230 and b'"fault_address":"0x0"}' in v230
+    assert v230.endswith(b'"dedup":[{"@timestamp":"2026-12-04T01:23:18.51Z","hash":10756449587342620163,'
+                         b'"sentry":false}]}')
+    pretty = emit.pretty(ds, releases.release_for("v2.3.0"))
+    assert pretty.endswith(b'\n    "dedup":[{\n            "@timestamp":"2026-12-04T01:23:18.51Z",\n            '
+                           b'"hash":10756449587342620163,\n            "sentry":false\n        }]\n}\n')
+    assert json.loads(pretty)["dedup"][0]["hash"] == 10756449587342620163

@@ -115,3 +115,33 @@ def test_an_unreadable_dedup_file_makes_the_verdict_uncertain(tmp_path, monkeypa
     verdict = optout.agent_events_verdict(system, "/etc/netdata", "v2.11.0", now_us=_start_us(STARTS[2]))
     assert verdict.state == "uncertain"
     assert "dedup-netdata.dat cannot be read" in verdict.summary
+
+
+def test_uncertain_reaches_the_opt_out_document(tmp_path, monkeypatch):
+    system = _machine(tmp_path, 3)
+    real = System.read_bytes
+
+    def refuse(self, path):
+        if path.endswith("dedup-netdata.dat"):
+            raise PermissionError(13, "Permission denied")
+        return real(self, path)
+
+    monkeypatch.setattr(System, "read_bytes", refuse)
+    doc = optout.evaluate(system, "/etc/netdata", "v2.11.0").to_json()
+    events = doc["channels"]["agent-events"]
+    assert events["sends"] is True and events["uncertain"]
+    assert events["summary"].startswith("uncertain: would send at next start: deadly signal")
+
+
+def test_an_unreadable_status_file_makes_the_verdict_uncertain(tmp_path, monkeypatch):
+    system = _machine(tmp_path, 3)
+    real = System.read_bytes
+
+    def refuse(self, path):
+        if path.endswith("status-netdata.json"):
+            raise PermissionError(13, "Permission denied")
+        return real(self, path)
+
+    monkeypatch.setattr(System, "read_bytes", refuse)
+    verdict = optout.agent_events_verdict(system, "/etc/netdata", "v2.11.0", now_us=_start_us(STARTS[2]))
+    assert verdict.state == "uncertain" and "status-netdata.json cannot be read here" in verdict.summary

@@ -281,3 +281,11 @@ def test_netdata_conf_names_the_plugins_dir(tmp_path):
     (tmp_path / "srv/p").mkdir(parents=True)
     (tmp_path / "srv/p/anonymous-statistics.sh").write_text(STAND_IN_SCRIPT)
     assert optout.evaluate(System(root=str(tmp_path), env={}), "/etc/netdata", "v2.5.4").channels["backend"]["sends"]
+
+
+@pytest.mark.parametrize("name", ["netdata.conf", ".install-type", ".environment"])
+def test_a_directory_where_a_config_file_goes_reads_as_absent(tmp_path, capsys, name):
+    """Never exit 2 on a state a real machine can be in: the daemon's own reading fails and it uses its defaults."""
+    (tmp_path / "etc/netdata" / name).mkdir(parents=True)
+    assert main(["opt-out", "--root", str(tmp_path), "--netdata-version", "v2.11.0", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["channels"]["agent-events"]["sends"] is True

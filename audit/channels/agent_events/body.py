@@ -57,15 +57,19 @@ def body(verdict: causes.Verdict, ds: Status, now: NextStart) -> bytes:
 
 def writer(verdict: causes.Verdict, ds: Status, now: NextStart) -> emit.Writer:
     w = emit.Writer(minify=True)
-    w.string("exit_cause", verdict.cause.encode())
-    w.string("message", verdict.message.encode())
-    w.uint("priority", verdict.priority)
-    w.uint("version_saved", ds.v)
-    w.string("agent_version_now", now.version.encode())
-    w.uint("agent_pid_now", now.pid)
-    w.boolean("host_memory_critical", memory_critical(ds))
-    w.uint("host_memory_free_percent", memory_free_percent(ds, now.release))
-    w.string("agent_health", causes.agent_health(ds).encode())
+    members = {
+        "exit_cause": lambda: w.string("exit_cause", verdict.cause.encode()),
+        "message": lambda: w.string("message", verdict.message.encode()),
+        "priority": lambda: w.uint("priority", verdict.priority),
+        "version_saved": lambda: w.uint("version_saved", ds.v),
+        "agent_version_now": lambda: w.string("agent_version_now", now.version.encode()),
+        "agent_pid_now": lambda: w.uint("agent_pid_now", now.pid),
+        "host_memory_critical": lambda: w.boolean("host_memory_critical", memory_critical(ds)),
+        "host_memory_free_percent": lambda: w.uint("host_memory_free_percent", memory_free_percent(ds, now.release)),
+        "agent_health": lambda: w.string("agent_health", causes.agent_health(ds).encode()),
+    }
+    for name in now.release.wrapper:  # the members this release's post_status_file() writes, in order
+        members[name]()
     emit.status_members(w, ds, now.release)
     return w
 

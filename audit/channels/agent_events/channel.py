@@ -74,7 +74,7 @@ def build(facts: Facts, event: str, params: Mapping[str, object] | None = None) 
     assumed = p.assumed | ({"agent_pid_now"} if given_pid is None else set())
     if not machine.values:
         warnings.append("no machine values were read (ids, DMI, memory, disk): they are shown empty")
-    return _payload(built, p.sources, assumed, warnings + [PID_NOTE] * (given_pid is None))
+    return _payload(built, p.sources, assumed, warnings + _pid_note(release, given_pid))
 
 
 def build_saved(raw: bytes, label: str, facts: Facts, boot_id_now: bytes = bytes(16),
@@ -97,7 +97,12 @@ def build_saved(raw: bytes, label: str, facts: Facts, boot_id_now: bytes = bytes
         warnings.append("the next start's boot id is unknown (no /proc/sys/kernel/random/boot_id): "
                         "'abnormal power off' cannot be told from 'killed hard'")
     notes = [f"{label}: {n}" for n in saved.notes]
-    return _payload(built, sources, assumed, warnings + notes + [PID_NOTE] * (pid is None))
+    return _payload(built, sources, assumed, warnings + notes + _pid_note(release, pid))
+
+
+def _pid_note(release: releases.Release, pid: int | None) -> list[str]:
+    """agent_pid_now is a stand-in unless given; releases before v2.4.0 do not post it."""
+    return [PID_NOTE] if pid is None and "agent_pid_now" in release.wrapper else []
 
 
 def _version_now(facts: Facts, given: str | None, saved_version: str | None) -> tuple[str, list[str]]:

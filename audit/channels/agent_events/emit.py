@@ -161,19 +161,29 @@ LAYOUT: tuple[tuple[str, str, int], ...] = (
     ("fatal.thread_id", "u64", 0), ("fatal.stack_trace", "str", 0), ("fatal.signal_code", "str", 16),
     ("fatal.sentry", "bool", 17), ("fatal.fault_address", "fault", 18), ("fatal.worker_job_id", "int", 23),
     ("", "}", 0),
+    ("dedup", "slots", 0),  # v2.3.0 and v2.3.1 only (v2.3.0:src/daemon/daemon-status-file.c:282-297)
 )
 
 
 @lru_cache(maxsize=64)
-def plan(version: int, product_ids: bool, minify: bool, first: bool) -> tuple[tuple, ...]:
+def plan(version: int, product_ids: bool, minify: bool, first: bool, omits: tuple[str, ...] = (),
+         forms: tuple[tuple[str, str], ...] = ()) -> tuple[tuple, ...]:
     """LAYOUT compiled for a saved version, a release and a format: each step's bytes up to its value, fixed.
     `first`: the status members open the object (the file) rather than follow the wrapper (the post)."""
     steps: list[tuple] = []
     counts = [0 if first else 1]
     opened: list[int] = []
+    skipping = 0  # inside an omitted object: its depth
     for path, form, since in LAYOUT:
+        if skipping:
+            skipping += 1 if form.startswith("{") else -1 if form == "}" else 0
+            continue
+        if path in omits:
+            skipping = 1 if form.startswith("{") else 0
+            continue
         if version < since or (form == "ids" and not product_ids):
             continue
+        form = dict(forms).get(path, form)
         depth = len(counts)
         if form == "}":
             counts.pop()
@@ -198,7 +208,7 @@ def plan(version: int, product_ids: bool, minify: bool, first: bool) -> tuple[tu
 def emit_members(ds: Status, release: Release, minify: bool, first: bool, out: bytearray,
                  leaves: list[tuple[str, bytes]]) -> None:
     values, get = ds.values, ds.get
-    steps = plan(ds.v, release.product_ids, minify, first)
+    steps = plan(ds.v, release.product_ids, minify, first, release.omits, release.forms)
     i, end = 0, len(steps)
     while i < end:
         step = steps[i]
@@ -244,14 +254,33 @@ def emit_members(ds: Status, release: Release, minify: bool, first: bool, out: b
             text = b'"' + shown + b'"'
         elif form == "u64":
             text = shown = str(value % 2 ** 64).encode()
-        elif form == "fault":
-            shown = fault_address(value) if get("fatal.signal_code") else b""
+        elif form == "fault" or form == "hex":  # "hex": printed even without a signal code (v2.3.0, v2.3.1)
+            shown = fault_address(value) if form == "hex" or get("fatal.signal_code") else b""
             text = b'"' + shown + b'"'
+        elif form == "slots":
+            text = shown = dedup_array(ds.dedup, minify)
         else:  # bits:<table>
             text = shown = b"[" + b",".join(b'"' + n + b'"' for n in bit_names(value, form[5:])) + b"]"
         out += head
         out += text
         leaves.append((path, shown))
+
+
+def dedup_array(slots: tuple[tuple[int, int, bool], ...], minify: bool) -> bytes:
+    """The top-level `dedup` array of v2.3.0/v2.3.1: one object per slot with a timestamp (@timestamp formatted
+    then, hash, sentry). Array items get no newline in either format; an item's members are indented at depth 3
+    and its closing brace at depth 2 (v2.3.0:src/libnetdata/buffer/buffer.h:776-785, 825-836, 1040-1047)."""
+    items = []
+    for stamp, number, sentry in slots:
+        if not stamp:
+            continue
+        members = (b'"@timestamp":"' + rfc3339(stamp) + b'"', b'"hash":' + str(number).encode(),
+                   b'"sentry":' + (b"true" if sentry else b"false"))
+        if minify:
+            items.append(b"{" + b",".join(members) + b"}")
+        else:
+            items.append(b"{" + b",".join(b"\n" + b"    " * 3 + m for m in members) + b"\n" + b"    " * 2 + b"}")
+    return b"[" + b",".join(items) + b"]"
 
 
 def status_members(w: Writer, ds: Status, release: Release = NEWEST) -> None:

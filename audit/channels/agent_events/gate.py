@@ -97,6 +97,7 @@ class GateInput:
     current_saved: bool = True  # the starting daemon could save its own status (matters without a previous one)
     version: str = NEWEST
     dedup: Dedup | None = None  # the dedup lookup for this report; None when not looked up
+    unknown: tuple[str, ...] = ()  # what the caller could not read that could stop the post
     notes: tuple[str, ...] = ()  # more evidence from the caller (where the inputs came from)
 
 
@@ -175,10 +176,11 @@ def _dedup_note(g: GateInput, rules: GateRules) -> str:
 
 
 def _uncertain(g: GateInput) -> tuple[str, ...]:
+    out = list(g.unknown)
     if g.previous and g.dedup and g.dedup.unreadable:
-        return (f"the same report was posted in the last {DEDUP_HOURS} h ({g.dedup.unreadable} cannot be read "
-                "here: run as root to know)",)
-    return ()
+        out.append(f"the same report was posted in the last {DEDUP_HOURS} h ({g.dedup.unreadable} cannot be read "
+                   "here: run as root to know)")
+    return tuple(out)
 
 
 def _stopped(g: GateInput, rules: GateRules, mode, setting, why, cause, crash, ci) -> list[str]:

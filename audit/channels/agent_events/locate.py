@@ -184,6 +184,7 @@ class SavedState:
     version: int | None = None
     problem: str | None = None  # why it could not be loaded
     raw: bytes | None = None  # the file's bytes, for the exit cause and the dedup hash
+    unreadable: bool = False  # it is there but this tool may not read it (the daemon, as root or netdata, can)
 
     @property
     def previous(self) -> bool:
@@ -230,7 +231,7 @@ def read_saved(system: System, location: StatusLocation) -> SavedState:
     try:
         return saved_state(system.read_bytes(location.chosen.path))
     except (AuditError, OSError) as e:
-        return SavedState(False, problem=str(e))
+        return SavedState(False, problem=str(e), unreadable=True)
 
 
 # ---------------------------------------------------------------- the Cloud claim
@@ -357,7 +358,12 @@ def gate_input(state: AgentEventsState, opted_out_by: list[str], env, version: s
         if report is not None and not cause:  # a cause given by the caller is another report: not looked up
             cause = {"cause": report[1].cause, "crash": report[1].crash, "priority": report[1].priority}
             dedup = dedup_lookup(system, state, report, version, now_us)
-    given = {"crash_reports": state.dirs.crash_reports, "opted_out_by": tuple(opted_out_by),
+    unknown = ()
+    if state.saved.unreadable:
+        unknown = (f"the saved status {state.status.chosen.display} cannot be read here, so how the previous run "
+                   "ended and whether the same report was posted in the last 23 h are unknown (run as root to "
+                   "know)",)
+    given = {"unknown": unknown, "crash_reports": state.dirs.crash_reports, "opted_out_by": tuple(opted_out_by),
              "claimed_by": tuple(claimed), "env": env, "previous": state.saved.previous,
              "restarts": state.saved.restarts, "version": version, "notes": tuple(notes), "dedup": dedup}
     return gate.GateInput(**(given | cause))
@@ -393,8 +399,8 @@ def dedup_lookup(system: System, state: AgentEventsState, report, version: str, 
         if chosen is None:
             return gate.Dedup(checked=f"{DEDUP_FILE} (none yet: nothing posted from this lib dir)")
         where = chosen.display
-        try:
-            raw = system.read_bytes(chosen.path)
+        try:  # a directory there: the daemon's read() fails and it starts with an empty table
+            raw = b"" if system.is_dir(chosen.path) else system.read_bytes(chosen.path)
         except (AuditError, OSError):
             return gate.Dedup(unreadable=chosen.display, checked=where)
         table = dedup.read_table(raw) or ()

@@ -15,11 +15,38 @@ class Release:
     precomputed_timestamps: bool  # v2.8+: a never-set timestamp is "" instead of 1970-01-01T00:00:00Z
     product_ids: bool  # v2.11+: hw.product.id and product.id are emitted
     sizes: tuple[tuple[str, int], ...] = ()  # char arrays of another size than v2.11's (status.FIELDS)
+    omits: tuple[str, ...] = ("dedup",)  # members (and whole objects) of emit.LAYOUT this release does not emit
+    wrapper: tuple[str, ...] = ("exit_cause", "message", "priority", "version_saved", "agent_version_now",
+                                "agent_pid_now", "host_memory_critical", "host_memory_free_percent", "agent_health")
+    forms: tuple[tuple[str, str], ...] = ()  # members emitted in another form than emit.LAYOUT's
 
 
 OLD_SIZES = (("hw.product.name", 64),)  # DMI_INFO product.name was char[64] before v2.11.0
 
+# v2.3.2 has no pid, metrics, system_cpus, disk footprint, hw or product members, and no agent_pid_now
+# (v2.3.2:src/daemon/status-file.c:669-683 the post, the members at daemon_status_file_to_json)
+V232_OMITS = ("agent.pid", "metrics", "host.system_cpus", "host.disk.netdata", "hw", "product", "dedup")
+V232_WRAPPER = ("exit_cause", "message", "priority", "version_saved", "agent_version_now", "host_memory_critical",
+                "host_memory_free_percent", "agent_health")
+# v2.3.1 (status-file version 21): no since, crashes, posts, aclk or worker_job_id; fault_address printed even
+# without a signal; the dedup slots as a last `dedup` array; no agent_health
+# (v2.3.1:src/daemon/daemon-status-file.c:993-1003 the post, :156-315 the members)
+V231_OMITS = ("agent.pid", "agent.since", "agent.crashes", "agent.posts", "agent.aclk", "metrics",
+              "host.system_cpus", "host.disk.netdata", "hw", "product", "fatal.worker_job_id")
+V231_WRAPPER = V232_WRAPPER[:-1]
+# v2.3.0 (19): also no timezone, cloud or netdata memory members; only four wrapper members
+# (v2.3.0:src/daemon/daemon-status-file.c:954-961 the post, :156-300 the members)
+V230_OMITS = V231_OMITS + ("host.timezone", "host.cloud_provider", "host.cloud_instance", "host.cloud_region",
+                           "host.memory.netdata", "host.memory.oom_protection")
+V230_WRAPPER = V232_WRAPPER[:4]
+V23_FORMS = (("fatal.fault_address", "hex"),)  # print_uint64_hex whatever the signal code
+V23_SIZES = (("fatal.stack_trace", 2048),)  # char stack_trace[2048] (v2.3.0:src/daemon/daemon-status-file.h:87)
+
 RELEASES = (
+    Release("v2.3.0", 19, False, False, False, V23_SIZES + (("agent.stack_traces", 15),), V230_OMITS, V230_WRAPPER,
+            V23_FORMS),
+    Release("v2.3.1", 21, False, False, False, V23_SIZES, V231_OMITS, V231_WRAPPER, V23_FORMS),
+    Release("v2.3.2", 24, False, False, False, OLD_SIZES, V232_OMITS, V232_WRAPPER),
     Release("v2.4.0", 27, False, False, False, OLD_SIZES),
     Release("v2.5.0", 28, False, False, False, OLD_SIZES),
     Release("v2.6.0", 28, False, False, False, OLD_SIZES),

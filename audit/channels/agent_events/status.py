@@ -106,6 +106,8 @@ class Status:
     v: int  # the saved file's `version` (ds->v): gates what is emitted
     values: dict[str, object] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # where the daemon's reading changes what the file says
+    # v2.3.0 and v2.3.1 keep the dedup slots in the file: (timestamp usec, hash, sentry), at most 15
+    dedup: tuple[tuple[int, int, bool], ...] = ()
 
     def get(self, path: str) -> object:
         if path in self.values:
@@ -116,7 +118,7 @@ class Status:
         self.values[path] = value
 
     def copy(self) -> "Status":
-        return Status(self.v, dict(self.values), list(self.notes))
+        return Status(self.v, dict(self.values), list(self.notes), self.dedup)
 
 
 def zero(path: str) -> object:
@@ -170,7 +172,26 @@ def parse(document: dict, label: str = "status file", sizes: tuple[tuple[str, in
         status.set("agent.db_mode", "dbengine")
         status.set("agent.db_tiers", 3)
     _memory_disk_ok(status)
+    status.dedup = dedup_slots(document, version)
     return status
+
+
+def dedup_slots(document: dict, version: int) -> tuple[tuple[int, int, bool], ...]:
+    """The `dedup` array as v2.3.0/v2.3.1 parse it: the first 15 items, @timestamp, hash and (v17+) sentry
+    (v2.3.0:src/daemon/daemon-status-file.c:465-479); other releases ignore it."""
+    items = document.get("dedup")
+    if version < 4 or not isinstance(items, list):
+        return ()
+    slots = []
+    for item in items[:15]:
+        if not isinstance(item, dict):
+            continue
+        when = item.get("@timestamp")
+        stamp = parse_rfc3339(when) if isinstance(when, str) else None
+        number = item.get("hash")
+        slots.append((stamp or 0, number % 2 ** 64 if isinstance(number, int) and not isinstance(number, bool) else 0,
+                      version >= 17 and item.get("sentry") is True))
+    return tuple(slots)
 
 
 def _version(document: dict, label: str) -> int:
