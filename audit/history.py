@@ -28,7 +28,8 @@ class Row:
 
     def to_json(self) -> dict:
         doc = {"time": self.time, "channel": self.channel, "what": self.what, "outcome": self.outcome,
-               "source": self.source, "body": None, "sha256": None, "size": None, "notes": self.notes}
+               "sent": self.outcome == "posted", "source": self.source, "body": None, "sha256": None, "size": None,
+               "notes": self.notes}
         if self.body is not None:
             doc.update(body=self.body.decode("utf-8", "surrogateescape"), sha256=hashlib.sha256(self.body).hexdigest(),
                        size=len(self.body))

@@ -57,6 +57,7 @@ def test_six_real_starts_four_posts_byte_identical_two_dedup(capsys, root):
     assert [r["what"] for r in starts] == CAUSES_NEWEST_FIRST
     assert [r["outcome"].split(" (")[0] for r in starts] == [
         "not posted: dedup", "posted", "posted", "not posted: dedup", "posted", "posted"]
+    assert [r["sent"] for r in starts] == [False, True, True, False, True, True]
     for r in starts:
         if r["time"] in POSTS:
             assert r["body"].encode() == (DATA / "posts" / POSTS[r["time"]]).read_bytes()  # the pid too: tid = pid
