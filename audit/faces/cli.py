@@ -26,6 +26,8 @@ COMMAND_MODULES = (
     "observe",
     "report",
     "fleet",
+    "history",
+    "verify",
 )
 
 

@@ -322,8 +322,8 @@ async def test_every_action_has_binding_id_footer_and_palette_entry(make_app):
         screen = await loaded(pilot)
         ids = {b.id for b in screen.BINDINGS}
         assert {a.id for a in ACTIONS} <= ids
-        action_ids = {a.id for a in ACTIONS}
-        assert all(b.description and b.show for b in screen.BINDINGS if b.id in action_ids)
+        action_ids = {a.id: a for a in ACTIONS}
+        assert all(b.description and b.show == action_ids[b.id].footer for b in screen.BINDINGS if b.id in action_ids)
         assert all(b.id.startswith("tab.") for b in screen.BINDINGS if b.id not in action_ids)  # help lists them
         provider = AuditCommands(screen)
         titles = [hit.text async for hit in provider.discover()]
@@ -640,3 +640,26 @@ async def test_a_dialog_is_never_covered_by_an_earlier_notification(make_app):
         await pilot.press("question_mark")
         await wait_for(pilot, lambda: app.screen is not screen, what="the help dialog")
         assert len(app._notifications) == 0
+
+
+async def test_history_dialog_lists_the_real_six_starts_newest_first(make_app, tmp_path):
+    import shutil
+    from pathlib import Path
+
+    root = tmp_path / "root"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "data" / "history-v2.11.0" / "root", root)
+    app = make_app(root=str(root), config_dir="/srv/nd/etc")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.press("h")
+        await wait_for(pilot, lambda: app.screen.id == "history", what="history view")
+        table = app.screen.query_one("#history-table")
+        await wait_for(pilot, lambda: table.row_count == 6, what="six rows")
+        assert [str(table.get_row_at(i)[2]) for i in range(6)] == [
+            "killed hard", "killed hard", "killed fatal", "deadly signal", "deadly signal", "no last status"]
+        assert str(table.get_row_at(1)[3]) == "posted"
+        notes = str(app.screen.query_one("#history-notes").render())
+        assert "the body it would have posted (nothing was sent)" in notes  # the first row's notes
+        assert "journald is not read under --root" in notes
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen.id != "history", what="closed")

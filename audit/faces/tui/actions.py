@@ -15,6 +15,7 @@ class Action:
     label: str  # footer text
     command: str  # command palette title, namespaced like `payload: send`
     help: str  # command palette help and the help screen
+    footer: bool = True  # False: its key and the palette only (an 80-column footer is full)
 
 
 # Quit and Help first: the footer shows bindings in this order, so a narrow terminal cuts the others, never these.
@@ -31,8 +32,11 @@ ACTIONS: tuple[Action, ...] = (
     Action("optout.revert", "i", "optout_revert", "Opt in", "opt-out: revert",
            "Remove the opt-out file from the config dir (asks first)"),
     Action("journal.show", "j", "journal", "Journal", "journal: show", "Every send/suppress decision recorded"),
+    Action("history.show", "h", "history", "History", "history: show",
+           "What this machine's agent already sent or tried to send, from its logs, journald and dedup table",
+           footer=False),
 )
 
 
 def bindings() -> list[Binding]:
-    return [Binding(a.keys, a.action, a.label, id=a.id, tooltip=a.help) for a in ACTIONS]
+    return [Binding(a.keys, a.action, a.label, id=a.id, tooltip=a.help, show=a.footer) for a in ACTIONS]

@@ -243,6 +243,29 @@ def entries(path: Path) -> list[JournalEntry]:
             for e in journal.latest(good)]
 
 
+@dataclass(frozen=True)
+class HistoryRow:
+    time: str
+    channel: str
+    what: str
+    outcome: str
+    sha256: str
+    notes: tuple[str, ...]
+
+
+def history(request: FactsRequest, journal_path: Path) -> tuple[list[HistoryRow], list[str]]:
+    """What the agent already sent (audit.core.history), for the History dialog: rows newest first, and the notes."""
+    from audit.core import history as core
+    from audit.core import history_sources
+
+    records = history_sources.collect(history_sources.HistoryRequest(
+        root=request.root, config_dir=request.config_dir, lib_dir=request.lib_dir,
+        journal=str(journal_path), netdata_version=request.netdata_version))
+    rows = [HistoryRow(r.time, r.channel, r.what, r.outcome, r.to_json()["sha256"] or "", tuple(r.notes))
+            for r in core.rows(records)]
+    return rows, records.notes
+
+
 def save_wire(path: str, wire: bytes) -> Path:
     target = Path(path).expanduser()
     try:

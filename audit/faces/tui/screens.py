@@ -438,6 +438,9 @@ class MainScreen(Screen):
     def action_journal(self) -> None:
         self.app.push_screen(JournalScreen(self.journal_path))
 
+    def action_history(self) -> None:
+        self.app.push_screen(HistoryScreen(self.options.request, self.journal_path))
+
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen())
 
@@ -558,6 +561,61 @@ class JournalScreen(ModalScreen[None]):
             table.add_column(name, key=name, width=width)
         for row in cells:
             table.add_row(*map(cell, row))
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+HISTORY_COLUMNS = ("time", "channel", "what", "outcome", "sha256")
+
+
+class HistoryScreen(ModalScreen[None]):
+    """`telemetry-audit history` as a dialog: the rows, and under them the selected row's notes."""
+    BINDINGS = [Binding("escape,h,q", "close", "Close", id="history.close")]
+
+    def __init__(self, request, journal_path: Path) -> None:
+        super().__init__(id="history")
+        self.request = request
+        self.journal_path = journal_path
+        self.rows: list = []
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog wide"):
+            yield Label("History: what this machine's agent already sent", classes="dialog-title")
+            yield DataTable(id="history-table", cursor_type="row", zebra_stripes=True)
+            yield Static("reading the logs…", id="history-notes", classes="dim")
+            yield Static("escape closes", classes="dim")
+
+    def on_mount(self) -> None:
+        self.load()
+
+    @work(exclusive=True)
+    async def load(self) -> None:
+        try:
+            self.rows, notes = await asyncio.to_thread(adapters.history, self.request, self.journal_path)
+        except (AuditError, OSError) as e:
+            self.notify(f"Could not read the history: {e}", severity="error")
+            return
+        cells = [(r.time, r.channel, r.what, r.outcome, r.sha256[:16]) for r in self.rows] or \
+            [("-", "", "no events found in the records read", "", "")]
+        table = self.query_one(DataTable)
+        natural = [max(map(len, column)) for column in zip(HISTORY_COLUMNS, *cells)]
+        room = table.scrollable_content_region.width
+        for name, width in zip(HISTORY_COLUMNS, fit_columns(natural, room, 2 * table.cell_padding)):
+            table.add_column(name, key=name, width=width)
+        for row in cells:
+            table.add_row(*map(cell, row))
+        self.notes = notes
+        self.show_notes(0)
+
+    def show_notes(self, index: int) -> None:
+        lines = list(self.rows[index].notes) if 0 <= index < len(self.rows) else []
+        lines += [f"note: {n}" for n in getattr(self, "notes", [])]
+        self.query_one("#history-notes", Static).update(Wrapped("\n".join(f"- {x}" for x in lines)))
+
+    @on(DataTable.RowHighlighted, "#history-table")
+    def on_row(self, event: DataTable.RowHighlighted) -> None:
+        self.show_notes(event.cursor_row)
 
     def action_close(self) -> None:
         self.dismiss(None)
