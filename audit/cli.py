@@ -5,6 +5,7 @@ import importlib
 import sys
 
 from audit import __version__
+from audit.commands import output
 from audit.errors import AuditError, Exit
 
 # Each module in audit/commands/ adds its own subcommand with register(subparsers).
@@ -50,13 +51,26 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         args = parser.parse_args(["tui"])  # no command: open the interactive view (Textual loads lazily)
     try:
-        return int(args.func(args))
+        code = int(args.func(args))
+        output.flush()  # a write that fails at the very end is reported too, not left to the flush at exit
+        return code
     except AuditError as e:
-        print(f"telemetry-audit: error: {e}", file=sys.stderr)
-        return int(e.code)
+        return _failed(e)
     except KeyboardInterrupt:
-        print("telemetry-audit: interrupted", file=sys.stderr)
+        _flush_before_the_error()
+        output.note("interrupted")
         return int(Exit.INTERRUPTED)
-    except BrokenPipeError:
-        sys.stderr.close()
-        return int(Exit.OK)
+
+
+def _failed(e: AuditError) -> int:
+    _flush_before_the_error()
+    output.error(str(e))
+    return int(e.code)
+
+
+def _flush_before_the_error() -> None:
+    """What the command wrote comes before its error, also when both streams go to one place."""
+    try:
+        output.flush()
+    except output.OutputError as lost:
+        output.error(str(lost))

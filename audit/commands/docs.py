@@ -8,6 +8,7 @@ import os
 import tempfile
 from pathlib import Path
 
+from audit.commands.output import write_text
 from audit.errors import AuditError, Exit
 
 MANIFEST = ".generated"
@@ -41,7 +42,7 @@ def run(args) -> int:
     for relative in stale:
         _remove(out, relative)
     _write_atomically(out, MANIFEST, _manifest_text(tree))
-    print(f"wrote {len(tree)} files to {out}" + (f", removed {len(stale)} stale" if stale else ""))
+    write_text(f"wrote {len(tree)} files to {out}" + (f", removed {len(stale)} stale" if stale else ""))
     return Exit.OK
 
 

@@ -5,7 +5,7 @@ import os
 
 from audit import __version__, optout, report, versions
 from audit.commands import eventargs
-from audit.commands.output import write_json
+from audit.commands.output import write_json, write_lines
 from audit.errors import AuditError, Exit
 from audit.facts import snapshot
 from audit.facts.agentconf import parse_assignments
@@ -53,7 +53,7 @@ def run(args) -> int:
     if args.json:
         write_json(doc)
     else:
-        print("\n".join(report.summary_lines(doc)))
+        write_lines(report.summary_lines(doc))
     return Exit.FINDING if report.exit_sends(doc) else Exit.OK
 
 
