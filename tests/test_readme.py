@@ -70,3 +70,21 @@ def test_a_send_without_yes_or_a_terminal_exits_as_the_table_says(send):
 
 def test_a_send_that_is_made_exits_as_the_table_says(send):
     assert send("--yes") == (row_naming("done, nothing found"), 1)
+
+
+def test_the_readmes_skip_command_deselects_every_test_that_runs_the_packaged_daemon():
+    """`pytest -m "not real_agent"` (as the README says) leaves no test of test_real_agent.py and none that uses
+    test_observe_browser.py's `observed` fixture (its tests carry that fixture's case in their ids)."""
+    import subprocess
+    import sys
+
+    import test_observe_browser
+
+    assert '-m "not real_agent"' in README.read_text(encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "pytest", "-o", "addopts=", "-p", "no:cacheprovider", "--collect-only",
+                           "-q", "-m", "not real_agent", "tests/test_real_agent.py", "tests/test_observe_browser.py"],
+                          cwd=README.parent, capture_output=True, text=True, timeout=120)
+    kept = [line for line in done.stdout.splitlines() if "::" in line]
+    assert kept, done.stdout + done.stderr
+    assert not [test for test in kept if "test_real_agent.py" in test
+                or any(f"[{case}]" in test for case in test_observe_browser.CASES)]
