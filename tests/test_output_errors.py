@@ -35,6 +35,9 @@ COMMANDS = {
     "journal --json": "journal --json JOURNAL",
     "opt-out": "opt-out --config-dir CFG --netdata-version v2.5.4",
     "opt-out --json": "opt-out --json --config-dir CFG --netdata-version v2.5.4",
+    "opt-out --apply --dry-run": "opt-out --apply --dry-run --config-dir CFG --netdata-version v2.5.4",
+    "payload agent-events": "payload --channel agent-events CAUSE --netdata-version v2.5.4 FACTS",
+    "payload installer": "payload --channel installer INSTALL_SUCCESS FACTS",
     "codes": "codes",
     "codes --json": "codes --json",
     "explain": "explain START.wire",
@@ -61,7 +64,7 @@ def words(tmp_path_factory) -> dict[str, list[str]]:
     (base / "reports").mkdir()
     words = {"FACTS": ["--facts", str(base / "facts.json"), "--config-dir", str(base / "cfg")],
              "CFG": [str(base / "cfg")], "JOURNAL": ["--journal", str(base / "journal.jsonl")],
-             "REPORTS": [str(base / "reports")], "DOCS": [str(base / "docs")],
+             "REPORTS": [str(base / "reports")], "DOCS": [str(base / "docs")], "CAUSE": ["killed hard"],
              **{name: [str(EXAMPLES / "payloads" / name)] for name in ("START.wire", "META.wire", "START.json")}}
     assert run(command("suppress", words), "file", base / "suppress.out").returncode == 0
     run(command("report --json", words), "file", base / "reports" / "host.json")
@@ -109,12 +112,13 @@ def test_a_command_whose_output_cannot_be_written_says_so_in_one_line(words, nam
 
 
 @needs_dev_full
-def test_a_send_whose_report_cannot_be_written_is_still_journaled_as_sent(httpserver, tmp_path, words):
+@pytest.mark.parametrize("sink", STDOUT_ERRORS)
+def test_a_send_whose_report_cannot_be_written_is_still_journaled_as_sent(httpserver, tmp_path, words, sink):
     httpserver.expect_oneshot_request("/ingest", method="POST").respond_with_data("ok")
     journal_file = tmp_path / "j.jsonl"
     done = run(["send", "START", *words["FACTS"], "--endpoint", httpserver.url_for("/ingest"),
-                "--journal", str(journal_file), "--yes"], "full disk")
-    assert_one_line_error(done, STDOUT_ERRORS["full disk"])
+                "--journal", str(journal_file), "--yes"], sink)
+    assert_one_line_error(done, STDOUT_ERRORS[sink])
     assert len(httpserver.log) == 1
     items, damaged = journal.entries(str(journal_file))
     assert [e["state"] for e in journal.latest(items)] == ["sent"] and damaged == []
