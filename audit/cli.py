@@ -29,9 +29,17 @@ COMMAND_MODULES = (
 )
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse drops its help and usage text silently when it cannot be written: here that is reported too."""
+
+    def _print_message(self, message: str, file=None) -> None:
+        if message:
+            (output.write_chunks([message]) if file is sys.stdout else output.write_stderr(message))
+
+
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """All subcommands, or just `only` when the command line names it (so a command loads only its own code)."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="telemetry-audit",
         description="What exactly does this machine send to Netdata's anonymous telemetry, when, and what stops it?",
     )
@@ -47,7 +55,13 @@ def main(argv: list[str] | None = None) -> int:
     if argv and argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version"):
         argv = ["tui", *argv]  # options with no command are the interactive view's (its default)
     parser = build_parser(argv[0] if argv else None)
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as done:  # --help, --version or a usage error: argparse has written its text
+        return _after_argparse(int(done.code or 0))
+    except output.OutputError as lost:
+        output.error(str(lost))
+        return int(lost.code)
     if args.command is None:
         args = parser.parse_args(["tui"])  # no command: open the interactive view (Textual loads lazily)
     try:
@@ -60,6 +74,16 @@ def main(argv: list[str] | None = None) -> int:
         _flush_before_the_error()
         output.note("interrupted")
         return int(Exit.INTERRUPTED)
+
+
+def _after_argparse(code: int) -> int:
+    """argparse ignores its own write errors: the help that did not reach stdout is reported like any output."""
+    try:
+        output.flush()
+        return code
+    except output.OutputError as lost:
+        output.error(str(lost))
+        return int(lost.code)
 
 
 def _failed(e: AuditError) -> int:

@@ -51,6 +51,9 @@ COMMANDS = {
     "fleet --html": "fleet --html REPORTS",
     "docs": "docs --out DOCS --force",
     "suppress": "suppress START FACTS JOURNAL",
+    "--help": "--help",
+    "payload --help": "payload --help",
+    "--version": "--version",
 }
 
 

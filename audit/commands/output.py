@@ -63,7 +63,11 @@ def note(message: str) -> None:
 
 
 def stderr_line(text: str) -> None:
-    _write("stderr", lambda stream: stream.write(text + "\n"))
+    write_stderr(text + "\n")
+
+
+def write_stderr(text: str) -> None:
+    _write("stderr", lambda stream: stream.write(text))
 
 
 def error(message: str) -> None:
