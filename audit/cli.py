@@ -33,8 +33,12 @@ class _Parser(argparse.ArgumentParser):
     """argparse drops its help and usage text silently when it cannot be written: here that is reported too."""
 
     def _print_message(self, message: str, file=None) -> None:
-        if message:
-            (output.write_chunks([message]) if file is sys.stdout else output.write_stderr(message))
+        if not message:
+            return
+        if file is sys.stdout:
+            output.write_chunks([message])
+        else:
+            output.write_stderr(message)
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
@@ -57,44 +61,36 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser(argv[0] if argv else None)
     try:
         args = parser.parse_args(argv)
-    except SystemExit as done:  # --help, --version or a usage error: argparse has written its text
-        return _after_argparse(int(done.code or 0))
+    except SystemExit:  # --help, --version or a usage error: argparse has written its text
+        if not _flushed():
+            return int(Exit.USAGE)
+        raise
     except output.OutputError as lost:
-        output.error(str(lost))
-        return int(lost.code)
+        return _failed(lost)
     if args.command is None:
         args = parser.parse_args(["tui"])  # no command: open the interactive view (Textual loads lazily)
     try:
         code = int(args.func(args))
-        output.flush()  # a write that fails at the very end is reported too, not left to the flush at exit
-        return code
     except AuditError as e:
         return _failed(e)
     except KeyboardInterrupt:
-        _flush_before_the_error()
-        output.note("interrupted")
+        _flushed()
+        output.last_word("interrupted")
         return int(Exit.INTERRUPTED)
-
-
-def _after_argparse(code: int) -> int:
-    """argparse ignores its own write errors: the help that did not reach stdout is reported like any output."""
-    try:
-        output.flush()
-        return code
-    except output.OutputError as lost:
-        output.error(str(lost))
-        return int(lost.code)
+    return code if _flushed() else int(Exit.USAGE)  # a write that fails at the very end is reported too
 
 
 def _failed(e: AuditError) -> int:
-    _flush_before_the_error()
+    _flushed()  # what the command wrote comes before its error, also when both streams go to one place
     output.error(str(e))
     return int(e.code)
 
 
-def _flush_before_the_error() -> None:
-    """What the command wrote comes before its error, also when both streams go to one place."""
+def _flushed() -> bool:
+    """Whether everything written reached stdout; if not, that is said in one line on stderr."""
     try:
         output.flush()
+        return True
     except output.OutputError as lost:
         output.error(str(lost))
+        return False

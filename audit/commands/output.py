@@ -71,9 +71,13 @@ def write_stderr(text: str) -> None:
 
 
 def error(message: str) -> None:
-    """The last word of a failed run; if even stderr cannot take it, the exit code says enough."""
+    last_word(f"error: {message}")
+
+
+def last_word(message: str) -> None:
+    """The end of a run that failed; if even stderr cannot take it, the exit code says enough."""
     try:
-        note(f"error: {message}")
+        note(message)
     except OutputError:
         pass
 
