@@ -147,3 +147,26 @@ def test_an_io_error_on_stdout_is_reported_like_the_others(monkeypatch, capsys):
     monkeypatch.setattr(sys, "stdout", FailingStdout())
     assert main(["codes"]) == 2
     assert capsys.readouterr().err == "telemetry-audit: error: cannot write to stdout: Input/output error\n"
+
+
+def test_commands_write_only_through_the_output_layer():
+    """No print() and no direct use of sys.stdout/sys.stderr's writing methods in the commands or the CLI, so a
+    command added later gets the same handling of write errors."""
+    import ast
+
+    import audit.cli
+    from audit.commands import output
+
+    writers = {"write", "writelines", "flush", "buffer"}
+    folder = Path(output.__file__).parent
+    for path in [Path(audit.cli.__file__), *sorted(folder.glob("*.py"))]:
+        if path.name == "output.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+                assert node.func.id != "print", f"{path.name}:{node.lineno}: print() bypasses audit.commands.output"
+            if isinstance(node, ast.Attribute) and node.attr in writers and isinstance(node.value, ast.Attribute) \
+                    and node.value.attr in ("stdout", "stderr"):
+                assert False, f"{path.name}:{node.lineno}: sys.{node.value.attr}.{node.attr} bypasses the output layer"
+            if isinstance(node, ast.Name) and node.id in ("stdout", "stderr"):
+                assert False, f"{path.name}:{node.lineno}: {node.id} bypasses the output layer"
