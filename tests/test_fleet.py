@@ -96,7 +96,7 @@ def test_bad_documents_are_listed_never_dropped(capsys, reports, tmp_path):
     assert (code, err) == (2, "")
     errors = {e["path"].rsplit("/", 1)[-1]: e["error"] for e in json.loads(out)["errors"]}
     assert errors == {
-        "binary.json": "not valid JSON (invalid start byte)",
+        "binary.json": "not valid JSON (not UTF-8 (byte 0x80 at offset 0))",
         "broken.json": "not valid JSON (Expecting value at line 1 column 12)",
         "foreign.json": 'foreign document ("format": "telemetry-audit-facts"): not a telemetry-audit host report',
         "future.json": "host report version 99 is not supported (expected 1; use the telemetry-audit that wrote it)",

@@ -11,7 +11,7 @@ import os
 from collections.abc import Mapping
 from functools import lru_cache
 
-from audit import versions
+from audit import inputs, versions
 from audit.channels.agent_events import body as post
 from audit.channels.agent_events import causes, prospective, releases, status
 from audit.channels.agent_events.options import DEFAULT_PID, STATUS_FILE
@@ -175,7 +175,7 @@ def build_from_args(facts: Facts, args) -> Payload:
         params[name] = getattr(args, name, None)
     params["line"] = _int_option(args, "line")
     if getattr(args, "stack_trace", None):
-        params["stack_trace"] = _read_limited(args.stack_trace, 4095)
+        params["stack_trace"] = inputs.read_limited(args.stack_trace, 4095)[:4095]
     return build(facts, args.event, params)
 
 
@@ -187,14 +187,6 @@ def _int_option(args, name: str) -> int | None:
         return int(value)
     except ValueError:
         raise AuditError(f"--{name.replace('_', '-')} {value!r}: expected a whole number") from None
-
-
-def _read_limited(path: str, limit: int) -> bytes:
-    try:
-        with open(path, "rb") as f:
-            return f.read(limit)
-    except OSError as e:
-        raise AuditError(f"{path}: cannot read ({e.strerror})") from None
 
 
 def read_status_file(system, args) -> tuple[bytes, str, list[str]]:
@@ -222,8 +214,4 @@ def read_status_file(system, args) -> tuple[bytes, str, list[str]]:
 
 
 def _bounded(real: str, label: str) -> bytes:
-    try:
-        with open(real, "rb") as f:
-            return f.read(status.MAX_FILE + 1)
-    except OSError as e:
-        raise AuditError(f"{label}: cannot read ({e.strerror})") from None
+    return inputs.read_limited(real, status.MAX_FILE, label)
