@@ -275,8 +275,11 @@ class VersionRange:
     until: tuple[int, int] | None  # inclusive (major, minor); every patch release of it
     reasons: tuple[str, ...]
     possible: bool = True
+    label: str | None = None  # the whole answer, when versions are not release ranges (the installer's revisions)
 
     def text(self) -> str:
+        if self.label:
+            return self.label
         if not self.possible:
             return "no Netdata version sends this shape"
         low = f"v{self.since[0]}.{self.since[1]}" if self.since else "early versions"
@@ -360,12 +363,18 @@ def explain(raw: bytes, label: str = "payload") -> Explanation:
     unknown = tuple(k for k in props if k not in annotations)
     by_release = set(schemas.layout_members())  # absent from some releases' bodies: the schema checks the mix
     missing = tuple(k for k in annotations if k not in present and k not in by_release)
+    if reading.channel == "installer":
+        from audit.channels.installer.explain import dating
+
+        label, reasons, possible = dating(document)
+        dated = VersionRange(None, None, reasons, possible, label)
+    else:
+        dated = version_range(action, present | {p.key for p in reading.top}, {**top_annotations, **annotations},
+                              complete=_complete(raw))
     return Explanation(
         len(raw), hashlib.sha256(raw).hexdigest(), reading.valid_json, reading.json_error, reading.event,
         reading.event if reading.channel == "installer" else action,
-        schema_id, tuple(notes), unknown, missing, tuple(_dedupe(findings)), decoded,
-        version_range(action, present | {p.key for p in reading.top}, {**top_annotations, **annotations},
-                      complete=_complete(raw)))
+        schema_id, tuple(notes), unknown, missing, tuple(_dedupe(findings)), decoded, dated)
 
 
 def _complete(raw: bytes) -> bool:

@@ -147,6 +147,9 @@ def _warnings(ev: catalog.Event, version: str, inputs: Mapping[str, str], args: 
     warnings = []
     if not ev.sent_by(version):
         warnings.append(f"Netdata {version} does not send {ev.name} (sent by {ev.versions}); built on request")
+    if ev.sent_by(version) and (note := versions.mapping_note(version, versions.text(versions.parse(version)),
+                                                              versions.LAST_SCRIPT_VERSION, "the statistics script")):
+        warnings.append(note)
     if not releases.modelled(version):
         warnings.append(f"Netdata {version} predates {releases.FIRST_MODELLED}, the oldest release modelled; "
                         f"this is the {releases.FIRST_MODELLED} layout")

@@ -193,7 +193,7 @@ def test_tui_facts_loading_refuses_every_bad_input_in_one_line(tmp_path, which):
     assert "\n" not in str(refused.value)
 
 
-@pytest.mark.skipif(not os.path.exists("/proc/sys/kernel/hostname"), reason="needs Linux procfs")
+@pytest.mark.skipif(not os.path.exists("/proc/sys/kernel/hostname"), reason="needs Linux procfs (run on Linux)")
 def test_proc_sys_files_are_read_in_chunks():
     """A sysctl file fails with ENOMEM when asked for the whole cap in one read; the reader asks in chunks."""
     from audit.facts.system import System
