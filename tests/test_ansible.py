@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from audit import schemas
-from audit.cli import main
+from audit.plumbing import schemas
+from audit.faces.cli import main
 from fleet_hosts import CLAIM_ID, CLAIM_TOKEN, HOSTS, build
 
 REPO = Path(__file__).resolve().parent.parent
@@ -208,7 +208,7 @@ def test_each_host_runs_a_wheel_built_from_this_clone_and_copied_to_it(fleet_run
         wheel, = (venv / "wheels").glob("telemetry_audit-*-py3-none-any.whl")
         tool = installed(venv)
         assert tool["url"] == wheel.as_uri(), name  # pip installed the copy on the host, not the clone
-        for module in ("cli.py", "commands/output.py", "channels/backend/releases.py"):
+        for module in ("faces/cli.py", "faces/commands/output.py", "channels/backend/releases.py"):
             assert (tool["site"] / "audit" / module).read_bytes() == (REPO / "audit" / module).read_bytes()
 
 

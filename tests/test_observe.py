@@ -7,10 +7,12 @@ import sys
 import pytest
 from hypothesis import given, strategies as st
 
-from audit import channels, observe, schemas
+from audit import channels
+from audit.faces import observe
+from audit.plumbing import schemas
 from audit.channels import dashboard
-from audit.cli import main
-from audit.commands.observe import report_lines
+from audit.faces.cli import main
+from audit.faces.commands.observe import report_lines
 
 GUID = "01239b5e-e90f-11f1-9982-3b0fa50ccf91"
 HELLO = {"url": "http://127.0.0.1:19999/api/v1/registry?action=hello", "anonymous_statistics": True, "error": None,

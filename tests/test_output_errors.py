@@ -14,8 +14,8 @@ from pathlib import Path
 import hidden_agent
 import pytest
 
-from audit import journal
-from audit.cli import main
+from audit.plumbing import journal
+from audit.faces.cli import main
 from audit.facts.snapshot import dumps
 from tests.sample import sample_facts
 
@@ -154,17 +154,17 @@ def test_commands_write_only_through_the_output_layer():
     command added later gets the same handling of write errors."""
     import ast
 
-    import audit.cli
-    from audit.commands import output
+    import audit.faces.cli
+    from audit.faces.commands import output
 
     writers = {"write", "writelines", "flush", "buffer"}
     folder = Path(output.__file__).parent
-    for path in [Path(audit.cli.__file__), *sorted(folder.glob("*.py"))]:
+    for path in [Path(audit.faces.cli.__file__), *sorted(folder.glob("*.py"))]:
         if path.name == "output.py":
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-                assert node.func.id != "print", f"{path.name}:{node.lineno}: print() bypasses audit.commands.output"
+                assert node.func.id != "print", f"{path.name}:{node.lineno}: print() bypasses audit.faces.commands.output"
             if isinstance(node, ast.Attribute) and node.attr in writers and isinstance(node.value, ast.Attribute) \
                     and node.value.attr in ("stdout", "stderr"):
                 assert False, f"{path.name}:{node.lineno}: sys.{node.value.attr}.{node.attr} bypasses the output layer"

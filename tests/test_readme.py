@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from audit.cli import main
-from audit.errors import Exit
+from audit.faces.cli import main
+from audit.plumbing.errors import Exit
 from audit.facts.snapshot import dumps
 from tests.sample import sample_facts
 

@@ -1,6 +1,6 @@
 """The dashboard channel, as data: what Netdata's docs say PostHog registers (documented, not built), and what each
 request a dashboard page attempts is for, what it carries and which setting stops it (read from an observation of
-a real browser, audit.observe). Pure: no browser, no network here.
+a real browser, audit.faces.observe). Pure: no browser, no network here.
 """
 
 import re
