@@ -1,11 +1,13 @@
 """The playbooks in examples/ansible/, run by the real ansible-playbook against five local "hosts", each a sysroot
 (--root) built in tmp (tests/fleet_hosts.py): audit, fleet table, fix --check --diff, fix twice, audit again, revert.
 
-The play installs the tool from this worktree with pip, offline and fast: each host's venv is made here without
-pip (`python -m venv --without-pip`, milliseconds instead of ~7 s with ensurepip), with a .pth that shows it this
-interpreter's installed dependencies and a `pip` that runs this interpreter's pip inside it; the play's own pip
-task then installs the worktree with --no-deps --no-index --no-build-isolation (hatchling comes from the test
-extra). Real users get the default: a fresh venv and pip resolving dependencies from their index.
+The play installs the tool as it does by default: a wheel built from this worktree on the controller (pip wheel
+--no-build-isolation --no-index; hatchling comes from the test extra), copied to each host. Offline and fast: each
+host's venv is made here without pip (`python -m venv --without-pip`, milliseconds instead of ~7 s with ensurepip),
+with a .pth that shows it this interpreter's installed dependencies and a `pip` that runs this interpreter's pip
+inside it; the play's own pip task installs the wheel with --no-deps --no-index. Real users get a fresh venv and pip
+resolving dependencies from their index. A last run installs from a URL instead (telemetry_audit_package), served
+on loopback.
 """
 
 import hashlib
@@ -51,8 +53,8 @@ def _inventory(base: Path, roots: dict[str, Path]) -> Path:
                        **({"netdata_environment": spec["env"]} if spec["env"] else {})}
     inventory = {"all": {"vars": {
         "ansible_connection": "local", "ansible_python_interpreter": sys.executable,
-        "telemetry_audit_package": str(REPO),
-        "telemetry_audit_pip_args": "--no-deps --no-index --no-build-isolation --disable-pip-version-check",
+        "telemetry_audit_build_args": ["--no-build-isolation", "--no-index"],
+        "telemetry_audit_pip_args": "--no-deps --no-index --disable-pip-version-check",
         "telemetry_audit_reports": str(base / "reports")}, "hosts": hosts}}
     path = base / "inventory.yml"
     path.write_text(json.dumps(inventory, indent=2))  # JSON is YAML
@@ -96,7 +98,7 @@ def fleet_run(tmp_path_factory):
     base = tmp_path_factory.mktemp("ansible")
     roots = build(base / "hosts")
     run = Run(base, _inventory(base, roots))
-    out = {"roots": roots, "base": base}
+    out = {"roots": roots, "base": base, "run": run}
     out["before"] = run.audit("reports-before")
     out["pristine"] = tree(base / "hosts")
     out["check"] = run.playbook("fix.yml", "--check", "--diff")
@@ -192,3 +194,34 @@ def test_the_example_inventory_and_playbooks_parse(tmp_path):
         done = subprocess.run([ANSIBLE, "-i", str(PLAYBOOKS / "inventory.example.yml"), "--syntax-check",
                                str(PLAYBOOKS / playbook)], capture_output=True, text=True, env=env, timeout=120)
         assert done.returncode == 0, done.stdout + done.stderr
+
+
+def installed(venv: Path) -> dict:
+    """How pip installed the tool in this venv (PEP 610's direct_url.json), with the files it installed."""
+    dist_info, = (venv / "lib").glob("python*/site-packages/telemetry_audit-*.dist-info")
+    return {"url": json.loads((dist_info / "direct_url.json").read_text())["url"], "site": dist_info.parent}
+
+
+def test_each_host_runs_a_wheel_built_from_this_clone_and_copied_to_it(fleet_run):
+    for name in HOSTS:
+        venv = fleet_run["base"] / "venv" / name
+        wheel, = (venv / "wheels").glob("telemetry_audit-*-py3-none-any.whl")
+        tool = installed(venv)
+        assert tool["url"] == wheel.as_uri(), name  # pip installed the copy on the host, not the clone
+        for module in ("faces/cli.py", "faces/commands/output.py", "channels/backend/releases.py"):
+            assert (tool["site"] / "audit" / module).read_bytes() == (REPO / "audit" / module).read_bytes()
+
+
+def test_a_package_url_is_installed_instead_only_when_the_inventory_asks(fleet_run, httpserver, tmp_path):
+    wheel, = (fleet_run["base"] / "venv" / "bare" / "wheels").glob("*.whl")
+    httpserver.expect_oneshot_request(f"/simple/{wheel.name}", method="GET").respond_with_data(
+        wheel.read_bytes(), content_type="application/octet-stream")
+    url = httpserver.url_for(f"/simple/{wheel.name}")
+    _venv(tmp_path / "venv")
+    asked = {"telemetry_audit_package": url, "telemetry_audit_venv": str(tmp_path / "venv"),
+             "telemetry_audit_reports": str(tmp_path / "reports")}
+    out = fleet_run["run"].playbook("audit.yml", "--limit", "bare", "-e", json.dumps(asked))
+    assert installed(tmp_path / "venv")["url"] == url and len(httpserver.log) == 1
+    assert not (tmp_path / "venv" / "wheels").exists()
+    assert re.search(r"TASK \[Build it .*\]\s+\*+\s+skipping", out), out  # nothing built on the controller
+    assert json.loads((tmp_path / "reports" / "bare.json").read_text())["host"] == "bare"

@@ -188,10 +188,10 @@ def interruptible() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-def start_command(tmp_path, *extra):
+def start_command(tmp_path, *extra, stdout=subprocess.PIPE):
     proc = subprocess.Popen([sys.executable, "-m", "audit", "capture", "--listen", "127.0.0.1:0",
                              "--out", str(tmp_path / "out"), *extra], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            stdout=stdout, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "PYTHONPATH": str(ROOT)}, preexec_fn=interruptible)
     line = proc.stderr.readline()
     if "listening on http://127.0.0.1:" not in line:
@@ -224,6 +224,21 @@ def test_command_exit_after(tmp_path, body):
     out, err = proc.communicate(timeout=20)
     assert proc.returncode == 0 and len(out.splitlines()) == 2
     assert all(line.endswith("not validated") for line in out.splitlines())
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full here")
+def test_command_whose_output_cannot_be_written_stops_with_what_it_received_stored(tmp_path, body):
+    with open("/dev/full", "wb") as full:
+        proc, port = start_command(tmp_path, "--no-validate", stdout=full)
+    try:
+        assert post(port, body)[0] == 200
+        _, err = proc.communicate(timeout=20)
+    finally:
+        proc.kill()
+    assert proc.returncode == 2, err
+    assert err.splitlines()[-1] == "telemetry-audit: error: cannot write to stdout: No space left on device"
+    assert "Traceback" not in err and "Exception ignored" not in err
+    assert (tmp_path / "out" / "1.body").read_bytes() == body
 
 
 def test_command_warns_when_not_on_loopback(tmp_path):

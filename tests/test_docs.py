@@ -4,6 +4,7 @@
 import copy
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -42,7 +43,7 @@ def _assert_tree(folder: Path, expected: dict[str, bytes], command: str) -> None
 # ---------------------------------------------------------------- drift
 
 def test_docs_dir_matches_the_generator():
-    _assert_tree(DOCS_DIR, {k: v.encode() for k, v in docs.generate().items()}, docs.DOCS_COMMAND)
+    _assert_tree(DOCS_DIR, docs.site(), docs.DOCS_COMMAND)
 
 
 def test_examples_dir_matches_the_generator():
@@ -55,7 +56,7 @@ def test_generation_is_deterministic():
 
 
 def test_committed_manifests_list_exactly_the_generated_files():
-    for folder, tree in ((DOCS_DIR, docs.generate()), (EXAMPLES_DIR, docs.examples())):
+    for folder, tree in ((DOCS_DIR, docs.site()), (EXAMPLES_DIR, docs.examples())):
         listed = [line for line in (folder / MANIFEST).read_text().splitlines() if not line.startswith("#")]
         assert listed == sorted(tree)
 
@@ -174,7 +175,7 @@ def test_fatal_log_sample_reproduces_the_fatal_example(capsysbinary):
 def test_docs_command_writes_the_tree_and_a_manifest(tmp_path):
     out = tmp_path / "out"
     assert main(["docs", "--out", str(out)]) == 0
-    assert _files(out) == {k: v.encode() for k, v in docs.generate().items()}
+    assert _files(out) == docs.site()
     assert (out / MANIFEST).is_file()
 
 
@@ -182,6 +183,31 @@ def test_examples_command_output_equals_examples(tmp_path):
     out = tmp_path / "ex"
     assert main(["docs", "--examples", "--out", str(out)]) == 0
     assert _files(out) == docs.examples()
+
+
+def relative_links(folder: Path) -> list[tuple[Path, str]]:
+    """(page, target) for every Markdown link in the tree that is not a URL or an anchor on the same page."""
+    return [(page, target) for page in sorted(folder.rglob("*.md"))
+            for target in re.findall(r"\]\(([^)\s]+)\)", page.read_text(encoding="utf-8"))
+            if not re.match(r"[a-z][a-z0-9+.-]*:", target) and not target.startswith("#")]
+
+
+@pytest.mark.parametrize("what", [[], ["--examples"], ["--event", "FATAL"]], ids=["docs", "examples", "one event"])
+def test_the_written_tree_is_self_contained_wherever_it_is_written(tmp_path, what):
+    """Written far from the repository's examples/, every relative link of every page leads to a file or folder
+    inside the written tree."""
+    out = tmp_path / "somewhere" / "else"
+    assert main(["docs", *what, "--out", str(out)]) == 0
+    links = relative_links(out)
+    assert len(links) > 10
+    for page, target in links:
+        resolved = (page.parent / target.split("#")[0]).resolve()
+        assert resolved.is_relative_to(out) and resolved.exists(), f"{page.relative_to(out)}: {target}"
+
+
+def test_the_docs_carry_the_examples_they_link_to():
+    assert {path.removeprefix("examples/"): data for path, data in docs.site().items()
+            if path.startswith("examples/")} == docs.examples()
 
 
 def test_unknown_event_is_a_usage_error(tmp_path, capsys):
@@ -238,8 +264,7 @@ def test_regenerating_removes_only_stale_generated_files(tmp_path):
     assert main(["docs", "--out", str(out), "--event", "FATAL"]) == 0
     events = sorted(p.name for p in (out / "reference" / "events").iterdir())
     assert events == ["FATAL.md", "mine.md"]
-    assert _files(out) == {**{k: v.encode() for k, v in docs.generate(["FATAL"]).items()},
-                           "reference/events/mine.md": b"hand written"}
+    assert _files(out) == {**docs.site(["FATAL"]), "reference/events/mine.md": b"hand written"}
     assert main(["docs", "--out", str(out)]) == 0
     assert (out / "reference" / "events" / "START.md").read_text() == docs.generate()["reference/events/START.md"]
 

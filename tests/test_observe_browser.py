@@ -132,6 +132,7 @@ def attempted(o: dict, ui: str) -> dict[str, list[dict]]:
     return groups
 
 
+@pytest.mark.real_agent  # the `observed` fixture runs the packaged daemon
 def test_nothing_left_the_machine(observed):
     _, o, sends, links = observed
     assert schemas.validator(observe.OBSERVATION_SCHEMA).is_valid(o)
@@ -144,6 +145,7 @@ def test_nothing_left_the_machine(observed):
     assert all(cmd[0].endswith("/stub/curl") and cmd[-1] == "https://posthog.netdata.cloud/capture/" for cmd in sends)
 
 
+@pytest.mark.real_agent  # the `observed` fixture runs the packaged daemon
 def test_the_new_dashboard(observed):
     case, o, _, _ = observed
     guid = o["hello"]["machine_guid"]
@@ -170,6 +172,7 @@ def test_the_new_dashboard(observed):
     assert set(groups) <= {"posthog", "registry", "version-check", "news"}
 
 
+@pytest.mark.real_agent  # the `observed` fixture runs the packaged daemon
 def test_the_old_dashboard_js_ui(observed):
     case, o, _, _ = observed
     guid = o["hello"]["machine_guid"]
@@ -183,6 +186,7 @@ def test_the_old_dashboard_js_ui(observed):
     assert {r["path"] for r in groups["version-check"]} == {"/repos/netdata/netdata/releases/latest"}
 
 
+@pytest.mark.real_agent  # the `observed` fixture runs the packaged daemon
 def test_the_statistics_script_follows_the_opt_out(observed):
     case, _, sends, _ = observed
     events = [json.loads(textwrap.dedent("\n".join(cmd[cmd.index("-d") + 1:-1])))["event"] for cmd in sends]

@@ -5,6 +5,7 @@ import importlib
 import sys
 
 from audit import __version__
+from audit.faces.commands import output
 from audit.plumbing.errors import AuditError, Exit
 from audit.plumbing.jsontext import escape_raw_bytes
 
@@ -31,9 +32,21 @@ COMMAND_MODULES = (
 )
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse drops its help and usage text silently when it cannot be written: here that is reported too."""
+
+    def _print_message(self, message: str, file=None) -> None:
+        if not message:
+            return
+        if file is sys.stdout:
+            output.write_chunks([message])
+        else:
+            output.write_stderr(message)
+
+
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """All subcommands, or just `only` when the command line names it (so a command loads only its own code)."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="telemetry-audit",
         description="What exactly does this machine send to Netdata's anonymous telemetry, when, and what stops it?",
     )
@@ -50,17 +63,38 @@ def main(argv: list[str] | None = None) -> int:
     if argv and argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version"):
         argv = ["tui", *argv]  # options with no command are the interactive view's (its default)
     parser = build_parser(argv[0] if argv else None)
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit:  # --help, --version or a usage error: argparse has written its text
+        if not _flushed():
+            return int(Exit.USAGE)
+        raise
+    except output.OutputError as lost:
+        return _failed(lost)
     if args.command is None:
         args = parser.parse_args(["tui"])  # no command: open the interactive view (Textual loads lazily)
     try:
-        return int(args.func(args))
+        code = int(args.func(args))
     except AuditError as e:
-        print(f"telemetry-audit: error: {e}", file=sys.stderr)
-        return int(e.code)
+        return _failed(e)
     except KeyboardInterrupt:
-        print("telemetry-audit: interrupted", file=sys.stderr)
+        _flushed()
+        output.last_word("interrupted")
         return int(Exit.INTERRUPTED)
-    except BrokenPipeError:
-        sys.stderr.close()
-        return int(Exit.OK)
+    return code if _flushed() else int(Exit.USAGE)  # a write that fails at the very end is reported too
+
+
+def _failed(e: AuditError) -> int:
+    _flushed()  # what the command wrote comes before its error, also when both streams go to one place
+    output.error(str(e))
+    return int(e.code)
+
+
+def _flushed() -> bool:
+    """Whether everything written reached stdout; if not, that is said in one line on stderr."""
+    try:
+        output.flush()
+        return True
+    except output.OutputError as lost:
+        output.error(str(lost))
+        return False

@@ -253,15 +253,15 @@ def _example_section(event: str) -> list[str]:
     document = built.document()
     problems = schema_problems(document, event) if document is not None else ["not JSON"]
     lines = ["## Example payload", "",
-             f"Built from the invented machine in [`examples/{FACTS_FILE}`](../../../examples/{FACTS_FILE}) with:",
+             f"Built from the invented machine in {docs_channels.example_link(FACTS_FILE, 2)} with:",
              "", "```sh", example_command(event), "```", "",
              f"The exact bytes POSTed ({len(built.wire)} bytes; the body has no trailing newline):", "",
              "```json", built.wire.decode("utf-8", "replace"), "```", "",
              f"- Valid JSON: {'yes' if built.valid_json else 'no: ' + '; '.join(built.invalid)}",
              f"- Valid against `{event}.schema.json`: {'yes' if not problems else 'no: ' + '; '.join(problems)}",
              f"- sha256 of the bytes: `{built.sha256}`",
-             f"- Files: [`examples/payloads/{event}.wire`](../../../examples/payloads/{event}.wire), "
-             f"[`examples/payloads/{event}.json`](../../../examples/payloads/{event}.json)"]
+             f"- Files: {docs_channels.example_link(f'payloads/{event}.wire', 2)}, "
+             f"{docs_channels.example_link(f'payloads/{event}.json', 2)}"]
     lines += [f"- Note: {warning}" for warning in built.warnings]
     return lines
 
@@ -440,14 +440,19 @@ def _opt_out_page() -> str:
 
 # ---------------------------------------------------------------- reference/cloud-codes.md
 
-def _cloud_codes_page() -> str:
+def _event_link(event: str, selected: list[str], text: str | None = None, anchor: str = "") -> str:
+    """A link to the event's page from reference/, or its name alone when --event left that page out."""
+    return f"[{text or event}](events/{event}.md{anchor})" if event in selected else (text or f"`{event}`")
+
+
+def _cloud_codes_page(selected: list[str]) -> str:
     lines = ["# Cloud claim error codes and cloud-link failure reasons", "", *_generated_note(),
              "No backend telemetry event carries a claim code: netdata-claim.sh exits with one and kickstart.sh "
              "explains it. `telemetry-audit codes` prints the same tables.", "", "## Claim exit codes", ""]
     lines += _table(("code", "cloud error key", "HTTP", "meaning", "what kickstart tells you"),
                     ((c.code, c.key, c.http or "-", c.message, c.kickstart) for c in codes.CLAIM_CODES))
     lines += ["", "## ACLK_CONN_FAIL: libwebsockets callback reasons", "",
-              "[ACLK_CONN_FAIL](events/ACLK_CONN_FAIL.md) (legacy cloud link) sends the last callback reasons, "
+              f"{_event_link('ACLK_CONN_FAIL', selected)} (legacy cloud link) sends the last callback reasons, "
               "newest first, as comma-separated numbers in `action_data`.", ""]
     lines += _table(("code", "reason"), ((code, f"`{codes.lws_reason(code)}`") for code in sorted(codes.LWS_REASONS)))
     return _page(lines)
@@ -459,7 +464,7 @@ def _fatal_input(params: Mapping) -> fatal.FatalInput:
     return fatal.FatalInput(**{k: params[k] for k in ("process", "thread", "function", "file", "line", "errno")})
 
 
-def _fatal_page() -> str:
+def _fatal_page(selected: list[str]) -> str:
     ev = catalog.EVENTS["FATAL"]
     overrides = _event_overrides("FATAL")
     lines = ["# FATAL: how the crash location is formatted", "", *_generated_note(),
@@ -481,8 +486,8 @@ def _fatal_page() -> str:
               "`telemetry-audit payload FATAL --from-log FILE` reads the last FATAL entry of an error.log, a "
               "logfmt daemon.log or `journalctl -o json` output and fills these inputs; only internal-checks "
               "builds and the journal record the source location. "
-              "[`examples/support/fatal-error.log`](../../examples/support/fatal-error.log) reproduces the "
-              "[example payload](events/FATAL.md#example-payload):", "", "```sh",
+              f"{docs_channels.example_link('support/fatal-error.log', 1)} reproduces the "
+              f"{_event_link('FATAL', selected, 'example payload', '#example-payload')}:", "", "```sh",
               f"telemetry-audit payload FATAL --from-log examples/support/fatal-error.log "
               f"--facts examples/{FACTS_FILE} --wire", "```"]
     return _page(lines)
@@ -513,7 +518,9 @@ def _docs_readme(events: list[str]) -> str:
               "- [Opt-out](reference/opt-out.md)",
               "- [FATAL formatting](reference/fatal.md)",
               "- [Cloud codes](reference/cloud-codes.md)", "",
-              "Example payloads and samples: [`examples/`](../examples/).", "",
+              f"Example payloads and samples: [`{docs_channels.EXAMPLES_IN_DOCS}/`]({docs_channels.EXAMPLES_IN_DOCS}/"
+              f"{EXAMPLES_INDEX}), the examples tree (`{EXAMPLES_COMMAND}`) copied here so that every link "
+              "works wherever these pages are written.", "",
               f"Regenerate with `{DOCS_COMMAND}` and `{EXAMPLES_COMMAND}`."]
     return _page(lines)
 
@@ -539,8 +546,8 @@ def generate(events: list[str] | None = None) -> dict[str, str]:
         "reference/index.md": lambda: _index(selected),
         "reference/fields.md": _fields_page,
         "reference/opt-out.md": _opt_out_page,
-        "reference/cloud-codes.md": _cloud_codes_page,
-        "reference/fatal.md": _fatal_page,
+        "reference/cloud-codes.md": lambda: _cloud_codes_page(selected),
+        "reference/fatal.md": lambda: _fatal_page(selected),
     }
     pages.update({f"reference/events/{e}.md": (lambda e=e: _event_page(e)) for e in selected})
     pages.update(docs_channels.pages())
@@ -569,8 +576,15 @@ def _support_readme() -> str:
     ])
 
 
+def site(events: list[str] | None = None) -> dict[str, bytes]:
+    """What `docs --out DIR` writes: the pages, and the examples tree they link to under examples/."""
+    tree = {path: text.encode("utf-8") for path, text in generate(events).items()}
+    tree.update({f"{docs_channels.EXAMPLES_IN_DOCS}/{path}": data for path, data in examples(events).items()})
+    return {path: tree[path] for path in sorted(tree)}
+
+
 def examples(events: list[str] | None = None) -> dict[str, bytes]:
-    """The examples tree: relative path -> exact bytes."""
+    """The examples tree: relative path -> exact bytes, with an index page."""
     tree = {FACTS_FILE: canonical_facts_text().encode("utf-8")}
     for event in check_events(events):
         built = example_payload(event)
@@ -580,4 +594,36 @@ def examples(events: list[str] | None = None) -> dict[str, bytes]:
     tree["support/received-payload.json"] = received_payload()
     tree["support/README.md"] = _support_readme().encode("utf-8")
     tree.update(docs_channels.examples())
+    tree[EXAMPLES_INDEX] = _examples_index(sorted(tree)).encode("utf-8")
     return {path: tree[path] for path in sorted(tree)}
+
+
+EXAMPLES_INDEX = "README.md"
+EXAMPLE_FOLDERS = {  # what each folder of the examples tree holds, in the order the index lists them
+    "": f"The invented machine every example is built from, a facts snapshot (`--facts {FACTS_FILE}`):",
+    "payloads": "The statistics script's events (backend channel), as built from it:",
+    "agent-events": "An invented status file of a v2.4+ daemon, and the body its next start would post:",
+    "agent-events/causes": "Every exit cause's prospective agent-events body:",
+    "installer": "kickstart.sh's installer events (the claim token in them is fake):",
+    "support": "Samples for support staff:",
+}
+
+
+def _examples_index(paths: list[str]) -> str:
+    """The examples tree's own page: every file, by folder; stems with a .wire and a .json on one line."""
+    lines = ["# Examples", "",
+             f"<!-- Generated by `{EXAMPLES_COMMAND}`: do not edit this directory's generated files by hand. -->", "",
+             "Every file here is generated from an invented machine, so nothing in it describes a real one. A "
+             "`.wire` file holds the exact bytes a channel would POST; the `.json` beside it, the same body parsed "
+             "and indented.", ""]
+    folders: dict[str, dict[str, list[str]]] = {}
+    for path in paths:
+        folder, _, name = path.rpartition("/")
+        folders.setdefault(folder, {}).setdefault(name.rsplit(".", 1)[0], []).append(path)
+    for folder in sorted(folders, key=lambda f: (list(EXAMPLE_FOLDERS).index(f) if f in EXAMPLE_FOLDERS else 99, f)):
+        lines += [f"## {folder}/" if folder else "## The machine", "", EXAMPLE_FOLDERS.get(folder, ""), ""]
+        for stem, files in folders[folder].items():
+            links = ", ".join(f"[`{f.rpartition('/')[2]}`]({f})" for f in files)
+            lines.append(f"- {links}")
+        lines.append("")
+    return _page(lines)

@@ -18,6 +18,7 @@ from audit.faces.docs_shared import canonical_facts, generated_note, page, prett
 
 EXAMPLE_VERSION = "v2.11.0"  # the agent-events examples are what this release's next start would post
 STATUS_EXAMPLE = "agent-events/status-netdata.json"
+EXAMPLES_IN_DOCS = "examples"  # the docs tree carries its own copy of the examples tree, so its links work anywhere
 SAVED_CAUSE = "deadly signal"  # the invented status file: the run ended on a signal (the boot id does not matter)
 NOW_USEC = 1_764_000_000_120_000  # 2025-11-24T16:00:00.12Z, the invented "now"
 EXAMPLE_BOOT = parse_uuid("6b1f0c2e-9d4a-4e57-8a31-2c5e7f90ab14")
@@ -179,12 +180,17 @@ def _finding_lines(built: Payload) -> list[str]:
     return [f"- {identify.line(f)}" for f in identify.check(built)]
 
 
+def example_link(path: str, up: int) -> str:
+    """A link from a page `up` folders below the docs root to a file of the docs tree's own examples copy."""
+    return f"[`examples/{path}`]({'../' * up}{EXAMPLES_IN_DOCS}/{path})"
+
+
 def _example(path: str, built: Payload, command: str | None) -> list[str]:
     lines = [f"### {path.rsplit('/', 1)[-1]}", ""]
     if command:
         lines += ["```sh", command, "```", ""]
-    lines += [f"[`examples/{path}.wire`](../../../examples/{path}.wire) ({len(built.wire)} bytes, sha256 "
-              f"`{built.sha256}`), [`examples/{path}.json`](../../../examples/{path}.json).", ""]
+    lines += [f"{example_link(f'{path}.wire', 2)} ({len(built.wire)} bytes, sha256 `{built.sha256}`), "
+              f"{example_link(f'{path}.json', 2)}.", ""]
     found = _finding_lines(built)
     return lines + (["What `check` finds in it:", "", *found, ""] if found else [])
 
@@ -192,13 +198,13 @@ def _example(path: str, built: Payload, command: str | None) -> list[str]:
 def _agent_events_examples() -> list[str]:
     saved = saved_payload()
     lines = ["## Examples", "",
-             f"[`examples/{STATUS_EXAMPLE}`](../../../examples/{STATUS_EXAMPLE}) is an invented status file (a "
+             f"{example_link(STATUS_EXAMPLE, 2)} is an invented status file (a "
              f"{EXAMPLE_VERSION} agent whose run ended with `{SAVED_CAUSE}`); the body its next start would post:",
              ""]
     lines += _example(f"agent-events/saved-{slug(SAVED_CAUSE)}", saved, saved_command())
     lines += ["Every cause's prospective body, built from the invented facts in `examples/facts.json` and an "
               "invented machine (ids, DMI, memory, disk: `audit/faces/docs_channels.py`), is in "
-              "[`examples/agent-events/causes/`](../../../examples/agent-events/causes/), one `.wire` and one "
+              f"{example_link('agent-events/causes/', 2)}, one `.wire` and one "
               "`.json` per cause.", ""]
     return lines
 

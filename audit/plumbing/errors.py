@@ -5,8 +5,8 @@ from enum import IntEnum
 
 class Exit(IntEnum):
     OK = 0
-    FINDING = 1  # invalid payload, refused send, something found
-    USAGE = 2  # bad arguments or unusable input
+    FINDING = 1  # something found, or a send refused by a verdict (opt-out, invalid JSON, --strict, answered no)
+    USAGE = 2  # bad arguments or unusable input (a config dir that is not an agent's), output that cannot be written
     NETWORK = 3  # the send was attempted and failed
     INTERRUPTED = 130
 

@@ -1,11 +1,10 @@
 """`telemetry-audit capture`: a local receiver standing in for the telemetry endpoint."""
 
 import signal
-import sys
 import threading
 from pathlib import Path
 
-from audit.faces.commands.output import note, warn
+from audit.faces.commands.output import OutputError, flush, note, warn, write_text
 from audit.plumbing.errors import AuditError, Exit
 
 
@@ -61,13 +60,19 @@ def run(args) -> int:
     print_lock = threading.Lock()
     done = threading.Event()
     counts = {"posts": 0, "invalid": 0, "refused": 0}
+    lost: list[OutputError] = []  # stdout failed: stop (what was received is stored), then say so
 
     def on_record(record) -> None:
         with print_lock:
             counts["posts"] += 1
             counts["refused" if record.status != 200 else "invalid"] += 0 if (
                 record.status == 200 and record.valid is not False) else 1
-            print(summary(record), flush=True)
+            try:
+                write_text(summary(record))
+                flush()
+            except OutputError as e:
+                lost.append(e)
+                done.set()
             if args.exit_after is not None and counts["posts"] >= args.exit_after:
                 done.set()
 
@@ -96,5 +101,6 @@ def run(args) -> int:
         signal.signal(signal.SIGTERM, previous)
         note(f"stopped: {counts['posts']} POSTs received ({counts['invalid']} invalid, {counts['refused']} refused), "
              f"stored in {config.out}/")
-        sys.stdout.flush()
+    if lost:
+        raise lost[0]
     return Exit.INTERRUPTED if interrupted else Exit.OK

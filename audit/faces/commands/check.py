@@ -6,7 +6,7 @@ import textwrap
 
 from audit.channels.backend import catalog
 from audit.faces.commands import eventargs
-from audit.faces.commands.output import note, write_json
+from audit.faces.commands.output import note, write_json, write_lines
 from audit.plumbing.errors import AuditError, Exit
 
 IDENTITY_HELP = ("Identity values (host names, addresses, MACs, users and home directories, machine-id, claim id, "
@@ -60,7 +60,7 @@ def run(args) -> int:
         write_json({"event": event, "sha256": sha256, "json_error": json_error,
                     "findings": [f.to_dict() for f in findings], "unexpected": len(identify.unexpected(findings))})
     else:
-        print("\n".join(render(findings, event, sha256, json_error)))
+        write_lines(render(findings, event, sha256, json_error))
     return Exit.FINDING if identify.unexpected(findings) else Exit.OK
 
 

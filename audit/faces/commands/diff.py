@@ -2,7 +2,7 @@
 
 import json
 
-from audit.faces.commands.output import write_json
+from audit.faces.commands.output import write_json, write_lines
 from audit.plumbing.errors import Exit
 
 _SIGN = {"changed": "~", "removed": "-", "added": "+", "event": "~", "top": "~", "duplicate": "!", "order": "↕",
@@ -37,7 +37,7 @@ def run(args) -> int:
     if args.json:
         write_json(result.to_dict())
     else:
-        print("\n".join(render(result)))
+        write_lines(render(result))
     return Exit.OK if result.identical else Exit.FINDING
 
 

@@ -8,6 +8,7 @@ import os
 import tempfile
 from pathlib import Path
 
+from audit.faces.commands.output import write_text
 from audit.plumbing.errors import AuditError, Exit
 
 MANIFEST = ".generated"
@@ -17,8 +18,9 @@ MANIFEST_HEADER = "# written by telemetry-audit docs; the files below are replac
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "docs", help="write the reference docs (or, with --examples, example payloads) generated from the schemas",
-        description="Write the docs tree (reference pages, guides, README.md) or, with --examples, the examples "
-                    "tree (canonical facts, every event's payload, support samples) into DIR. A .generated "
+        description="Write the docs tree (reference pages, guides, README.md, and under examples/ a copy of the "
+                    "examples tree its pages link to) or, with --examples, the examples tree (canonical facts, every "
+                    "event's payload, support samples, an index page) into DIR. A .generated "
                     "manifest records what was written; files not in it are never touched.")
     parser.add_argument("--out", metavar="DIR", required=True, help="directory to write into (created if missing)")
     parser.add_argument("--event", metavar="NAME", action="append",
@@ -32,7 +34,7 @@ def register(subparsers) -> None:
 def run(args) -> int:
     from audit.faces import docs
 
-    tree = docs.examples(args.event) if args.examples else _encoded(docs.generate(args.event))
+    tree = docs.examples(args.event) if args.examples else docs.site(args.event)
     out = Path(args.out)
     previous = _prepare(out, args.force)
     for relative, data in tree.items():
@@ -41,12 +43,8 @@ def run(args) -> int:
     for relative in stale:
         _remove(out, relative)
     _write_atomically(out, MANIFEST, _manifest_text(tree))
-    print(f"wrote {len(tree)} files to {out}" + (f", removed {len(stale)} stale" if stale else ""))
+    write_text(f"wrote {len(tree)} files to {out}" + (f", removed {len(stale)} stale" if stale else ""))
     return Exit.OK
-
-
-def _encoded(tree: dict[str, str]) -> dict[str, bytes]:
-    return {path: text.encode("utf-8") for path, text in tree.items()}
 
 
 def _prepare(out: Path, force: bool) -> set[str]:

@@ -2,7 +2,7 @@
 
 import json
 
-from audit.faces.commands.output import write_json
+from audit.faces.commands.output import write_json, write_lines
 from audit.plumbing.errors import Exit
 
 
@@ -29,7 +29,7 @@ def run(args) -> int:
     if args.json:
         write_json({"file": label, **result.to_dict()})
     else:
-        print("\n".join(render(result, label)))
+        write_lines(render(result, label))
     return Exit.OK if result.valid else Exit.FINDING
 
 

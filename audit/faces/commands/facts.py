@@ -1,7 +1,7 @@
 """`telemetry-audit facts`: every fact the payload depends on, with where it came from."""
 
 from audit.faces.commands import eventargs
-from audit.faces.commands.output import write_json
+from audit.faces.commands.output import write_json, write_text
 from audit.plumbing.errors import Exit
 from audit.facts import snapshot
 
@@ -23,7 +23,7 @@ def run(args) -> int:
     for name, fact in facts.items():
         marker = "" if fact.observed else "  (assumed)"
         value = "null" if fact.value is None else fact.value
-        print(f"{name:<{width}}  {value}  [{fact.source}]{marker}")
+        write_text(f"{name:<{width}}  {value}  [{fact.source}]{marker}")
         if fact.note:
-            print(f"{'':<{width}}    {fact.note}")
+            write_text(f"{'':<{width}}    {fact.note}")
     return Exit.OK

@@ -1,8 +1,8 @@
 """`telemetry-audit fleet DIR|FILE...`: many hosts' reports (from `report --json`) as one table."""
 
 import json
-import sys
 
+from audit.faces.commands.output import write_chunks, write_text
 from audit.plumbing.errors import Exit
 
 
@@ -29,12 +29,12 @@ def run(args) -> int:
 
     tally = fleet.read(args.targets, keep_rows=args.html)
     if args.json:  # written as encoded: a large fleet's JSON is never held whole
-        json.dump(tally.to_json(), sys.stdout, indent=2, ensure_ascii=False)
-        sys.stdout.write("\n")
+        write_chunks(json.JSONEncoder(indent=2, ensure_ascii=False).iterencode(tally.to_json()))
+        write_text("")
     elif args.markdown:
-        print(fleetview.markdown(tally))
+        write_text(fleetview.markdown(tally))
     elif args.html:
-        sys.stdout.writelines(fleetview.html_chunks(tally))
+        write_chunks(fleetview.html_chunks(tally))
     else:
-        print(fleetview.text(tally))
+        write_text(fleetview.text(tally))
     return Exit.FINDING if tally.sends else Exit.USAGE if tally.errors else Exit.OK

@@ -1,7 +1,7 @@
 """`telemetry-audit history`: what this machine's agent sent or tried to send, newest first."""
 
 from audit.core import history
-from audit.faces.commands.output import note, write_json
+from audit.faces.commands.output import note, write_json, write_lines, write_text
 from audit.plumbing.errors import AuditError, Exit
 
 COLUMNS = ("TIME", "CHANNEL", "WHAT", "OUTCOME")
@@ -65,17 +65,21 @@ def _since(text: str) -> int:
 
 def print_rows(found: list[history.Row], bodies: bool) -> None:
     if not found:
-        print("no events found in the records read (see the notes for what was read and where no record is kept)")
+        write_text("no events found in the records read (see the notes for what was read and where no record is kept)")
         return
+    write_lines(_row_lines(found, bodies))
+
+
+def _row_lines(found: list[history.Row], bodies: bool):
     cells = [(r.time, r.channel, r.what, r.outcome) for r in found]
     widths = [max(len(c[i]) for c in [COLUMNS, *cells]) for i in range(3)]
-    print("  ".join(h.ljust(w) for h, w in zip(COLUMNS, widths)) + "  " + COLUMNS[3])
+    yield "  ".join(h.ljust(w) for h, w in zip(COLUMNS, widths)) + "  " + COLUMNS[3]
     for row, c in zip(found, cells):
-        print("  ".join(v.ljust(w) for v, w in zip(c, widths)) + "  " + c[3])
+        yield "  ".join(v.ljust(w) for v, w in zip(c, widths)) + "  " + c[3]
         for n in row.notes:
-            print(" " * (widths[0] + 2) + f"- {n}")
+            yield " " * (widths[0] + 2) + f"- {n}"
         if row.body is not None:
             d = row.to_json()
-            print(" " * (widths[0] + 2) + f"- body: {d['size']} bytes, sha256 {d['sha256']}")
+            yield " " * (widths[0] + 2) + f"- body: {d['size']} bytes, sha256 {d['sha256']}"
             if bodies:
-                print(row.body.decode("utf-8", "replace"))
+                yield row.body.decode("utf-8", "surrogateescape")  # a byte that is not UTF-8 prints as \xHH

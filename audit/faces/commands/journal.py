@@ -2,7 +2,7 @@
 
 from audit import channels
 from audit.plumbing import journal
-from audit.faces.commands.output import note, write_json
+from audit.faces.commands.output import note, write_json, write_text
 from audit.plumbing.errors import Exit
 
 
@@ -28,7 +28,7 @@ def run(args) -> int:
     channel_width = max(map(len, channels.CHANNELS))
     for e in decisions:
         state = e.get("state", "?")
-        print(f"{e.get('time')}  {state:<11}  {e.get('channel', 'backend'):<{channel_width}}  {e.get('event')}  "
+        write_text(f"{e.get('time')}  {state:<11}  {e.get('channel', 'backend'):<{channel_width}}  {e.get('event')}  "
               f"{e.get('size')} bytes  sha256 {str(e.get('sha256'))[:12]}  {e.get('status') or '-'}  "
               f"{e.get('endpoint') or '-'}" + (f"  ({e['message']})" if state != "sent" and e.get("message") else ""))
     return Exit.OK

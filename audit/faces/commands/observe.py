@@ -4,7 +4,7 @@ page attempted beyond the agent (all aborted before they were sent)."""
 import argparse
 from urllib.parse import urlencode
 
-from audit.faces.commands.output import note, write_json
+from audit.faces.commands.output import note, write_json, write_lines
 from audit.plumbing.errors import Exit
 
 NO_IDENTIFIER = "no identifier (the request itself shows the browser's IP address)"
@@ -44,7 +44,7 @@ def run(args) -> int:
     if args.json:
         write_json(observation)
     else:
-        print("\n".join(report_lines(observation)))
+        write_lines(report_lines(observation))
     return Exit.FINDING if observation["left_machine"] else Exit.OK
 
 

@@ -5,8 +5,9 @@ import json
 from audit.facts import configdir
 from audit.core import optout
 from audit.plumbing import transport, versions
-from audit.faces.commands.output import note, warn, write_json
+from audit.faces.commands.output import note, warn, write_json, write_lines, write_text
 from audit.plumbing.errors import AuditError, Exit
+from audit.model.verdict import Verdict
 from audit.facts.agent import agent_version
 from audit.facts.collect import DEFAULT_CONFIG_DIR
 from audit.facts.installed import conffile_package
@@ -43,7 +44,7 @@ def run(args) -> int:
     if bad:
         warn(configdir.consequence(bad))
     if args.apply or args.revert:
-        _change(system, args, note if args.json and not args.dry_run else print)
+        _change(system, args, note if args.json and not args.dry_run else write_text)
         if args.dry_run:
             return Exit.OK
     hello = transport.agent_hello(args.agent_url) if args.agent_url else None
@@ -53,29 +54,28 @@ def run(args) -> int:
     if args.json:
         write_json(verdict.to_json())
         return status
-    print("mechanisms")
-    for label, text in _mechanism_lines(verdict.mechanisms):
-        print(f"  {label:<18} {text}")
-    print("components")
-    for name, c in verdict.components.items():
-        state = "sends" if c.sends else "off (" + ", ".join(c.suppressed_by) + ")"
-        if not c.applies:
-            state = f"not applicable here: {c.not_applicable}"
-        print(f"  {name:<12} {state}")
-        print(f"  {'':<12} {c.rule}")
-    print(f"backend channel: {'sends' if verdict.backend_sends else 'suppressed'}")
-    events = verdict.channels.get("agent-events")
-    if events:
-        print(f"agent-events channel: {events.summary or ('sends' if events.sends else 'not sent')}")
-        for text in verdict.components["agent-events"].details:
-            print(f"  {text}")
-    for d in verdict.disagreements:
-        print(f"note: {d}")
+    write_lines(_verdict_lines(verdict))
     if bad:
         warn(f"the verdict above is for {args.config_dir}, which does not look like an agent's config dir")
     if status:
         warn(f"could not ask the agent at {args.agent_url}: {hello['error']}")
     return status
+
+
+def _verdict_lines(verdict: Verdict) -> list[str]:
+    lines = ["mechanisms", *(f"  {label:<18} {text}" for label, text in _mechanism_lines(verdict.mechanisms))]
+    lines.append("components")
+    for name, c in verdict.components.items():
+        state = "sends" if c.sends else "off (" + ", ".join(c.suppressed_by) + ")"
+        if not c.applies:
+            state = f"not applicable here: {c.not_applicable}"
+        lines += [f"  {name:<12} {state}", f"  {'':<12} {c.rule}"]
+    lines.append(f"backend channel: {'sends' if verdict.backend_sends else 'suppressed'}")
+    events = verdict.channels.get("agent-events")
+    if events:
+        lines.append(f"agent-events channel: {events.summary or ('sends' if events.sends else 'not sent')}")
+        lines += [f"  {text}" for text in verdict.components["agent-events"].details]
+    return lines + [f"note: {d}" for d in verdict.disagreements]
 
 
 def _change(system: System, args, say) -> None:

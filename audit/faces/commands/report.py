@@ -7,7 +7,7 @@ from audit import __version__
 from audit.core import optout, report
 from audit.plumbing import versions
 from audit.faces.commands import eventargs
-from audit.faces.commands.output import write_json
+from audit.faces.commands.output import write_json, write_lines
 from audit.plumbing.errors import AuditError, Exit
 from audit.facts import snapshot
 from audit.plumbing.agentconf import parse_assignments
@@ -55,7 +55,7 @@ def run(args) -> int:
     if args.json:
         write_json(doc)
     else:
-        print("\n".join(report.summary_lines(doc)))
+        write_lines(report.summary_lines(doc))
     return Exit.FINDING if report.exit_sends(doc) else Exit.OK
 
 

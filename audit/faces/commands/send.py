@@ -10,7 +10,7 @@ from audit.facts import configdir
 from audit.plumbing import journal, transport, versions
 from audit.core import optout
 from audit.faces.commands.eventargs import add_event_arguments, event_params, facts_from_args, payload_from_args
-from audit.faces.commands.output import warn, write_bytes
+from audit.faces.commands.output import note, warn, write_bytes, write_text
 from audit.plumbing.errors import AuditError, Exit
 from audit.plumbing.system import System
 
@@ -68,10 +68,10 @@ def sender_verdict(args, facts) -> Verdict:
 
 
 def _confirm(p, endpoint: str) -> bool:
-    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+    if not (sys.stdin and sys.stdin.isatty() and sys.stdout and sys.stdout.isatty()):
         raise AuditError("refusing to send without confirmation: pass --yes (stdin is not a terminal)")
     write_bytes(p.wire if p.wire.endswith(b"\n") else p.wire + b"\n")
-    print(f"sha256 {p.sha256}, {len(p.wire)} bytes" + ("" if p.valid_json else " (not valid JSON, sent as is)"))
+    write_text(f"sha256 {p.sha256}, {len(p.wire)} bytes" + ("" if p.valid_json else " (not valid JSON, sent as is)"))
     answer = input(f"POST this {p.event} payload to {endpoint}? [y/N] ")
     return answer.strip().lower() in ("y", "yes")
 
@@ -120,12 +120,12 @@ def run_send(args) -> int:
         done = journal.send(book, p, args.endpoint, args.timeout, params=params)
     if done["state"] != "sent":
         raise AuditError(f"send failed ({done.get('error_kind')}): {done.get('message')}", Exit.NETWORK)
-    print(f"sent {len(p.wire)} bytes, sha256 {p.sha256}: {done.get('message')}")
+    write_text(f"sent {len(p.wire)} bytes, sha256 {p.sha256}: {done.get('message')}")
     return Exit.OK
 
 
 def _refused(why: str) -> int:
-    print(f"telemetry-audit: not sent: {why}", file=sys.stderr)
+    note(f"not sent: {why}")
     return Exit.FINDING
 
 
@@ -148,5 +148,5 @@ def run_suppress(args) -> int:
     with journal.Journal(args.journal) as book:
         book.record("suppressed", p, params=event_params(args), message="suppressed by the user",
                     suppressed_by=_stopped_by(sender_verdict(args, facts), p.channel) or None)
-    print(f"recorded {p.event} as suppressed in {book.path}")
+    write_text(f"recorded {p.event} as suppressed in {book.path}")
     return Exit.OK

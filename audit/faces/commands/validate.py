@@ -1,8 +1,8 @@
 """`telemetry-audit validate FILE...|-`: check payloads (JSON or JSON Lines) against the schemas."""
 
-import sys
 from collections.abc import Iterator
 
+from audit.faces.commands.output import flush, stderr_line, write_text
 from audit.plumbing.errors import AuditError, Exit
 
 
@@ -29,13 +29,13 @@ def run(args) -> int:
             if found:
                 invalid += 1
                 for line in grouped(where, found):
-                    print(line)
+                    write_text(line)
             elif not args.quiet:
-                print(f"{where}: valid")
+                write_text(f"{where}: valid")
     if not checked:
         raise AuditError("no payloads found in the input")
-    sys.stdout.flush()  # the summary comes after the results, also when both streams go to one place
-    print(f"{checked} checked, {invalid} invalid", file=sys.stderr)
+    flush()  # the summary comes after the results, also when both streams go to one place
+    stderr_line(f"{checked} checked, {invalid} invalid")
     return Exit.FINDING if invalid else Exit.OK
 
 

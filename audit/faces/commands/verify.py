@@ -1,6 +1,6 @@
 """`telemetry-audit verify`: run the installed agent's own code sealed and compare with the tool's prediction."""
 
-from audit.faces.commands.output import note, write_json
+from audit.faces.commands.output import note, write_json, write_text
 from audit.plumbing.errors import Exit
 
 CHANNELS = ("backend", "agent-events")
@@ -42,7 +42,7 @@ def run(args) -> int:
         write_json([o.to_json() for o in outcomes])
     else:
         for o in outcomes:
-            print(f"{o.channel} {o.event}: {o.state}: {o.detail}")
+            write_text(f"{o.channel} {o.event}: {o.state}: {o.detail}")
     if any(o.state == verify.COULD_NOT_RUN for o in outcomes):
         note("note: could not run is not a verdict: nothing was compared for those events")
         return Exit.USAGE
