@@ -76,8 +76,11 @@ def _describe(error: Exception, url: str, timeout: float) -> tuple[str, str]:
 def agent_hello(agent_url: str, timeout: float = 2.0) -> dict:
     """Ask a running agent what it tells dashboards: GET <agent>/api/v1/registry?action=hello (one request)."""
     got = _agent_json(agent_url.rstrip("/") + "/api/v1/registry?action=hello", timeout)
-    flag = (got["document"] or {}).get("anonymous_statistics")
-    return {"url": got["url"], "anonymous_statistics": flag if isinstance(flag, bool) else None,
+    document = got["document"] or {}
+    flag = document.get("anonymous_statistics")
+    strings = {key: document[key] if isinstance(document.get(key), str) else None
+               for key in ("cloud_status", "cloud_base_url")}  # what the v2 dashboard reads besides the flag
+    return {"url": got["url"], "anonymous_statistics": flag if isinstance(flag, bool) else None, **strings,
             "error": got["error"]}
 
 

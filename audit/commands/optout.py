@@ -39,12 +39,12 @@ def run(args) -> int:
     bad = configdir.problem(system, args.config_dir)
     if bad:
         warn(configdir.consequence(bad))
+    version = args.netdata_version or agent_version(system, None).value
     if args.apply or args.revert:
-        _change(system, args, note if args.json and not args.dry_run else print)
+        _change(system, args, version, note if args.json and not args.dry_run else print)
         if args.dry_run:
             return Exit.OK
     hello = transport.agent_hello(args.agent_url) if args.agent_url else None
-    version = args.netdata_version or agent_version(system, None).value
     verdict = optout.evaluate(system, args.config_dir, version, hello, args.lib_dir)
     status = Exit.NETWORK if hello and hello["error"] else Exit.OK
     if args.json:
@@ -60,6 +60,7 @@ def run(args) -> int:
             state = f"not applicable here: {c['not_applicable']}"
         print(f"  {name:<12} {state}")
         print(f"  {'':<12} {c['rule']}")
+    _print_dashboard(verdict.components["dashboard"], version)
     print(f"backend channel: {'sends' if verdict.backend_sends else 'suppressed'}")
     events = verdict.channels.get("agent-events")
     if events:
@@ -75,7 +76,30 @@ def run(args) -> int:
     return status
 
 
-def _change(system: System, args, say) -> None:
+def _print_dashboard(dashboard: dict, version: str) -> None:
+    """One line per request kind of the dashboard this version serves, and what really stops it."""
+    from audit.channels.dashboard import generations
+
+    rows = dashboard["requests"]
+    if not rows:
+        return
+    print(f"dashboard requests ({generations.generation_at(version).title}, {version})")
+    if rows[0]["assumed"]:
+        print(f"  {rows[0]['assumed']}: assumed")
+    for r in rows:
+        state = "off (the opt-out)" if not r["sends"] and r["stopped_by_opt_out"] else \
+            f"off ({r['why']})" if not r["sends"] else \
+            "sends; the opt-out would stop it" if r["stopped_by_opt_out"] else \
+            "SENDS DESPITE THE OPT-OUT" if dashboard["opted_out"] else "sends; the opt-out does NOT stop it"
+        print(f"  {r['title']:<22} {state}")
+        print(f"  {'':<22} {r['method']} {r['url']}")
+        if r["carries"]:
+            print(f"  {'':<22} carries: {', '.join(r['carries'])}")
+        if not r["stopped_by_opt_out"]:
+            print(f"  {'':<22} what stops it: {'; '.join(r['stopped_by'])}")
+
+
+def _change(system: System, args, version: str, say) -> None:
     """--apply/--revert: the opt-out file, then netdata.conf's crash reports (inside --root when given)."""
     config_dir = system.host_path(args.config_dir)
     if config_dir is None:
@@ -83,6 +107,9 @@ def _change(system: System, args, say) -> None:
     say((optout.apply if args.apply else optout.revert)(config_dir, args.dry_run))
     conf = optout.netdata_conf_path(system, args.config_dir)
     say((optout.apply_crash_reports if args.apply else optout.revert_crash_reports)(conf, args.dry_run))
+    left = optout.not_silenced(version) if args.apply else None
+    if left:
+        say(left)
 
 
 def _mechanism_lines(m: dict) -> list[tuple[str, str]]:

@@ -123,6 +123,8 @@ class OptOutView:
     channel_blocks: tuple[tuple[str, str], ...] = ()  # (channel, why it is refused) for the other channels
     channel_summaries: tuple[tuple[str, str], ...] = ()  # (channel, its sender's own verdict in one line)
     channels: tuple[tuple[str, str, str], ...] = ()  # (channel, sends | off | not applicable | inactive, why)
+    dashboard: tuple[tuple[str, bool, bool], ...] = ()  # (request title, sends, whether the opt-out stops it)
+    not_silenced: str | None = None  # what the opt-out leaves sending at this version (the dashboard's push, ...)
 
     def summary_for(self, channel: str) -> str | None:
         """E.g. agent-events: "would send at next start: …" / "not sent: crash reports = off"."""
@@ -153,8 +155,11 @@ def optout_view(facts: Facts, config_dir: str, env: dict[str, str] | None = None
     blocks = tuple((name, "; ".join(v["by"])) for name, v in verdict.channels.items()
                    if name != "backend" and not v["sends"] and v["by"])
     summaries = tuple((name, v["summary"]) for name, v in verdict.channels.items() if v.get("summary"))
+    dashboard = tuple((r["title"], r["sends"], r["stopped_by_opt_out"])
+                      for r in verdict.components["dashboard"]["requests"])
     return OptOutView(components, verdict.backend_sends, reason, tuple(verdict.disagreements), channel_blocks=blocks,
-                      channel_summaries=summaries, channels=tuple(_channel_line(n, v) for n, v in verdict.channels.items()))
+                      channel_summaries=summaries, channels=tuple(_channel_line(n, v) for n, v in verdict.channels.items()),
+                      dashboard=dashboard, not_silenced=optout.not_silenced(version))
 
 
 def _channel_line(name: str, v: dict) -> tuple[str, str, str]:

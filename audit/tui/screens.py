@@ -398,9 +398,12 @@ class MainScreen(Screen):
             self.notify(f"{path}: {state}: nothing to do", title=f"opt-out: {what}")
             return
         title = "Apply the opt-out?" if what == "apply" else "Revert the opt-out?"
-        lines = [("File", str(path)), ("Effect", "creates it: the agent, script and dashboard stop sending"
-                                       if what == "apply" else "removes it: telemetry resumes unless "
+        lines = [("File", str(path)), ("Effect", "creates it: the agent, script and dashboard analytics stop "
+                                       "sending" if what == "apply" else "removes it: telemetry resumes unless "
                                        "another opt-out applies")]
+        left = self.optout.not_silenced if what == "apply" else None
+        if left:
+            lines.append(("Not silenced", left))
 
         def confirmed(yes: bool | None) -> None:
             if yes:

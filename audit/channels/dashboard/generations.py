@@ -18,6 +18,8 @@ INDEX_147 = V147 + "index.html"
 ROOT_147 = "v1.47.0:src/web/gui/index.html"
 DOWNLOAD = "v2.0.0:packaging/cmake/Modules/NetdataDashboard.cmake (DASHBOARD_URL https://app.netdata.cloud/agent.tar.gz)"
 
+DEFAULT_CLOUD = "https://app.netdata.cloud"  # the hello's cloud_base_url by default
+
 # The levers, in the words every row uses. OPT_OUT is Netdata's own; the rest are not opt-outs.
 OPT_OUT = "the opt-out (the agent's hello says anonymous_statistics=false: the opt-out file, from v2.3 also " \
           "DISABLE_TELEMETRY; a browser's DNT with [web] respect do not track policy = yes)"
@@ -164,7 +166,7 @@ REQUESTS = (
             "at start, to learn whether the browser is signed in to Netdata Cloud",
             "skipped only when the agent's cloud status is disabled or unavailable", False,
             (CLOUD_OFF, DESTINATION, BLOCK), APP_147, since="v1.41", generations=V2),
-    Request("cloud-bundles", "dashboard code loaded from Netdata Cloud", "GET",
+    Request("cloud-bundles", "code from Cloud on /", "GET",
             "https://app.netdata.cloud/bundlesManifest.<major>.json and the files it lists",
             "webpackPublicPath in the root index.html (https://app.netdata.cloud)",
             (Field("Referer / IP", "the browser's address and the page it came from", True, browser=True),),
@@ -180,7 +182,7 @@ REQUESTS = (
             "fixed in the bundle", (Field("dataLayer", "page views; the page title holds the host name", True),),
             "at start", "envSettings.tracking (same as PostHog)", True, (OPT_OUT, BLOCK), INDEX_147, since="v1.41",
             generations=V2),
-    Request("sentry", "Sentry error reports", "POST", "https://o382276.ingest.sentry.io/...",
+    Request("sentry", "Sentry", "POST", "https://o382276.ingest.sentry.io/...",
             "fixed in the bundle",
             (Field("exception", "the JavaScript error, its stack, the page URL", True, browser=True),),
             "on a JavaScript error", "envSettings.tracking; beforeSend drops events unless the referrer contains "
