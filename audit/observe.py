@@ -19,8 +19,12 @@ from audit.errors import AuditError, Exit
 CHROMIUM = "/usr/bin/chromium"
 INSTALL_HINT = "the dashboard driver is not installed: pip install 'telemetry-audit[dashboard]'"
 
-# The UIs Debian's 1.37.1 package serves: the React dashboard at / and the old dashboard.js page at /old/.
-UIS = (("dashboard", "/"), ("old dashboard.js UI", "/old/"))
+# The views opened, when the agent serves them: Debian's 1.37.1 serves the React dashboard at / and dashboard.js at
+# /old/; v1.41-v1.47 a loader at / (code from Netdata Cloud), the v1.37-era dashboard at /v1/ and the v2 dashboard
+# at /v2/. The v2 dashboard's URL-hash error view pushes at once, without waiting for a person GUID
+# (v1.47.0:src/web/gui/v2/3621.01ee70ee9c311ac163d9.chunk.js: feature "url-hash-error").
+UIS = (("dashboard", "/"), ("old dashboard.js UI", "/old/"), ("v1 dashboard", "/v1/"), ("v2 dashboard", "/v2/"),
+       ("v2 dashboard, URL-hash error", "/v2/#error_msg_key=ErrUnauthenticated&error_msg=observer"))
 
 BROWSER_ARGS = (
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost, EXCLUDE [::1]",
@@ -80,7 +84,7 @@ def observe(agent_url: str, settle: float = SETTLE_SECONDS, limit: float = LIMIT
         try:
             _plant_registry_cookie(browser, hello["registry"])
             version = browser.browser.version if browser.browser else "chromium"
-            for ui, path in UIS:
+            for ui, path in served_views(agent_url):
                 pages.append(_observe_page(browser, ui, agent_url + path, settle, limit))
         finally:
             browser.close()
@@ -89,6 +93,20 @@ def observe(agent_url: str, settle: float = SETTLE_SECONDS, limit: float = LIMIT
             "aborted": aborted, "allowed_non_loopback": sum(p["allowed_non_loopback"] for p in pages),
             "left_machine": any(p["allowed_non_loopback"] for p in pages), "policy": POLICY,
             "observed_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+
+
+def served_views(agent_url: str) -> list[tuple[str, str]]:
+    """The views of UIS this agent serves (one loopback GET each; / always)."""
+    import requests
+
+    def serves(path: str) -> bool:
+        try:
+            return requests.get(agent_url + path.split("#")[0], timeout=2, allow_redirects=False).status_code == 200
+        except requests.exceptions.RequestException:
+            return False
+
+    found = {path.split("#")[0]: path == "/" or serves(path) for _, path in UIS if "#" not in path}
+    return [(ui, path) for ui, path in UIS if found[path.split("#")[0]]]
 
 
 def _launch(playwright, profile: str, chromium: str):

@@ -159,7 +159,13 @@ def optout_view(facts: Facts, config_dir: str, env: dict[str, str] | None = None
                       for r in verdict.components["dashboard"]["requests"])
     return OptOutView(components, verdict.backend_sends, reason, tuple(verdict.disagreements), channel_blocks=blocks,
                       channel_summaries=summaries, channels=tuple(_channel_line(n, v) for n, v in verdict.channels.items()),
-                      dashboard=dashboard, not_silenced=optout.not_silenced(version))
+                      dashboard=dashboard, not_silenced=_not_silenced(dashboard))
+
+
+def _not_silenced(dashboard: tuple[tuple[str, bool, bool], ...]) -> str | None:
+    """For the opt-out dialog: the dashboard requests no opt-out stops."""
+    titles = [title for title, sends, opt_out_stops in dashboard if sends and not opt_out_stops]
+    return f"the dashboard's {', '.join(titles)}: no opt-out stops them" if titles else None
 
 
 def _channel_line(name: str, v: dict) -> tuple[str, str, str]:

@@ -403,7 +403,7 @@ class MainScreen(Screen):
                                        "another opt-out applies")]
         left = self.optout.not_silenced if what == "apply" else None
         if left:
-            lines.append(("Not silenced", left))
+            lines.append(("Remains", left))
 
         def confirmed(yes: bool | None) -> None:
             if yes:

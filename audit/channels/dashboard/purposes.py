@@ -122,7 +122,40 @@ def annotate(observation: dict) -> dict:
         for request in page["attempted"]:
             purpose = purpose_of(request["host"], hello.get("registry"), request.get("path") or "/")
             request.update(purpose=purpose.name, carries=carries(request, hello), stopped_by=purpose.stopped_by)
+            request.update(inspect(request, hello))
     return observation
+
+
+def inspect(request: dict, hello: dict) -> dict:
+    """What `check` finds in a telemetry push's body, and a privacy check's decrypted data."""
+    import json
+
+    from audit.channels.dashboard import privacy
+
+    if request["purpose"] == "telemetry-push" and request.get("body"):
+        try:
+            document = json.loads(request["body"])
+        except ValueError:
+            return {"findings": ["the body is not JSON"]}
+        return {"findings": check_lines(document, hello)}
+    if request["purpose"] == "privacy-check" and request.get("query", {}).get("data"):
+        from audit.errors import AuditError
+
+        try:
+            return {"decoded": privacy.decode(request["query"]["data"][0])["document"]}
+        except AuditError as e:
+            return {"decoded": {"error": str(e)}}
+    return {}
+
+
+def check_lines(document: dict, hello: dict) -> list[str]:
+    """`check`'s lines for a push body, with the agent's host name and machine GUID from its hello."""
+    from audit import identify
+    from audit.facts.identity import Identity, IdentityValue
+
+    values = tuple(IdentityValue(kind, hello[key], "the agent's registry hello")
+                   for kind, key in (("hostname", "hostname"), ("machine-guid", "machine_guid")) if hello.get(key))
+    return [identify.line(f) for f in identify.check(document, Identity(values))]
 
 
 def by_purpose(page: dict) -> list[tuple[Purpose, list[dict]]]:
