@@ -47,6 +47,7 @@ POLICY = {
 }
 
 SETTLE_SECONDS = 3.0
+CODE = ("document", "script", "stylesheet")  # loopback requests that count as the page still starting
 LIMIT_SECONDS = 30.0
 
 
@@ -155,7 +156,8 @@ def _hello_identity(agent_url: str) -> dict:
 
 def _observe_page(context, ui: str, url: str, settle: float, limit: float) -> dict:
     page = context.new_page()
-    record = {"ui": ui, "url": url, "loopback_requests": 0, "attempted": [], "aborted": 0, "allowed_non_loopback": 0}
+    record = {"ui": ui, "url": url, "loopback_requests": 0, "attempted": [], "aborted": 0, "allowed_non_loopback": 0,
+              "other_failures": []}
     started = time.monotonic()
     last = [started]
 
@@ -163,6 +165,8 @@ def _observe_page(context, ui: str, url: str, settle: float, limit: float) -> di
         request = route.request
         if not _beyond(request.url):
             record["loopback_requests"] += is_network(request.url)
+            if request.resource_type in CODE:  # still loading its code: what it sends comes after
+                last[0] = time.monotonic()
             route.continue_()
             return
         last[0] = time.monotonic()
@@ -172,6 +176,8 @@ def _observe_page(context, ui: str, url: str, settle: float, limit: float) -> di
     def failed(request):  # the browser's own account, independent of our list
         if _beyond(request.url) and "ERR_BLOCKED_BY_CLIENT" in (request.failure or ""):
             record["aborted"] += 1
+        elif _beyond(request.url):  # e.g. ERR_ABORTED: the page navigated while the request waited for us
+            record["other_failures"].append(request.failure or "unknown")
 
     def answered(response):
         if _beyond(response.url):

@@ -30,7 +30,12 @@ def missing() -> str | None:
 
 
 def extract(dest: Path) -> Path:
-    """The bundle's files under dest/v2 (the few blobs public mirrors lack are skipped)."""
+    """The bundle's files under dest/v2 and the root loader as dest/index.html (the few blobs public mirrors lack
+    are skipped)."""
+    root = subprocess.run(["git", "-C", str(MIRROR), "show", f"{TAG}:src/web/gui/index.html"], capture_output=True,
+                          check=True).stdout
+    dest.mkdir(parents=True, exist_ok=True)
+    (dest / "index.html").write_bytes(root)
     names = subprocess.run(["git", "-C", str(MIRROR), "ls-tree", "-r", "--name-only", TAG, "--", V2_DIR],
                            capture_output=True, text=True, check=True).stdout.split()
     for name in names:
