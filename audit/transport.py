@@ -78,8 +78,13 @@ def agent_hello(agent_url: str, timeout: float = 2.0) -> dict:
     got = _agent_json(agent_url.rstrip("/") + "/api/v1/registry?action=hello", timeout)
     document = got["document"] or {}
     flag = document.get("anonymous_statistics")
-    strings = {key: document[key] if isinstance(document.get(key), str) else None
-               for key in ("cloud_status", "cloud_base_url")}  # what the v2 dashboard reads besides the flag
+    agent = document.get("agent") if isinstance(document.get("agent"), dict) else {}
+    strings = {key: value if isinstance(value, str) else None  # what the v2 dashboard reads besides the flag
+               for key, value in (("cloud_status", document.get("cloud_status")),
+                                  ("cloud_base_url", document.get("cloud_base_url")),
+                                  ("hostname", document.get("hostname")), ("registry", document.get("registry")),
+                                  ("machine_guid", agent.get("machine_guid", document.get("machine_guid"))),
+                                  ("node_id", agent.get("node_id")))}
     return {"url": got["url"], "anonymous_statistics": flag if isinstance(flag, bool) else None, **strings,
             "error": got["error"]}
 

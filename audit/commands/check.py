@@ -5,6 +5,7 @@ import os
 import textwrap
 
 from audit.channels.backend import catalog
+from audit.channels.dashboard import explain as dashboard_explain
 from audit.commands import eventargs
 from audit.commands.output import note, write_json
 from audit.errors import AuditError, Exit
@@ -84,6 +85,11 @@ def _received(args) -> tuple[object, str, object]:
     if args.event != "-" and not os.path.lexists(args.event):
         raise AuditError(f"{args.event}: neither a known event ({', '.join(catalog.EVENTS)}) nor an existing file")
     raw = read_limited(args.event, MAX_BODY)
+    if dashboard_explain.kind_of(raw) == "push":  # the v2 dashboard's push: every member, by dotted path
+        import json
+
+        document = json.loads(raw)
+        return document["Netdata"]["telemetry"].get("feature"), hashlib.sha256(raw).hexdigest(), document
     reading = read_payload(raw, label)
     wanted = "exit_cause" if reading.channel == "agent-events" else "action"
     action = next((p.value for p in reading.props if p.key == wanted), None)
