@@ -295,7 +295,7 @@ def dashboard_requests(m: dict, version: str, tracking_off: bool) -> list[dict]:
                      "sends": sends,
                      "stopped_by_opt_out": r.stopped_by_opt_out, "why": why, "when": r.when,
                      "carries": [f.path for f in r.fields if f.identifying], "chosen_by": r.chosen_by,
-                     "stopped_by": list(r.levers), "source": r.source,
+                     "stopped_by": list(r.levers), "source": r.source, "verified": r.verified or None,
                      "assumed": f"carried over from v1.47's bundle ({version}'s is not in Netdata's repository)"
                      if assumed else None})
     return rows

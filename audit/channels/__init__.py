@@ -83,8 +83,9 @@ CHANNELS: dict[str, Channel] = {c.name: c for c in (
             None, None, "installer-event.schema.json", ("kickstart",), "audit.channels.installer.channel",
             (("properties/event_source", "agent installer"),), reads_config_dir=False,
             options=installer_options.OPTIONS),
-    Channel("dashboard", "Dashboard", "PostHog JavaScript in the browser",
-            "https://app.posthog.com/", None, None, "dashboard-observation.schema.json", ("dashboard",), None,
+    Channel("dashboard", "Dashboard", "the dashboard's JavaScript in the browser (PostHog, GTM, Sentry; from v1.43 "
+            "the v2 dashboard's telemetry push, from v1.45 its privacy check)",
+            "https://app.netdata.cloud/api/v1/telemetry/push", None, None, "dashboard-observation.schema.json", ("dashboard",), None,
             documented=dashboard.DOCUMENTED_PROPERTIES, observer="audit.observe", options=dashboard_options.OPTIONS,
             builder="audit.channels.dashboard.channel", sendable=False),
 )}

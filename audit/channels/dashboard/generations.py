@@ -56,6 +56,7 @@ class Request:
     source: str  # tag:file where it was read
     since: str | None = None
     generations: tuple[str, ...] = ()
+    verified: str = ""  # what a real browser showed (tests/test_observe_v2_browser.py); empty: read, not run
 
 
 @dataclass(frozen=True)
@@ -143,12 +144,17 @@ REQUESTS = (
             "unknown user; url-hash-error, drag-in-dashboard and alert management skip even that. Nothing reads "
             "anonymous_statistics, tracking, Do-Not-Track, the sign-in state or the cloud status",
             False, (DESTINATION, NO_PERSON, NO_V2, BLOCK), APP_147 + " (module 50876, sendLog)",
-            since="v1.43", generations=WITH_PUSH),
+            since="v1.43", generations=WITH_PUSH,
+            verified="v1.47.0's bundle in Chromium, loopback only: the URL-hash error push was attempted with and "
+                     "without the opt-out file; with the registry unreachable (no person GUID) the plain /v2/ view "
+                     "pushed no impression"),
     Request("privacy-check", "privacy check", "GET", "https://frankfurt.netdata.rocks/privacy?data=...",
             "fixed in the bundle", PRIVACY_FIELDS,
             "once per page load, when the machine GUID is known",
             "none: runs whenever window.localNetdataRegistry.mg is set", False, (NO_V2, BLOCK),
-            CHUNK_7471 + " (module 51641)", since="v1.45", generations=WITH_PUSH),
+            CHUNK_7471 + " (module 51641)", since="v1.45", generations=WITH_PUSH,
+            verified="v1.47.0's bundle in Chromium, loopback only: attempted with and without the opt-out file; "
+                     "its data decrypts to {machine_guid, url} with the bundle's key"),
     Request("registry", "registry frame", "GET",
             "https://registry.my-netdata.io/registry-access.html?x=<base64 JSON>&originUrl=<agent URL>",
             "[registry] registry to announce (the hello's registry)",
@@ -171,7 +177,9 @@ REQUESTS = (
             "webpackPublicPath in the root index.html (https://app.netdata.cloud)",
             (Field("Referer / IP", "the browser's address and the page it came from", True, browser=True),),
             "every load of the root page / (not /v2/)", "none: only the local copy at /v2/ avoids it", False,
-            (ONLY_V2, BLOCK), ROOT_147, since="v1.41", generations=("v2-early", "v2-bundled")),
+            (ONLY_V2, BLOCK), ROOT_147, since="v1.41", generations=("v2-early", "v2-bundled"),
+            verified="v1.47.0's root page in Chromium, loopback only: bundlesManifest.6.json asked of "
+                     "app.netdata.cloud"),
     Request("posthog", "PostHog analytics", "POST", "https://app.posthog.com/decide/, /e/",
             "fixed in the bundle",
             (Field("distinct_id", "the registry's machine GUID", True),
