@@ -147,6 +147,9 @@ def summary_lines(doc: Mapping) -> list[str]:
         if c["check"] and c["check"].get("unexpected"):
             lines.append(f"  {'':<13} {'':<10} identifying data in {c['check']['event']}: "
                          + ", ".join(c["check"]["identifying"]))
+        unstoppable = [r["title"] for r in c.get("requests", ()) if r["sends"] and not r["stopped_by_opt_out"]]
+        if unstoppable:
+            lines.append(f"  {'':<13} {'':<10} no opt-out stops: {', '.join(unstoppable)}")
     install = doc["install_options"]
     if install["claim_token"]:
         lines.append(f"  a claim token is recorded in {install['path']} (REINSTALL_OPTIONS)")

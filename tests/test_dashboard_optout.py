@@ -107,3 +107,21 @@ def test_the_hello_cloud_base_url_is_the_push_destination(httpserver, tmp_path, 
     rows = {r["kind"]: r for r in json.loads(capsys.readouterr().out)["components"]["dashboard"]["requests"]}
     assert rows["telemetry-push"]["url"] == "https://cloud.example.org/api/v1/telemetry/push"
     assert rows["privacy-check"]["url"].startswith("https://frankfurt.netdata.rocks/privacy")
+
+
+def test_report_has_a_row_per_dashboard_request(tmp_path, capsys):
+    (tmp_path / optout.OPT_OUT_FILE).write_text("")
+    (tmp_path / "netdata.conf").write_text("")
+    assert main(["report", "--json", "--config-dir", str(tmp_path), "--netdata-version", "v1.47.0"]) in (0, 1)
+    doc = json.loads(capsys.readouterr().out)
+    dashboard = doc["channels"]["dashboard"]
+    rows = {r["kind"]: r for r in dashboard["requests"]}
+    assert rows["telemetry-push"]["sends"] and rows["telemetry-push"]["stopped_by_opt_out"] is False
+    assert rows["posthog"]["sends"] is False and rows["posthog"]["stopped_by_opt_out"] is True
+    from audit import report
+
+    text = "\n".join(report.summary_lines(doc))
+    assert "no opt-out stops: telemetry push, privacy check" in text
+    verdict = optout.evaluate(System(env={}), str(tmp_path), "v1.47.0").to_json()
+    found = report.channel("dashboard", verdict["channels"]["dashboard"], verdict["components"], True, None)
+    assert found["state"] == "sends" and found["why"].startswith("sends despite the opt-out: telemetry push, privacy")
