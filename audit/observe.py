@@ -19,12 +19,13 @@ from audit.errors import AuditError, Exit
 CHROMIUM = "/usr/bin/chromium"
 INSTALL_HINT = "the dashboard driver is not installed: pip install 'telemetry-audit[dashboard]'"
 
-# The views opened, when the agent serves them: Debian's 1.37.1 serves the React dashboard at / and dashboard.js at
-# /old/; v1.41-v1.47 a loader at / (code from Netdata Cloud), the v1.37-era dashboard at /v1/ and the v2 dashboard
-# at /v2/. The v2 dashboard's URL-hash error view pushes at once, without waiting for a person GUID
-# (v1.47.0:src/web/gui/v2/3621.01ee70ee9c311ac163d9.chunk.js: feature "url-hash-error").
-UIS = (("dashboard", "/"), ("old dashboard.js UI", "/old/"), ("v1 dashboard", "/v1/"), ("v2 dashboard", "/v2/"),
-       ("v2 dashboard, URL-hash error", "/v2/#error_msg_key=ErrUnauthenticated&error_msg=observer"))
+# The views opened: Debian's 1.37.1 serves the React dashboard at / and dashboard.js at /old/ (always opened, as
+# before); v1.41-v1.47 also the v1.37-era dashboard at /v1/ and the v2 dashboard at /v2/, opened when the agent serves
+# them as pages of their own. The v2 dashboard's URL-hash error view pushes at once, without waiting for a person
+# GUID (v1.47.0:src/web/gui/v2/3621.01ee70ee9c311ac163d9.chunk.js: feature "url-hash-error").
+UIS = (("dashboard", "/"), ("old dashboard.js UI", "/old/"))
+PROBED_UIS = (("v1 dashboard", "/v1/"), ("v2 dashboard", "/v2/"),
+              ("v2 dashboard, URL-hash error", "/v2/#error_msg_key=ErrUnauthenticated&error_msg=observer"))
 
 BROWSER_ARGS = (
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost, EXCLUDE [::1]",
@@ -97,17 +98,21 @@ def observe(agent_url: str, settle: float = SETTLE_SECONDS, limit: float = LIMIT
 
 
 def served_views(agent_url: str) -> list[tuple[str, str]]:
-    """The views of UIS this agent serves (one loopback GET each; / always)."""
+    """UIS, and each of PROBED_UIS the agent serves as a page of its own (not its root page again): one loopback
+    GET each."""
     import requests
 
-    def serves(path: str) -> bool:
+    def page(path: str) -> bytes | None:
         try:
-            return requests.get(agent_url + path.split("#")[0], timeout=2, allow_redirects=False).status_code == 200
+            r = requests.get(agent_url + path, timeout=2, allow_redirects=False)
         except requests.exceptions.RequestException:
-            return False
+            return None
+        return r.content if r.status_code == 200 else None
 
-    found = {path.split("#")[0]: path == "/" or serves(path) for _, path in UIS if "#" not in path}
-    return [(ui, path) for ui, path in UIS if found[path.split("#")[0]]]
+    root = page("/")
+    own = {path: body is not None and body != root for path, body in
+           ((p, page(p)) for p in dict.fromkeys(path.split("#")[0] for _, path in PROBED_UIS))}
+    return list(UIS) + [(ui, path) for ui, path in PROBED_UIS if own[path.split("#")[0]]]
 
 
 def _launch(playwright, profile: str, chromium: str):

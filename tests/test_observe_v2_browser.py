@@ -57,13 +57,16 @@ def web(tmp_path_factory):
 
 @pytest.fixture(scope="module", params=["not opted out", "opted out"])
 def run(request, web, tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("v147")
+    return observe_agent(request.param, web, tmp_path_factory.mktemp("v147"), "https://app.netdata.cloud")
+
+
+def observe_agent(case: str, web: Path, tmp: Path, cloud_base_url: str):
     config_dir = tmp / "etc"
     config_dir.mkdir()
     (config_dir / "netdata.conf").write_text("[global]\n")
-    if request.param == "opted out":
+    if case != "not opted out":
         (config_dir / v2_dashboard.OPT_OUT_FILE).touch()
-    answer = v2_dashboard.hello(GUID, HOSTNAME, False, "https://registry.my-netdata.io", "https://app.netdata.cloud")
+    answer = v2_dashboard.hello(GUID, HOSTNAME, False, "https://registry.my-netdata.io", cloud_base_url)
     serve, port_file = v2_dashboard.serve_command(web, config_dir, answer, tmp)
     (tmp / "run.py").write_text(RUN)
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).parents[1]), XDG_STATE_HOME=str(tmp / "state"))
@@ -74,7 +77,9 @@ def run(request, web, tmp_path_factory):
     assert rc == 0, stderr
     rc_optout, optout_out, optout_err = result["optout"]
     assert rc_optout == 0, optout_err
-    return request.param, json.loads(optout_out), json.loads(stdout)
+    posts = Path(str(port_file) + ".posts")
+    posted = [json.loads(line) for line in posts.read_text().splitlines()] if posts.exists() else []
+    return case, json.loads(optout_out), json.loads(stdout), posted
 
 
 def pushes(o: dict) -> list[dict]:
@@ -82,7 +87,7 @@ def pushes(o: dict) -> list[dict]:
 
 
 def test_opt_out_said_beforehand_that_the_push_is_not_stopped(run):
-    case, verdict, _ = run
+    case, verdict, _, _ = run
     dashboard = verdict["components"]["dashboard"]
     assert verdict["mechanisms"]["agent_hello"]["anonymous_statistics"] is (case == "not opted out")
     rows = {r["kind"]: r for r in dashboard["requests"]}
@@ -92,7 +97,7 @@ def test_opt_out_said_beforehand_that_the_push_is_not_stopped(run):
 
 
 def test_the_push_is_attempted_with_and_without_the_opt_out(run):
-    case, _, o = run
+    case, _, o, _ = run
     assert schemas.validator(observe.OBSERVATION_SCHEMA).is_valid(o)
     assert o["hello"]["anonymous_statistics"] is (case == "not opted out")
     found = pushes(o)
@@ -108,7 +113,7 @@ def test_the_push_is_attempted_with_and_without_the_opt_out(run):
 
 
 def test_nothing_left_the_machine(run):
-    _, _, o = run
+    _, _, o, _ = run
     every = [r for p in o["pages"] for r in p["attempted"]]
     assert o["allowed_non_loopback"] == 0 and not o["left_machine"]
     for page in o["pages"]:  # the browser accounts for every attempt: blocked, or cancelled by the page's reload
@@ -117,19 +122,29 @@ def test_nothing_left_the_machine(run):
 
 
 def test_the_root_page_loads_the_dashboard_code_from_cloud(run):
-    _, _, o = run
+    _, _, o, _ = run
     root = next(p for p in o["pages"] if p["ui"] == "dashboard")
     assert {r["purpose"] for r in root["attempted"]} >= {"cloud-bundles"}
 
 
 def test_the_privacy_check_is_attempted_and_decrypted(run):
-    _, _, o = run
+    _, _, o, _ = run
     checks = [r for p in o["pages"] for r in p["attempted"] if r["purpose"] == "privacy-check"]
     assert checks and all(r["decoded"] == {"machine_guid": GUID, "url": o["agent_url"]} for r in checks)
 
 
 def test_impressions_wait_for_a_person_guid(run):
     """The registry frame is aborted, so no person GUID: the plain /v2/ view pushes no impression (the lever)."""
-    _, _, o = run
+    _, _, o, _ = run
     page = next(p for p in o["pages"] if p["ui"] == "v2 dashboard")
     assert page["settled"] and not [r for r in page["attempted"] if r["purpose"] == "telemetry-push"]
+
+
+def test_the_destination_lever_keeps_the_push_on_a_host_you_run(web, tmp_path):
+    """[cloud] url (the hello's cloud_base_url) pointed at a host of ours: the push goes there, not to Netdata."""
+    _, verdict, o, posted = observe_agent("opted out", web, tmp_path, "SELF")
+    rows = {r["kind"]: r for r in verdict["components"]["dashboard"]["requests"]}
+    assert rows["telemetry-push"]["url"] == o["agent_url"] + "/api/v1/telemetry/push"
+    assert not pushes(o) and not any(r["host"] == "app.netdata.cloud" for p in o["pages"] for r in p["attempted"])
+    bodies = [json.loads(p["body"]) for p in posted if p["path"] == "/api/v1/telemetry/push"]
+    assert bodies and all(b["labels"]["machine"] == GUID for b in bodies)

@@ -72,6 +72,16 @@ answer["anonymous_statistics"] = not os.path.exists(os.path.join(config_dir, ".o
 class Agent(http.server.SimpleHTTPRequestHandler):
     def __init__(self, *a, **k):
         super().__init__(*a, directory=web, **k)
+    def do_POST(self):  # recorded: a push whose destination ([cloud] url) is this server
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+        with open(port_file + ".posts", "a") as f:
+            f.write(json.dumps({"path": self.path, "body": body}) + "\n")
+        self.send_response(204); self.end_headers()
+    def do_OPTIONS(self):  # the browser's CORS preflight for a JSON POST
+        self.send_response(204)
+        for name in ("Origin", "Headers", "Methods"):
+            self.send_header("Access-Control-Allow-" + name, "*")
+        self.end_headers()
     def do_GET(self):
         if self.path.startswith("/api/v1/registry?action=hello"):
             body = json.dumps(answer).encode()
@@ -83,6 +93,8 @@ class Agent(http.server.SimpleHTTPRequestHandler):
             super().do_GET()
     def log_message(self, *a): pass
 server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Agent)
+if answer["cloud_base_url"] == "SELF":  # [cloud] url pointed at this host
+    answer["cloud_base_url"] = f"http://127.0.0.1:{server.server_port}"
 Path(port_file).write_text(str(server.server_port))
 server.serve_forever()
 '''

@@ -147,11 +147,12 @@ REQUESTS = (
             since="v1.43", generations=WITH_PUSH,
             verified="v1.47.0's bundle in Chromium, loopback only: the URL-hash error push was attempted with and "
                      "without the opt-out file; with the registry unreachable (no person GUID) the plain /v2/ view "
-                     "pushed no impression"),
+                     "pushed no impression; with the hello's cloud_base_url on a host of ours the push went there"),
     Request("privacy-check", "privacy check", "GET", "https://frankfurt.netdata.rocks/privacy?data=...",
             "fixed in the bundle", PRIVACY_FIELDS,
-            "once per page load, when the machine GUID is known",
-            "none: runs whenever window.localNetdataRegistry.mg is set", False, (NO_V2, BLOCK),
+            "when the agent's bearer check mounts (the dashboard's start; module 78459 calls it with the "
+            "machine GUID)", "none: it runs whenever it is given a machine GUID; no opt-out is read", False,
+            (NO_V2, BLOCK),
             CHUNK_7471 + " (module 51641)", since="v1.45", generations=WITH_PUSH,
             verified="v1.47.0's bundle in Chromium, loopback only: attempted with and without the opt-out file; "
                      "its data decrypts to {machine_guid, url} with the bundle's key"),
