@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from audit import inputs
 from audit.errors import AuditError
 
 DEFAULT_HOST = "127.0.0.1"
@@ -356,12 +357,15 @@ def _drain(rfile, length: int, cap: int = 64 * 1024 * 1024) -> bool:
 
 
 def _inspect(body: bytes, validate: bool) -> tuple[object, bool | None, str | None, list[str]]:
+    text, not_utf8 = inputs.decode(body)
+    if not_utf8:
+        return None, False, None, [f"/: not valid JSON: {not_utf8}"]
     try:
-        document = json.loads(body.decode("utf-8"))
-    except UnicodeDecodeError as e:
-        return None, False, None, [f"/: not UTF-8 (offset {e.start})"]
-    except json.JSONDecodeError as e:
-        return None, False, None, [f"/: not valid JSON ({e.msg} at line {e.lineno} column {e.colno})"]
+        document = inputs.load_json(text, "body")
+    except inputs.NotJson as e:
+        return None, False, None, [f"/: not valid JSON ({e.reason})"]
+    except inputs.TooDeep as e:
+        return None, False, None, [f"/: {e}"]
     event = document.get("event") if isinstance(document, dict) else None
     if not validate:
         return event, None, None, []

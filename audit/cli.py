@@ -6,6 +6,7 @@ import sys
 
 from audit import __version__
 from audit.errors import AuditError, Exit
+from audit.jsontext import escape_raw_bytes
 
 # Each module in audit/commands/ adds its own subcommand with register(subparsers).
 COMMAND_MODULES = (
@@ -43,6 +44,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    escape_raw_bytes(sys.stdout, sys.stderr)  # input bytes that are not UTF-8 print as \xHH, never a traceback
     if argv and argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version"):
         argv = ["tui", *argv]  # options with no command are the interactive view's (its default)
     parser = build_parser(argv[0] if argv else None)

@@ -56,13 +56,16 @@ def compare(a: bytes, b: bytes, a_label: str = "A", b_label: str = "B") -> Compa
     found: list[Difference] = []
     if ra.valid_json != rb.valid_json:
         found.append(Difference("json", "", ra.json_error, rb.json_error,
-                                f"{a_label} is {'valid' if ra.valid_json else 'not valid'} JSON, "
-                                f"{b_label} is {'valid' if rb.valid_json else 'not valid'} JSON"))
+                                f"{a_label} is {_validity(ra)}, {b_label} is {_validity(rb)}"))
     found += _top(ra, rb, a_label, b_label)
     found += _properties(ra, rb, a_label, b_label)
     if not found:
         found.append(_bytes(a, b, a_label, b_label))
     return Comparison(*sides, tuple(found))
+
+
+def _validity(reading: Reading) -> str:
+    return "valid JSON" if reading.valid_json else f"not valid JSON ({reading.json_error})"
 
 
 def _side(label: str, raw: bytes, reading: Reading) -> Side:

@@ -10,7 +10,7 @@ import json
 import re
 from dataclasses import asdict, dataclass, field
 
-from audit import codes, errnos, schemas, versions
+from audit import codes, errnos, inputs, schemas, versions
 from audit.channels.backend import catalog, wire
 from audit.errors import AuditError
 
@@ -68,26 +68,23 @@ def read_payload(raw: bytes, label: str = "payload") -> Reading:
         raise AuditError(f"{label}: empty, not a payload")
     if b"\0" in raw or _binary(raw):
         raise AuditError(f"{label}: binary data, not a payload")
-    try:
-        text = raw.decode("utf-8")
-        utf8_error = None
-    except UnicodeDecodeError as e:
-        text = raw.decode("utf-8", "surrogateescape")
-        utf8_error = f"not UTF-8 (byte 0x{raw[e.start]:02x} at offset {e.start})"
+    text, utf8_error = inputs.decode(raw)  # bytes that are not UTF-8: read, kept, and the body is not valid JSON
     if text.lstrip().startswith('{"exit_cause"'):
         return _agent_events_reading(raw, text, utf8_error, label)
-    top_lines, prop_lines, raw_lines = _read_lines(text)
+    try:
+        top_lines, prop_lines, raw_lines = _read_lines(text)
+    except inputs.TooDeep:
+        raise inputs.TooDeep(label) from None
     last_line = len(text.rstrip().split("\n"))
     if not text.rstrip().endswith("}") and prop_lines and prop_lines[-1].line == last_line:
         cut = prop_lines[-1]
         prop_lines[-1] = Prop(cut.key, cut.value, cut.text, cut.line, "the body ends here (truncated)")
     json_error = utf8_error
     document = None
-    if json_error is None:
-        try:
-            document = json.loads(text, object_pairs_hook=lambda pairs: _Pairs(pairs))
-        except json.JSONDecodeError as e:
-            json_error = _where(e, text)
+    try:  # JSON but for bytes that are not UTF-8 is read as JSON (still invalid), as validate reads it
+        document = inputs.load_json(text, label, object_pairs_hook=_Pairs)
+    except inputs.NotJson as e:
+        json_error = json_error or _where(e.error, text)
     if document is not None:
         if isinstance(document, _Pairs) and _is_agent_events(document):  # e.g. pretty-printed by `payload --json`
             return _agent_events_reading(raw, text, utf8_error, label)
@@ -111,7 +108,7 @@ def read_payload(raw: bytes, label: str = "payload") -> Reading:
                 seen = top_by_line.get(key)
                 top.append(Prop(key, _plain(value), seen.text if seen else _dumps(value),
                                  seen.line if seen else None, top=True))
-        return Reading(raw, None, tuple(props), tuple(top), tuple(k for k, _ in document), raw_lines,
+        return Reading(raw, json_error, tuple(props), tuple(top), tuple(k for k, _ in document), raw_lines,
                        _channel_name(_plain(document)))
     if not prop_lines and not any(p.key == "event" for p in top_lines):
         raise AuditError(f"{label}: not a telemetry payload: not JSON ({json_error}) and not the statistics "
@@ -136,9 +133,9 @@ def _channel_name(document: object) -> str:
 def _agent_events_reading(raw: bytes, text: str, utf8_error: str | None, label: str) -> Reading:
     """An agent-events body (minified JSON from the daemon): one Prop per member, keyed by its dotted path."""
     try:
-        document = json.loads(text, object_pairs_hook=lambda pairs: _Pairs(pairs))
-    except json.JSONDecodeError as e:
-        raise AuditError(f"{label}: an agent-events body that is not JSON ({_where(e, text)})") from None
+        document = inputs.load_json(text, label, object_pairs_hook=_Pairs)
+    except inputs.NotJson as e:
+        raise AuditError(f"{label}: an agent-events body that is not JSON ({_where(e.error, text)})") from None
     props: list[Prop] = []
 
     def walk(pairs: "_Pairs", prefix: str) -> None:
@@ -228,8 +225,8 @@ def _read_lines(text: str) -> tuple[list[Prop], list[Prop], dict]:
 def _value_prop(key: str, value_text: str, line: int) -> Prop:
     text = value_text[:-1] if value_text.endswith(",") else value_text
     try:
-        return Prop(key, json.loads(text), text, line)
-    except json.JSONDecodeError:
+        return Prop(key, inputs.load_json(text, f"line {line}"), text, line)
+    except inputs.NotJson:
         pass
     if len(text) >= 2 and text[0] == text[-1] == '"':
         inner = text[1:-1]
@@ -243,8 +240,8 @@ def _array_prop(key: str, value_text: str, content: str, line: int, closed: bool
     if not closed:
         return Prop(key, content, value_text, line, "the array is never closed: the body ends early")
     try:
-        return Prop(key, json.loads(value_text), value_text, line)
-    except json.JSONDecodeError:
+        return Prop(key, inputs.load_json(value_text, f"line {line}"), value_text, line)
+    except inputs.NotJson:
         return Prop(key, content, value_text, line, "the collectors list is not valid JSON (a plugin or module "
                                                     "name holds a quote or backslash, or a value is empty)")
 
@@ -278,8 +275,11 @@ class VersionRange:
     until: tuple[int, int] | None  # inclusive (major, minor); every patch release of it
     reasons: tuple[str, ...]
     possible: bool = True
+    label: str | None = None  # the whole answer, when versions are not release ranges (the installer's revisions)
 
     def text(self) -> str:
+        if self.label:
+            return self.label
         if not self.possible:
             return "no Netdata version sends this shape"
         low = f"v{self.since[0]}.{self.since[1]}" if self.since else "early versions"
@@ -363,12 +363,18 @@ def explain(raw: bytes, label: str = "payload") -> Explanation:
     unknown = tuple(k for k in props if k not in annotations)
     by_release = set(schemas.layout_members())  # absent from some releases' bodies: the schema checks the mix
     missing = tuple(k for k in annotations if k not in present and k not in by_release)
+    if reading.channel == "installer":
+        from audit.channels.installer.explain import dating
+
+        label, reasons, possible = dating(document)
+        dated = VersionRange(None, None, reasons, possible, label)
+    else:
+        dated = version_range(action, present | {p.key for p in reading.top}, {**top_annotations, **annotations},
+                              complete=_complete(raw))
     return Explanation(
         len(raw), hashlib.sha256(raw).hexdigest(), reading.valid_json, reading.json_error, reading.event,
         reading.event if reading.channel == "installer" else action,
-        schema_id, tuple(notes), unknown, missing, tuple(_dedupe(findings)), decoded,
-        version_range(action, present | {p.key for p in reading.top}, {**top_annotations, **annotations},
-                      complete=_complete(raw)))
+        schema_id, tuple(notes), unknown, missing, tuple(_dedupe(findings)), decoded, dated)
 
 
 def _complete(raw: bytes) -> bool:

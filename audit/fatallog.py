@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from audit import errnos
+from audit import errnos, inputs
 from audit.errors import AuditError
 
 FATAL_MESSAGE_ID = "23e93dfccbf64e11aac858b9410d8a82"  # v2.2.0 src/libnetdata/uuid/uuid.h:29
@@ -74,8 +74,8 @@ def parse_line(text: str, where: str = "line 1") -> FatalEntry | None:
     stripped = text.strip()
     if stripped.startswith("{"):
         try:
-            record = json.loads(stripped)
-        except json.JSONDecodeError:
+            record = inputs.load_json(stripped, where)
+        except inputs.NotJson:
             record = None
         if isinstance(record, dict):
             return from_record(record, text, where)
@@ -113,7 +113,7 @@ def pick(lines: list[str], match: str | None = None, label: str = "log") -> Fata
     except AuditError as e:
         raise AuditError(f"{label}: {e}") from None
     if count == 0:
-        whole = _whole_json(lines)
+        whole = _whole_json(lines, label)
         if whole:
             return pick_from_records(whole, match, label)
         read = sum(1 for text in lines if text.strip())
@@ -153,19 +153,19 @@ def pick_from_records(records: list[dict], match: str | None, label: str) -> Fat
     return chosen
 
 
-def _whole_json(lines: list[str]) -> list[dict] | None:
+def _whole_json(lines: list[str], label: str) -> list[dict] | None:
     """`journalctl -o json-pretty` output or a JSON array: one document spread over many lines."""
     text = "".join(lines).strip()
     if not text or text[0] not in "[{":
         return None
-    decoder, records, at = json.JSONDecoder(), [], 0
+    records, at = [], 0
     try:
         while at < len(text):
-            value, at = decoder.raw_decode(text, at)
+            value, at = inputs.load_json_prefix(text, at, label)
             records.extend(value if isinstance(value, list) else [value])
             while at < len(text) and text[at].isspace():
                 at += 1
-    except json.JSONDecodeError:
+    except inputs.NotJson:
         return None
     return records
 
@@ -214,8 +214,8 @@ def parse_logfmt(text: str) -> dict[str, str]:
 def _unquote(value: str) -> str:
     if len(value) >= 2 and value[0] == value[-1] == '"':
         try:
-            return json.loads(value)
-        except json.JSONDecodeError:
+            return inputs.load_json(value, "logfmt value")
+        except inputs.NotJson:
             return value[1:-1]
     return value
 

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from audit import report
+from audit import inputs, report
+from audit.errors import AuditError
 
 FORMAT = "telemetry-audit-fleet"
 VERSION = 1
@@ -162,19 +163,20 @@ def read(targets: Iterable[str], keep_rows: bool = False) -> Fleet:
 def load(path: str) -> tuple[dict | None, str | None]:
     """A host report, or why this file is not one (never raises for a bad file)."""
     try:
-        with open(path, "rb") as f:
-            raw = f.read(MAX_DOCUMENT + 1)
-    except OSError as e:
-        return None, f"cannot read ({e.strerror})"
+        raw = inputs.read_limited(path, MAX_DOCUMENT)  # a FIFO or device is refused, not read
+    except AuditError as e:
+        return None, str(e).removeprefix(f"{path}: ")
     if len(raw) > MAX_DOCUMENT:
         return None, f"larger than {MAX_DOCUMENT // 2**20} MiB: not a host report"
+    text, not_utf8 = inputs.decode(raw)
+    if not_utf8:  # the tool writes reports with such bytes as \\xHH text (audit.jsontext)
+        return None, f"not valid JSON ({not_utf8})"
     try:
-        doc = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        where = f" at line {e.lineno} column {e.colno}" if isinstance(e, json.JSONDecodeError) else ""
-        return None, f"not valid JSON ({getattr(e, 'msg', None) or e.reason}{where})"
-    except RecursionError:
-        return None, "not valid JSON (nested too deeply)"
+        doc = inputs.load_json(text, path)
+    except inputs.NotJson as e:
+        return None, f"not valid JSON ({e.reason})"
+    except inputs.TooDeep:
+        return None, f"not valid JSON (nested more than {inputs.MAX_DEPTH} levels deep)"
     return doc, problem(doc)
 
 

@@ -14,6 +14,7 @@ import threading
 import uuid
 from datetime import datetime, timezone
 
+from audit import inputs
 from audit.errors import AuditError, Exit
 
 SCHEMA_VERSION = 1
@@ -206,11 +207,12 @@ def entries(path: str | None) -> tuple[list, list]:
         if not line.strip():
             continue
         try:
-            obj = json.loads(line)
-            if not isinstance(obj, dict):
-                raise ValueError
+            obj = inputs.load_json(line, f"journal line {n}")
+        except AuditError:
+            obj = None
+        if isinstance(obj, dict):
             good.append(_upgrade(obj))
-        except ValueError:
+        else:
             damaged.append(n)
     return good, damaged
 

@@ -1,11 +1,14 @@
-"""Text that is not UTF-8 (an environment value, a file read with surrogateescape) in JSON output.
+"""Text that is not UTF-8 (an environment value, a file read with surrogateescape) in output.
 
-Python keeps such bytes as lone surrogates, which standard JSON readers reject or mangle. In JSON output they are
-written as `\\xHH` text (e.g. "k\\xffvm"), readable by anyone; where the tool reads the value back (facts
-snapshots) the exact bytes travel beside it as base64 in "value_base64".
+Python keeps such bytes as lone surrogates, which standard JSON readers reject or mangle and a strict UTF-8
+stdout refuses (UnicodeEncodeError). In JSON output they are written as `\\xHH` text (e.g. "k\\xffvm"), readable
+by anyone; where the tool reads the value back (facts snapshots) the exact bytes travel beside it as base64 in
+"value_base64". Text printed on stdout and stderr gets the same `\\xHH` (see `escape_raw_bytes`), whatever the
+locale.
 """
 
 import base64
+import codecs
 
 
 def has_raw_bytes(text: str) -> bool:
@@ -36,3 +39,26 @@ def clean(document: object) -> object:
     if isinstance(document, (list, tuple)):
         return [clean(v) for v in document]
     return document
+
+
+RAW_BYTES = "telemetry-audit-raw-bytes"  # the codecs error handler below
+
+
+def _as_escapes(error: UnicodeError) -> tuple[str, int]:
+    """A byte kept as a surrogate escape written as \\xHH; anything else the stream cannot encode as \\uHHHH."""
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    bad = error.object[error.start:error.end]
+    return "".join(f"\\x{ord(c) - 0xDC00:02x}" if "\udc80" <= c <= "\udcff" else
+                   c.encode("ascii", "backslashreplace").decode("ascii") for c in bad), error.end
+
+
+codecs.register_error(RAW_BYTES, _as_escapes)
+
+
+def escape_raw_bytes(*streams) -> None:
+    """Make text streams write bytes that are not UTF-8 as \\xHH instead of failing (or, in the C locale,
+    writing the raw byte): the same text `readable` gives."""
+    for stream in streams:
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors=RAW_BYTES)

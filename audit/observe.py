@@ -250,8 +250,10 @@ def last() -> dict | None:
     """The last saved observation, or None when there is none (or it is unreadable or not an observation)."""
     from audit import schemas
 
+    from audit import inputs
+
     try:
-        document = json.loads(state_path().read_text())
-    except (OSError, ValueError):
+        document = inputs.load_json(state_path().read_bytes(), "observation")
+    except (OSError, AuditError):
         return None
     return document if schemas.validator(OBSERVATION_SCHEMA).is_valid(document) else None

@@ -558,6 +558,16 @@ def crash_reports_off(text: str | None) -> tuple[str, str]:
     return "".join(lines), f"add a [global] section with `{_OFF}`"
 
 
+def _replaced_line(mark: str, index: int) -> str:
+    """The line a crash_reports_off marker saved (a JSON string; the file may have been edited by hand since)."""
+    from audit import inputs
+
+    line = inputs.load_json(mark[len(_REPLACED):], f"netdata.conf line {index + 1}")
+    if not isinstance(line, str):
+        raise AuditError(f"netdata.conf line {index + 1}: the saved line is not a JSON string; edit it by hand")
+    return line
+
+
 def crash_reports_restore(text: str) -> tuple[str | None, str]:
     """Undo crash_reports_off's marked edits (None: remove the file it created); and what changed."""
     lines = text.splitlines(keepends=True)
@@ -565,7 +575,7 @@ def crash_reports_restore(text: str) -> tuple[str | None, str]:
     for i in range(len(lines) - 1, -1, -1):
         mark, nxt = lines[i].strip(), lines[i + 1].strip() if i + 1 < len(lines) else None
         if mark.startswith(_REPLACED) and nxt == _OFF:
-            lines[i:i + 2] = [json.loads(mark[len(_REPLACED):]) + lines[i + 1][len(lines[i + 1].rstrip("\r\n")):]]
+            lines[i:i + 2] = [_replaced_line(mark, i) + lines[i + 1][len(lines[i + 1].rstrip("\r\n")):]]
             done.append(f"restore `{lines[i].strip()}`")
         elif mark == _ADDED and nxt == _OFF:
             del lines[i:i + 2]

@@ -1,11 +1,11 @@
 """Pure core: facts + event request in, the exact bytes the statistics script would POST out."""
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from audit import versions
+from audit import inputs, versions
 from audit.channels.backend import analytics, catalog, releases, wire
+from audit.errors import AuditError
 from audit.facts.model import Facts
 
 # Where each non-analytics property's value comes from: a fact name, or a key of the event request.
@@ -45,9 +45,10 @@ class Payload:
         return tuple(f.key for f in self.fields if f.assumed)
 
     def document(self) -> dict | None:
+        text, not_utf8 = inputs.decode(self.wire)
         try:
-            return json.loads(self.wire.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError):
+            return None if not_utf8 else inputs.load_json(text, "body")
+        except AuditError:
             return None
 
 
@@ -109,12 +110,12 @@ def _fields(facts: Facts, inputs: Mapping[str, str], args: list[str], phase: str
 
 
 def _invalid(body: bytes, fields: tuple[Field, ...]) -> tuple[str, ...]:
+    text, not_utf8 = inputs.decode(body)
     try:
-        json.loads(body.decode("utf-8"))
-        return ()
-    except UnicodeDecodeError:
-        pass
-    except json.JSONDecodeError:
+        if not not_utf8:
+            inputs.load_json(text, "body")
+            return ()
+    except AuditError:  # not JSON, or nested too deep to read
         pass
     reasons = [reason for f in fields if (reason := _field_problem(f))]
     return tuple(reasons) or ("the body is not valid JSON",)
@@ -127,15 +128,17 @@ def _field_problem(field: Field) -> str | None:
         return f"{field.key}: holds bytes that are not UTF-8"
     if field.form in ("quoted", "const"):
         try:
-            json.loads(f'"{field.text}"')
+            inputs.load_json(f'"{field.text}"', field.key)
             return None
-        except json.JSONDecodeError:
+        except inputs.NotJson:
             return f"{field.key}: {field.text!r} holds a quote, backslash or control character the script does not escape"
     candidate = f"[{field.text}]" if field.form == "collectors" else field.text
     try:
-        json.loads(candidate)
+        inputs.load_json(candidate, field.key)
         return None
-    except json.JSONDecodeError:
+    except inputs.TooDeep:
+        return f"{field.key}: nested more than {inputs.MAX_DEPTH} levels deep (the script pastes this value unquoted)"
+    except inputs.NotJson:
         what = "is empty" if not field.text.strip() else f"{field.text!r} is not a JSON literal"
         return f"{field.key}: {what} (the script pastes this value unquoted)"
 
@@ -144,6 +147,9 @@ def _warnings(ev: catalog.Event, version: str, inputs: Mapping[str, str], args: 
     warnings = []
     if not ev.sent_by(version):
         warnings.append(f"Netdata {version} does not send {ev.name} (sent by {ev.versions}); built on request")
+    if ev.sent_by(version) and (note := versions.mapping_note(version, versions.text(versions.parse(version)),
+                                                              versions.LAST_SCRIPT_VERSION, "the statistics script")):
+        warnings.append(note)
     if not releases.modelled(version):
         warnings.append(f"Netdata {version} predates {releases.FIRST_MODELLED}, the oldest release modelled; "
                         f"this is the {releases.FIRST_MODELLED} layout")

@@ -2,6 +2,7 @@
 checked once, registered by $id, so $refs resolve locally and never over the network."""
 
 import json
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -217,19 +218,31 @@ def _fast_validators() -> dict:
 
 def problems(document: object, schema_id: str | None = None) -> list[Problem]:
     schema_id = schema_id or schema_for(document)
-    fast = _fast_validators().get(schema_id)
-    if fast is not None and fast.is_valid(document):
+    if _fast_valid(schema_id, document):
         return []
     check = validator(schema_id)
     errors = sorted(check.iter_errors(document), key=lambda e: (list(e.absolute_path), e.message))
     return [Problem(_pointer(e.absolute_path), _message(e), str(e.validator)) for e in errors]
 
 
+def _fast_valid(schema_id: str, document: object) -> bool:
+    """The compiled validator's yes; no answer (False) for text holding bytes that are not UTF-8, which it cannot
+    take (surrogate escapes): jsonschema then decides."""
+    fast = _fast_validators().get(schema_id)
+    try:
+        return fast is not None and fast.is_valid(document)
+    except UnicodeEncodeError:
+        return False
+
+
 def _message(error) -> str:
     if error.validator == "anyOf" and isinstance(error.instance, dict) \
             and all("x-versions" in branch for branch in error.validator_value):  # the releases' layouts
         return layout_mix(error.instance)
-    return error.message
+    return _RAW_BYTE_REPR.sub(r"\\x\1", error.message)  # a byte that is not UTF-8, as printed everywhere
+
+
+_RAW_BYTE_REPR = re.compile(r"\\udc([89a-f][0-9a-f])")  # how repr() shows such a byte in jsonschema's messages
 
 
 def _pointer(path) -> str:

@@ -3,9 +3,9 @@
 No redirects, no retries, TLS verified.
 """
 
-import json
 from dataclasses import dataclass
 
+from audit import inputs
 from audit.errors import AuditError
 
 DEFAULT_ENDPOINT = "https://us-east1-netdata-analytics-bi.cloudfunctions.net/ingest_agent_events"
@@ -108,8 +108,8 @@ def _agent_json(url: str, timeout: float) -> dict:
         answer["error"] = f"{url} answered HTTP {r.status_code}"
         return answer
     try:
-        document = json.loads(r.content)
-    except ValueError:
+        document = inputs.load_json(r.content, url)
+    except AuditError:
         document = None
     if not isinstance(document, dict):
         answer["error"] = f"{url}: the answer is not a JSON object"

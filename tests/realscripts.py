@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 
 from audit.channels.backend import wire
-
-MIRROR = Path(os.environ.get("NETDATA_MIRROR", "/work/.mirror/netdata+netdata/repo"))
+from tests import mirror
 _METADATA_HOSTS = ("169.254.169.254", "metadata.google.internal")
 
 CURL_STANDIN = """#!/bin/sh
@@ -35,20 +34,15 @@ printf 200
 """
 
 
-def require_mirror() -> None:
-    if not (MIRROR / "HEAD").exists():
-        pytest.skip(f"Netdata mirror not found at {MIRROR} (set NETDATA_MIRROR): cannot read the real scripts")
-
-
 def show(tag: str, name: str) -> str:
     """The text of the file called `name` (e.g. system-info.sh) under daemon/ at `tag`."""
-    require_mirror()
-    listing = subprocess.run(["git", "-C", str(MIRROR), "ls-tree", "-r", "--name-only", tag],
+    repo = mirror.require()
+    listing = subprocess.run(["git", "-C", str(repo), "ls-tree", "-r", "--name-only", tag],
                              capture_output=True, text=True, check=True).stdout.split()
     paths = [p for p in listing if p.endswith(f"daemon/{name}")]
     if not paths:
-        pytest.skip(f"{name} not found at {tag} in the mirror")
-    return subprocess.run(["git", "-C", str(MIRROR), "show", f"{tag}:{paths[0]}"], capture_output=True,
+        pytest.skip(f"{name} not found at {tag} in the mirror at {repo}: fetch its tags (git -C {repo} fetch --tags)")
+    return subprocess.run(["git", "-C", str(repo), "show", f"{tag}:{paths[0]}"], capture_output=True,
                           text=True, check=True).stdout
 
 

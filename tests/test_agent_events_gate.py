@@ -1,16 +1,11 @@
 """The agent-events gate (src/daemon/status-file.c check_crash_reports_config + daemon_status_file_check_crash)."""
 
-import re
-import subprocess
-from pathlib import Path
-
 import pytest
 from hypothesis import given, strategies as st
 
 from audit.channels.agent_events import gate
 from audit.channels.agent_events.gate import GateInput
 
-MIRROR = Path("/work/.mirror/netdata+netdata/repo")
 CLAIMED = ("claim_id 6b5a4c3d-2e1f-4a0b-9c8d-7e6f5a4b3c2d in the saved status",)
 FILE = ("opt-out file",)
 ENV0 = ("DISABLE_TELEMETRY=0",)
@@ -86,14 +81,6 @@ def test_ci_variables_only_while_restarts_at_most_one():
     assert stopped.summary == "not sent: CI variable GITHUB_ACTIONS set (restarts 0 <= 1)"
     assert sends(env={"CI": "1"}, restarts=2)
     assert sends(env={"CIRCLE": "1", "MY_CI": "1"}, restarts=0)  # not on the list
-
-
-@pytest.mark.skipif(not MIRROR.is_dir(), reason="the Netdata mirror is not on this machine")
-def test_ci_variables_are_the_daemons():
-    source = subprocess.run(["git", "-C", str(MIRROR), "show", "v2.11.0:src/libnetdata/os/ci.c"],
-                            capture_output=True, text=True, check=True).stdout
-    block = source[source.index("ci_vars[]"):source.index("NULL")]
-    assert tuple(re.findall(r'"([A-Z_]+)"', block)) == gate.CI_VARIABLES
 
 
 def test_no_previous_status():

@@ -191,7 +191,7 @@ def test_unknown_event_is_a_usage_error(tmp_path, capsys):
 
 def test_unwritable_out_dir_is_a_usage_error(tmp_path, capsys):
     if os.geteuid() == 0:
-        pytest.skip("root ignores directory permissions")
+        pytest.skip("root ignores directory permissions: run the suite as a non-root user")
     locked = tmp_path / "locked"
     locked.mkdir()
     locked.chmod(0o500)

@@ -96,7 +96,7 @@ def test_bad_documents_are_listed_never_dropped(capsys, reports, tmp_path):
     assert (code, err) == (2, "")
     errors = {e["path"].rsplit("/", 1)[-1]: e["error"] for e in json.loads(out)["errors"]}
     assert errors == {
-        "binary.json": "not valid JSON (invalid start byte)",
+        "binary.json": "not valid JSON (not UTF-8 (byte 0x80 at offset 0))",
         "broken.json": "not valid JSON (Expecting value at line 1 column 12)",
         "foreign.json": 'foreign document ("format": "telemetry-audit-facts"): not a telemetry-audit host report',
         "future.json": "host report version 99 is not supported (expected 1; use the telemetry-audit that wrote it)",
@@ -180,7 +180,8 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 @pytest.mark.skipif(CHROMIUM is None or shutil.which("unshare") is None or os.geteuid() != 0,
-                    reason="needs chromium and root's `unshare -n` (a browser with no network at all)")
+                    reason="needs root, chromium (apt-get install chromium) and `unshare -n` (util-linux): a "
+                           "browser with no network at all")
 def test_html_sorts_in_a_real_browser_without_network(capsys, reports, tmp_path):
     """Chromium in a network namespace of its own (so nothing can be fetched): click the version header twice."""
     _, page, _ = run(capsys, ["fleet", str(reports), "--html"])

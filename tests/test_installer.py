@@ -164,3 +164,76 @@ def test_total_ram_and_distinct_id_fallbacks():
     assert machine.total_ram("nothing\n") == ""
     empty = machine.Machine(None, None, None, (("machine", "/etc/machine-id", None),), "Linux", "6", "x86_64")
     assert machine.distinct_id(empty, kickstart.variant("v2.11.0")) == "null"
+
+
+# ---------------------------------------------------------------- kickstart revisions: tags and master
+
+_F0106_NEW = [text for code, text in kickstart.MESSAGES_MASTER if code == "F0106"][1]
+
+
+def _failed(capsys, root, version: str, code: str, message: str) -> tuple[int, str, str]:
+    return run(capsys, "payload", "INSTALL_FAILED", "--kickstart-version", version, "--error-code", code,
+               "--message", message, "--wire", *common(root))
+
+
+def test_kickstart_version_takes_master_and_defaults_to_it(capsys, root):
+    assert kickstart.revision("master") is kickstart.MASTER and kickstart.revision("MASTER") is kickstart.MASTER
+    assert kickstart.MASTER.commit == "e9506adc6a"
+    code, by_default, err = run(capsys, "payload", "INSTALL_SUCCESS", "--wire", *common(root))
+    assert code == 0 and "modelled" not in err
+    assert run(capsys, "payload", "INSTALL_SUCCESS", "--kickstart-version", "master", "--wire",
+               *common(root))[1] == by_default
+
+
+def test_tags_map_to_the_revision_at_or_before_them():
+    assert kickstart.revision("v2.10.3").name == "v2.9.0"
+    assert kickstart.revision("v2.11.0").name == "v2.11.0" and kickstart.revision("v1.36.1").name == "v1.35.0"
+    assert kickstart.revision("v2.12.0-rc1").name == "v2.11.0"  # an rc is before its release
+    assert kickstart.revision_note("v2.11.0") is None and kickstart.revision_note("master") is None
+
+
+def test_a_tag_newer_than_the_newest_read_is_warned_about_and_master_offered(capsys, root):
+    code, _, err = run(capsys, "payload", "INSTALL_SUCCESS", "--kickstart-version", "v2.13.0", "--wire",
+                       *common(root))
+    assert code == 0
+    assert "newer than anything modelled for kickstart (the newest modelled release is v2.11.0): built as v2.11.0"\
+        in err and "--kickstart-version master (e9506adc6a" in err
+
+
+def test_explain_dates_f0106s_new_text_to_master(capsys, root, tmp_path):
+    body = tmp_path / "failed.json"
+    body.write_text(_failed(capsys, root, "master", "F0106", _F0106_NEW)[1])
+    code, out, _ = run(capsys, "explain", str(body))
+    assert code == 0
+    assert "sent by: kickstart master at e9506adc6a (2026-08-17) to today" in out
+    assert "error F0106 with this message: master at e9506adc6a (2026-08-17) to today" in out
+
+
+@pytest.mark.parametrize("version,code,message,dated", [
+    ("v2.11.0", "F050C", "Cancelling update of unknown installation type at user request.",
+     "kickstart v1.42.0 to before master at e9506adc6a (2026-08-17)"),
+    ("v1.42.0", "F050C", "Cancelling update of unknown installation type at user request.",
+     "kickstart v1.42.0 to before master at e9506adc6a (2026-08-17)"),
+    ("v1.35.0", "F0106", kickstart.MESSAGES_V1_34[0][1], "kickstart v1.35.0 to before v1.37.0"),
+    ("v1.34.0", "F0106", kickstart.MESSAGES_V1_34[0][1], "kickstart v1.34.0 to before v1.35.0"),
+    ("master", "F0106", kickstart.MESSAGES_MASTER[0][1], "kickstart v1.42.0 to today"),  # the native text is unchanged
+    ("master", "F0003", "Could not find a usable HTTP client", "kickstart v1.42.0 to today"),
+])
+def test_explain_dates_an_installer_body_by_shape_and_message(version, code, message, dated):
+    from audit.channels.installer.explain import dating
+
+    built = installer.build({}, "INSTALL_FAILED", {"kickstart_version": version, "error_code": code,
+                                                   "message": message})
+    assert dating(built.document())[0] == dated
+
+
+def test_explain_dates_the_shape_alone_and_names_a_message_no_kickstart_sends():
+    from audit.channels.installer.explain import dating
+
+    old = installer.build({}, "INSTALL_SUCCESS", {"kickstart_version": "v1.37.0"}).document()
+    assert dating(old)[0] == "kickstart v1.37.0 to before v1.40.0"
+    gone = installer.build({}, "INSTALL_FAILED", {"kickstart_version": "master", "error_code": "F050C",
+                                                  "message": "made up"}).document()
+    label, reasons, possible = dating(gone)
+    assert not possible and label == "no modelled kickstart sends this body"
+    assert reasons[-1] == "error F050C with this message: no modelled kickstart"

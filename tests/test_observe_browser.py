@@ -28,7 +28,8 @@ def _browser_missing() -> str | None:
     if not Path(observe.CHROMIUM).exists():
         return f"no Chromium at {observe.CHROMIUM} (Debian: apt-get install chromium)"
     if os.geteuid() != 0 or not shutil.which("unshare") or not shutil.which("ip"):
-        return "the browser runs in a loopback-only network namespace: needs root, unshare and ip"
+        return ("the browser runs in a loopback-only network namespace: needs root, unshare (util-linux) and ip "
+                "(iproute2)")
     return None
 
 

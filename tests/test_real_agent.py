@@ -42,12 +42,12 @@ def _why_not() -> str | None:
     if not DAEMON.exists():
         return f"{DAEMON} missing: install Debian's netdata-core and netdata-plugins-bash (apt-get install)"
     if os.geteuid() != 0 or shutil.which("unshare") is None or shutil.which("ip") is None:
-        return "needs root, unshare(1) and ip(8) for private mount and network namespaces"
+        return "needs root, unshare(1) (util-linux) and ip(8) (iproute2) for private mount and network namespaces"
     probe = subprocess.run(["unshare", *UNSHARE, "true"], capture_output=True)
     if probe.returncode != 0:
         return f"mount or network namespaces unavailable here: {probe.stderr.decode().strip()}"
     if not Path("/usr/lib/netdata/plugins.d/anonymous-statistics.sh").exists():
-        return "the packaged anonymous-statistics.sh is missing"
+        return "the packaged anonymous-statistics.sh is missing (apt-get install netdata-plugins-bash)"
     return None
 
 

@@ -44,6 +44,7 @@ def _retitle_target(parser: argparse.ArgumentParser) -> None:
 def run(args) -> int:
     from audit import identify
 
+    json_error = None
     if _builds(args):
         facts = eventargs.facts_from_args(args)
         built = eventargs.payload_from_args(args, facts)
@@ -51,15 +52,16 @@ def run(args) -> int:
     else:
         facts = _snapshot_facts(args)
         event, sha256, source = _received(args)
+        json_error = source.json_error  # as explain, diff and validate say it (e.g. bytes that are not UTF-8)
     identity = identity_for(args, facts)
     for skipped in identity.notes:
         note(f"note: identity: skipped {skipped}")
     findings = identify.check(source, identity)
     if args.json:
-        write_json({"event": event, "sha256": sha256, "findings": [f.to_dict() for f in findings],
-                    "unexpected": len(identify.unexpected(findings))})
+        write_json({"event": event, "sha256": sha256, "json_error": json_error,
+                    "findings": [f.to_dict() for f in findings], "unexpected": len(identify.unexpected(findings))})
     else:
-        print("\n".join(render(findings, event, sha256)))
+        print("\n".join(render(findings, event, sha256, json_error)))
     return Exit.FINDING if identify.unexpected(findings) else Exit.OK
 
 
@@ -118,11 +120,13 @@ def identity_for(args, facts):
     return identity.identity_for(eventargs.facts_request(args), facts)
 
 
-def render(findings, event: object, sha256: str) -> list[str]:
+def render(findings, event: object, sha256: str, json_error: str | None = None) -> list[str]:
     from audit import identify
 
     odd = identify.unexpected(findings)
     out = [f"{event}: sha256 {sha256}"]
+    if json_error:
+        out.append(f"JSON: not valid ({json_error}); every field was still checked")
     out += [identify.line(f) for f in findings]
     explained = identify.explanations(findings)
     if explained:

@@ -1,6 +1,5 @@
 """`telemetry-audit validate FILE...|-`: check payloads (JSON or JSON Lines) against the schemas."""
 
-import json
 import sys
 from collections.abc import Iterator
 
@@ -21,10 +20,11 @@ def run(args) -> int:
 
     checked = invalid = 0
     for name in args.files:
-        for where, document in documents(name):
+        for where, document, unreadable in documents(name):
             checked += 1
-            found = [schemas.Problem("/", document.message)] if isinstance(document, _NotJson) \
-                else schemas.problems(document)
+            found = [schemas.Problem("/", unreadable)] if unreadable else []
+            if document is not _NO_DOCUMENT:
+                found += schemas.problems(document)
             if found:
                 invalid += 1
                 for line in grouped(where, found):
@@ -60,9 +60,7 @@ def grouped(where: str, found: list) -> list[str]:
     return out
 
 
-class _NotJson:
-    def __init__(self, message: str):
-        self.message = message
+_NO_DOCUMENT = object()  # a JSON Lines line that is not JSON
 
 
 def read_input(name: str, kind: str = "json") -> bytes:
@@ -71,9 +69,10 @@ def read_input(name: str, kind: str = "json") -> bytes:
     return inputs.read_input(name, kind)
 
 
-def documents(name: str) -> Iterator[tuple[str, object]]:
-    """(location, document) for a JSON file, or one per line of a JSON Lines file (streamed, so a large
-    file is never held in memory)."""
+def documents(name: str) -> Iterator[tuple[str, object, str | None]]:
+    """(location, document, why it is not valid JSON or None) for a JSON file, or one per line of a JSON Lines
+    file (streamed, so a large file is never held in memory). Bytes that are not UTF-8 make a document invalid
+    JSON, as in explain, diff and check (audit.inputs.decode), but it is still checked against the schemas."""
     from audit import inputs
 
     label = "<stdin>" if name == "-" else name
@@ -83,7 +82,7 @@ def documents(name: str) -> Iterator[tuple[str, object]]:
             head = [inputs.read_line(stream, label)]
             while head[-1] and not head[-1].strip():
                 head.append(inputs.read_line(stream, label))
-            if _parses(head[-1]) and head[-1].strip():
+            if head[-1].strip() and _parses(head[-1], label):
                 yield from _lines(label, len(head), head[-1], stream)
                 return
             cap = inputs.CAPS["json"]
@@ -92,39 +91,47 @@ def documents(name: str) -> Iterator[tuple[str, object]]:
             raise AuditError(f"{label}: cannot read ({e.strerror})") from None
     if len(raw) > cap:
         raise AuditError(f"{label}: larger than {cap // inputs.MiB} MiB, too large for one JSON document")
-    yield label, _whole(label, raw)
+    yield (label, *_whole(label, raw))
 
 
-def _whole(label: str, raw: bytes) -> object:
+def _whole(label: str, raw: bytes) -> tuple[object, str | None]:
+    from audit import inputs
+
     if b"\0" in raw:
         raise AuditError(f"{label}: binary data, not JSON")
     if not raw.strip():
         raise AuditError(f"{label}: empty input")
-    try:
-        return json.loads(raw.decode("utf-8", "replace"))
-    except json.JSONDecodeError as e:
-        raise AuditError(f"{label}: not JSON ({e.msg} at line {e.lineno} column {e.colno})") from None
+    text, not_utf8 = inputs.decode(raw)
+    return inputs.load_json(text, label), _not_valid(not_utf8)
 
 
-def _lines(label: str, number: int, first: bytes, stream) -> Iterator[tuple[str, object]]:
-    from audit.inputs import read_line
+def _lines(label: str, number: int, first: bytes, stream) -> Iterator[tuple[str, object, str | None]]:
+    from audit import inputs
 
     line = first
     while line:
         if line.strip():
+            where = f"{label}:{number}"
             if b"\0" in line:
-                raise AuditError(f"{label}:{number}: binary data, not JSON")
+                raise AuditError(f"{where}: binary data, not JSON")
+            text, not_utf8 = inputs.decode(line)
             try:
-                yield f"{label}:{number}", json.loads(line)
-            except (json.JSONDecodeError, UnicodeDecodeError) as e:
-                yield f"{label}:{number}", _NotJson(f"not JSON ({getattr(e, 'msg', e)})")
+                yield where, inputs.load_json(text, where), _not_valid(not_utf8)
+            except inputs.NotJson as e:
+                yield where, _NO_DOCUMENT, f"not JSON ({e.reason})"
         number += 1
-        line = read_line(stream, label)
+        line = inputs.read_line(stream, label)
 
 
-def _parses(line: bytes) -> bool:
+def _not_valid(not_utf8: str | None) -> str | None:
+    return f"not valid JSON: {not_utf8}" if not_utf8 else None
+
+
+def _parses(line: bytes, label: str) -> bool:
+    from audit import inputs
+
     try:
-        json.loads(line)
+        inputs.load_json(line, label)
         return True
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except inputs.NotJson:
         return False

@@ -18,14 +18,10 @@ def dumps(facts: Facts) -> str:
 
 
 def load(path: str) -> Facts:
-    from audit.inputs import read_input
+    from audit import inputs
 
-    text = read_input(path, "facts", f"--facts {path}")
-    try:
-        document = json.loads(text.decode("utf-8", "surrogateescape"))
-    except json.JSONDecodeError as e:
-        raise AuditError(f"--facts {path}: not valid JSON ({e.msg} at line {e.lineno} column {e.colno})") from None
-    return from_json(document, path)
+    label = f"--facts {path}"
+    return from_json(inputs.load_json(inputs.read_input(path, "facts", label), label), path)
 
 
 def from_json(document: object, where: str = "snapshot") -> Facts:

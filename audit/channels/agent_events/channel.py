@@ -11,7 +11,7 @@ import os
 from collections.abc import Mapping
 from functools import lru_cache
 
-from audit import versions
+from audit import inputs, versions
 from audit.channels.agent_events import body as post
 from audit.channels.agent_events import causes, prospective, releases, status
 from audit.channels.agent_events.options import DEFAULT_PID, STATUS_FILE
@@ -103,6 +103,12 @@ def build_saved(raw: bytes, label: str, facts: Facts, boot_id_now: bytes = bytes
 def _version_now(facts: Facts, given: str | None, saved_version: str | None) -> tuple[str, list[str]]:
     """The running binary's version: --netdata-version, else the installed agent's, else the saved file's, else
     the newest release modelled."""
+    version, warnings = _version_read(facts, given, saved_version)
+    note = versions.mapping_note(version, releases.release_for(version).tag, releases.NEWEST.tag, "agent-events")
+    return version, warnings + [note] * (note is not None)
+
+
+def _version_read(facts: Facts, given: str | None, saved_version: str | None) -> tuple[str, list[str]]:
     if given:
         return ("v" + given if given[:1].isdigit() else given), []
     fact = facts.get("netdata_version")
@@ -175,7 +181,7 @@ def build_from_args(facts: Facts, args) -> Payload:
         params[name] = getattr(args, name, None)
     params["line"] = _int_option(args, "line")
     if getattr(args, "stack_trace", None):
-        params["stack_trace"] = _read_limited(args.stack_trace, 4095)
+        params["stack_trace"] = inputs.read_limited(args.stack_trace, 4095)[:4095]
     return build(facts, args.event, params)
 
 
@@ -187,14 +193,6 @@ def _int_option(args, name: str) -> int | None:
         return int(value)
     except ValueError:
         raise AuditError(f"--{name.replace('_', '-')} {value!r}: expected a whole number") from None
-
-
-def _read_limited(path: str, limit: int) -> bytes:
-    try:
-        with open(path, "rb") as f:
-            return f.read(limit)
-    except OSError as e:
-        raise AuditError(f"{path}: cannot read ({e.strerror})") from None
 
 
 def read_status_file(system, args) -> tuple[bytes, str, list[str]]:
@@ -222,8 +220,4 @@ def read_status_file(system, args) -> tuple[bytes, str, list[str]]:
 
 
 def _bounded(real: str, label: str) -> bytes:
-    try:
-        with open(real, "rb") as f:
-            return f.read(status.MAX_FILE + 1)
-    except OSError as e:
-        raise AuditError(f"{label}: cannot read ({e.strerror})") from None
+    return inputs.read_limited(real, status.MAX_FILE, label)

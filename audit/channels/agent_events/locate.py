@@ -4,12 +4,12 @@ netdata.conf's settings, the Cloud claim files (src/claim/claim.c) and Sentry's 
 through audit.facts.system.System, so --root confines it and a symlink out of the root is refused.
 """
 
-import json
 import re
 from dataclasses import dataclass
 
 from audit.channels.agent_events import gate
 from audit.channels.agent_events.options import STATUS_FILE
+from audit import inputs
 from audit.errors import AuditError
 from audit.facts.system import System
 
@@ -207,9 +207,9 @@ def saved_state(data: bytes | None) -> SavedState:
     if len(data) > MAX_STATUS_BYTES:
         return SavedState(False, problem=f"larger than {MAX_STATUS_BYTES} bytes: the daemon does not load it")
     try:
-        doc = json.loads(data)
-    except (ValueError, UnicodeDecodeError) as e:
-        return SavedState(False, problem=f"not JSON ({e}): the daemon cannot load it")
+        doc = inputs.load_json(data, "status file")
+    except AuditError as e:
+        return SavedState(False, problem=f"{e}: the daemon cannot load it")
     agent = doc.get("agent") if isinstance(doc, dict) else None
     if not isinstance(agent, dict):
         return SavedState(False, problem="no `agent` object: the daemon cannot load it")

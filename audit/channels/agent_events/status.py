@@ -13,6 +13,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
+from audit import inputs
 from audit.errors import AuditError
 
 MAX_FILE = 65536  # read_txt_file_to_buffer(filename, wb, 65536) (status-file.c, status_file_load_and_parse)
@@ -142,14 +143,10 @@ def read_document(raw: bytes, label: str) -> dict:
         raise AuditError(f"{label}: over {MAX_FILE} bytes, more than the daemon reads: not a status file")
     if b"\0" in raw:
         raise AuditError(f"{label}: binary content, not a status file")
-    text = raw.decode("utf-8", "surrogateescape")
     try:
-        document = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise AuditError(f"{label}: not valid JSON (line {e.lineno} column {e.colno}: {e.msg}); "
-                         "the daemon would ignore it") from None
-    except RecursionError:
-        raise AuditError(f"{label}: nested too deeply to be a status file") from None
+        document = inputs.load_json(raw, label)
+    except inputs.NotJson as e:
+        raise AuditError(f"{label}: not valid JSON ({e.reason}); the daemon would ignore it") from None
     if not isinstance(document, dict):
         raise AuditError(f"{label}: not a JSON object, not a status file")
     return document

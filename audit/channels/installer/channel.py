@@ -18,7 +18,8 @@ from audit.facts.model import Facts
 
 
 _COMMON = (Param("install_options", "kickstart's command line, as typed"),
-           Param("kickstart_version", f"which kickstart.sh (default {kickstart.NEWEST})"),
+           Param("kickstart_version", f"which kickstart.sh, a tag or master (default master, read at "
+                                 f"{kickstart.MASTER.commit})"),
            Param("install_method", "selected_install_method (native, static, build)"),
            Param("install_type", "netdata_install_type (e.g. binpkg-deb)"))
 
@@ -211,6 +212,8 @@ def _field(key: str, message: str, code: str, values: Mapping[str, str], assumed
 
 def _warnings(name, var, state, values, the_machine, params) -> tuple[str, ...]:
     out = []
+    if (note := kickstart.revision_note(str(params.get("kickstart_version") or kickstart.NEWEST))) is not None:
+        out.append(note)
     if state.disable_telemetry:
         out.append("--disable-telemetry is in the options: kickstart would send no event at all")
     if state.dry_run and versions.parse(var.since) >= (1, 34, 0):

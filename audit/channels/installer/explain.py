@@ -1,9 +1,10 @@
-"""Explain a received installer body: the event, its error code, the secrets in install_options and what the
-distinct id links (pure)."""
+"""Explain a received installer body: the event, its error code, the secrets in install_options, what the
+distinct id links, and which kickstart revisions send a body of its shape and messages (pure)."""
 
 import re
 
 from audit import identify
+from audit.channels.installer import kickstart
 
 _CRASH_CODE = re.compile(r"E(?P<code>-?\d+)-(?P<line>\d+)")
 
@@ -40,3 +41,29 @@ def _code_meaning(code: str, message: object) -> str:
     origin = "kickstart's own fatal()" if code.startswith("F") else "the installer it ran" if code[:1] in "IU" \
         else "an unknown origin"
     return f"an error code from {origin}" + (f": {message}" if isinstance(message, str) and message else "")
+
+
+def dating(document: dict) -> tuple[str, tuple[str, ...], bool]:
+    """(which kickstart revisions send this body, why, whether any does): its shape (api_key, the properties in
+    order) picks the telemetry_event revisions; an F0106/F050C error names the revisions whose fatal() has that text."""
+    props = document.get("properties") if isinstance(document.get("properties"), dict) else {}
+    shape = ("api_key" in document, tuple(props))
+    found = [r for r in kickstart.REVISIONS if (r.variant.api_key, r.variant.properties) == shape]
+    reasons = [f"its shape (api_key {'present' if shape[0] else 'absent'}, {len(shape[1])} properties in this "
+               f"order): {_span(found) if found else 'no modelled kickstart'}"]
+    code, message = props.get("error_code"), props.get("error_message")
+    if found and code in kickstart.DATING_CODES:
+        said = [r for r in found if (code, message) in r.messages]
+        reasons.append(f"error {code} with this message: {_span(said) if said else 'no modelled kickstart'}")
+        found = said
+    return (f"kickstart {_span(found)}" if found else "no modelled kickstart sends this body"), tuple(reasons), \
+        bool(found)
+
+
+def _span(found: list) -> str:
+    """Revisions as a range of kickstart.REVISIONS (contiguous: each rule picks a run of them)."""
+    first, last = found[0], found[-1]
+    following = kickstart.REVISIONS.index(last) + 1
+    if following == len(kickstart.REVISIONS):
+        return f"{first.label} to today"
+    return f"{first.label} to before {kickstart.REVISIONS[following].label}"

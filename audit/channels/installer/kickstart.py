@@ -1,13 +1,18 @@
-"""kickstart.sh's `telemetry_event` as data, per release range (read from packaging/installer/kickstart.sh at each
-tag v1.33.0 .. v2.11.0; the function changed at v1.33.1, v1.34.0, v1.35.0, v1.37.0, v1.40.0 and v1.42.0 and not
-since), and the part of its option parsing that decides the values the body carries. Pure: no I/O."""
+"""kickstart.sh's `telemetry_event` as data, per kickstart revision (read from packaging/installer/kickstart.sh at each
+tag v1.33.0 .. v2.11.0 and at master e9506adc6a; the function changed at v1.33.1, v1.34.0, v1.35.0, v1.37.0, v1.40.0
+and v1.42.0 and not since), the fatal() messages that date an INSTALL_FAILED body, and the part of its option parsing
+that decides the values the body carries. Pure: no I/O.
+
+kickstart.sh is published from master on every push (.github/workflows/kickstart-upload.yml), not per release: what
+runs today is master, so revisions are named by tag or as `master` at the commit read."""
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from audit import versions
 
-NEWEST = "v2.11.0"  # the newest tag read; kickstart is fetched fresh from master, so this is what runs today
+NEWEST = "master"  # what runs today: kickstart is fetched fresh from master (REVISIONS[-1] names the commit read)
+NEWEST_TAG = "v2.11.0"  # the newest tag read
 OLDEST = "v1.33.0"  # the first "kickstart-ng" (v1.32's legacy kickstart sent a different body; not modelled)
 
 CLOUD_FUNCTION = "https://us-east1-netdata-analytics-bi.cloudfunctions.net/ingest_agent_events"
@@ -100,14 +105,83 @@ VARIANTS: tuple[Variant, ...] = (
 )
 
 
-def variant(version: str) -> Variant:
-    parsed = versions.parse(version)
+# fatal() messages that date a body (kickstart.sh handle_existing_install): F0106 refuses to update an install it
+# cannot manage, F050C was the answer "no" to the prompt that master no longer asks.
+_CLAIM_NOTICE = "If you just want to claim this install, you should re-run this command with the --claim-only option " \
+                "instead."
+_NATIVE = ("Attempting to update an installation managed by the system package manager is known to not work in most "
+           "cases. If you are trying to install the latest version of Netdata, you will need to manually uninstall it "
+           "through your system package manager. " + _CLAIM_NOTICE)
+_UNKNOWN_TYPE = ("We do not support trying to update or claim installations when we cannot determine the install type. "
+                 "You will need to uninstall the existing install using the same method you used to install it to "
+                 "proceed.")
+MESSAGES_V1_34 = (("F0106", _UNKNOWN_TYPE), ("F0106", "Unable to find usable claiming script."))
+MESSAGES_V1_37 = (("F0106", _NATIVE), ("F0106", f"{_UNKNOWN_TYPE} {_CLAIM_NOTICE}"),
+                  ("F050C", "Cancelling update of unknown installation type at user request."))
+MESSAGES_MASTER = (("F0106", _NATIVE), ("F0106", "We do not support trying to update installations when we cannot "
+                                                 "determine the install type. You will need to uninstall the existing "
+                                                 "install using the same method you used to install it to proceed. "
+                                                 + _CLAIM_NOTICE))
+DATING_CODES = ("F0106", "F050C")
+
+
+@dataclass(frozen=True)
+class Revision:
+    """One kickstart.sh as read: a tag, or master at a commit; it holds until the next revision."""
+    name: str  # a tag, or "master"
+    commit: str | None  # the commit read (master only; a tag names its own)
+    date: str  # the commit date of what was read
+    variant: Variant
+    messages: tuple[tuple[str, str], ...]  # (code, text) of its fatal() calls with a DATING_CODES code
+
+    @property
+    def label(self) -> str:
+        return f"master at {self.commit} ({self.date})" if self.commit else self.name
+
+
+def _by_since(tag: str) -> Variant:
+    return next(v for v in VARIANTS if v.since == tag)
+
+
+REVISIONS: tuple[Revision, ...] = (
+    Revision("v1.33.0", None, "2022-01-26", _by_since("v1.33.0"), ()),
+    Revision("v1.33.1", None, "2022-02-14", _by_since("v1.33.1"), ()),
+    Revision("v1.34.0", None, "2022-04-14", _by_since("v1.34.0"), MESSAGES_V1_34),
+    Revision("v1.35.0", None, "2022-06-08", _by_since("v1.35.0"), MESSAGES_V1_34),
+    Revision("v1.37.0", None, "2022-11-30", _by_since("v1.37.0"), MESSAGES_V1_37),
+    Revision("v1.39.0", None, "2023-05-08", _by_since("v1.39.0"), MESSAGES_V1_37),
+    Revision("v1.40.0", None, "2023-06-14", _by_since("v1.40.0"), MESSAGES_V1_37),
+    Revision("v1.42.0", None, "2023-08-09", _by_since("v1.42.0"), MESSAGES_V1_37),
+    Revision("v2.9.0", None, "2026-02-16", _by_since("v2.9.0"), MESSAGES_V1_37),
+    Revision(NEWEST_TAG, None, "2026-08-12", _by_since("v2.9.0"), MESSAGES_V1_37),
+    Revision("master", "e9506adc6a", "2026-08-17", _by_since("v2.9.0"), MESSAGES_MASTER),
+)
+MASTER = REVISIONS[-1]
+
+
+def revision(version: str) -> Revision:
+    """The kickstart a tag (or `master`) names: the newest revision at or before it."""
+    if version.strip().lower() == "master":
+        return MASTER
+    parsed = versions.parse(version, "--kickstart-version")
     if parsed < versions.parse(OLDEST):
         from audit.errors import AuditError
 
         raise AuditError(f"--kickstart-version {version}: modelled from {OLDEST} (v1.32's legacy kickstart sent "
                          "another body)")
-    return [v for v in VARIANTS if versions.parse(v.since) <= parsed][-1]
+    return [r for r in REVISIONS if r.commit is None and versions.parse(r.name) <= parsed][-1]
+
+
+def revision_note(version: str) -> str | None:
+    """What the tool says on stderr when --kickstart-version is not itself a modelled revision."""
+    if version.strip().lower() == "master":
+        return None
+    return versions.mapping_note(version, revision(version).name, NEWEST_TAG, "kickstart",
+                                 f"or use --kickstart-version master ({MASTER.commit}, {MASTER.date})")
+
+
+def variant(version: str) -> Variant:
+    return revision(version).variant
 
 
 # Options that set NETDATA_COMMAND, by naming scheme (v1.37-v1.38 assigned it directly; v1.39+ via set_action).

@@ -4,7 +4,8 @@
 OPTIONS = (
     ("install-options", "TEXT", "installer: kickstart's command line (default: REINSTALL_OPTIONS recorded in "
      "<config-dir>/.environment, else empty)"),
-    ("kickstart-version", "TAG", "installer: which kickstart.sh, a tag (default: the newest modelled, what runs today)"),
+    ("kickstart-version", "TAG|master", "installer: which kickstart.sh, a tag or master (default: master, what runs "
+     "today)"),
     ("interactivity", "0|1", "installer: install_interactivity (default: from the options, else 1, a terminal)"),
     ("auto-updates", "VALUE", "installer: install_auto_updates (default: from the options)"),
     ("release-channel", "CHANNEL", "installer: netdata_release_channel (default: from the options)"),

@@ -1,0 +1,507 @@
+"""Goldens: what Netdata's real code produces, committed with where it came from, and the command that remakes them.
+
+    python -m tests.goldens regenerate [--mirror PATH]   rerun the real code, rewrite tests/golden, show the diff
+    python -m tests.goldens check [--mirror PATH]        exit 1 (showing the diff) when regenerating would change any
+
+The real scripts are copied from the mirror (NETDATA_MIRROR, tests/mirror.py) into a temp dir and run there, never
+committed. Nothing is contacted: stand-ins first in PATH replace curl (stores each -d body and prints 200), uname,
+date and uuidgen; the paths the scripts read a machine from (/etc/machine-id, /etc/os-release, /proc/meminfo...)
+are rewritten, in the temp copy only, to lie under a fake root written from fixed data. The environment is fixed
+(`env -i`, LC_ALL=C). So the output depends on the mirror and on /bin/sh, dash and bash only, and a regeneration
+is byte-identical on any machine. Each golden's manifest entry names its source (ref, commit, file, commit date)
+and how it was run.
+"""
+
+import argparse
+import base64
+import difflib
+import hashlib
+import json
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).parent
+GOLDEN = ROOT / "golden"
+MANIFEST = GOLDEN / "manifest.json"
+REPOSITORY = "netdata/netdata"
+REGENERATE = "python -m tests.goldens regenerate --mirror PATH"
+
+# ------------------------------------------------------------------------------------------------- the fixed machine
+
+MACHINE_ID = "4c4c4544004d3510804bb4c04f465931\n"
+UNAME = {"-s": "Linux", "-r": "6.1.0-18-amd64", "-m": "x86_64"}
+UUIDGEN = "0A1B2C3D-4E5F-4071-8293-A4B5C6D7E8F9"  # upper case, as macOS prints it: shows the lower-casing
+MEMINFO = "MemTotal:       16303740 kB\nMemFree:         1234567 kB\n"
+DEBIAN = ('PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\nVERSION_ID="12"\n'
+          'VERSION="12 (bookworm)"\nVERSION_CODENAME=bookworm\nID=debian\n')
+MACHINE_PATHS = ("/etc/os-release", "/etc/lsb-release", "/proc/meminfo", "/etc/machine-id", "/var/db/dbus/machine-id",
+                 "/var/lib/dbus/machine-id")
+NO_NETWORK_CURL = r"""#!/bin/sh
+# curl stand-in: stores each -d body and the request line, contacts nothing
+method=GET; url=; ctype=
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -d|--data|--data-raw|--data-binary)
+      shift; printf '%s' "$1" > "$CAPTURE_DIR/body"; [ "$method" = GET ] && method=POST ;;
+    -X) shift; method="$1" ;;
+    --header|-H) shift; case "$1" in Content-Type:*) ctype="${1#Content-Type: }" ;; esac ;;
+    http*) url="$1" ;;
+  esac
+  shift
+done
+printf '%s\n%s\n%s\n' "$method" "$url" "$ctype" > "$CAPTURE_DIR/request"
+printf 200
+"""
+
+
+def stand_ins(bin_dir: Path) -> None:
+    scripts = {
+        "curl": NO_NETWORK_CURL,
+        "date": '#!/bin/sh\necho "$FAKE_NOW"\n',
+        "uname": f'#!/bin/sh\ncase "$1" in -s) echo {UNAME["-s"]} ;; -r) echo {UNAME["-r"]} ;; '
+                 f'-m) echo {UNAME["-m"]} ;; esac\n',
+        "uuidgen": f"#!/bin/sh\necho {UUIDGEN}\n",
+    }
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    for name, text in scripts.items():
+        (bin_dir / name).write_text(text)
+        (bin_dir / name).chmod(0o755)
+
+
+def write_root(root: Path, files: dict[str, str]) -> Path:
+    """A fake root holding exactly `files` (path -> text)."""
+    for path, text in files.items():
+        target = root / path.lstrip("/")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(text.encode("utf-8", "surrogateescape"))
+    return root
+
+
+def rooted(script: str) -> str:
+    """The script with only the machine's paths moved under ${FAKE_ROOT}."""
+    for path in MACHINE_PATHS:
+        script = script.replace(path, "${FAKE_ROOT}" + path)
+    return script
+
+
+# ------------------------------------------------------------------------------------------------------- the mirror
+
+class Mirror:
+    def __init__(self, path: Path):
+        if not ((path / "HEAD").exists() or (path / ".git").exists()):
+            raise SystemExit(f"goldens: no git repository at {path}: pass --mirror PATH (a clone of "
+                             f"https://github.com/{REPOSITORY})")
+        self.path = path
+
+    def git(self, *args: str) -> str:
+        done = subprocess.run(["git", "-C", str(self.path), *args], capture_output=True, text=True)
+        if done.returncode != 0:
+            raise SystemExit(f"goldens: git {' '.join(args)}: {done.stderr.strip()}")
+        return done.stdout
+
+    def find(self, ref: str, suffix: str) -> str:
+        return next(p for p in self.git("ls-tree", "-r", "--name-only", ref).split("\n") if p.endswith(suffix))
+
+    def show(self, ref: str, path: str) -> str:
+        return self.git("show", f"{ref}:{path}")
+
+    def source(self, ref: str, path: str, run: str) -> dict:
+        commit, date = self.git("log", "-1", "--format=%H %cs", ref, "--").split()
+        return {"repository": REPOSITORY, "ref": ref, "commit": commit, "file": path, "date": date, "run": run}
+
+
+def run(argv: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(argv, env={"LC_ALL": "C", **env}, cwd=cwd, capture_output=True, timeout=60,
+                          stdin=subprocess.DEVNULL)
+
+
+# ------------------------------------------------------------------- the statistics script, every minor v1.33..v2.5
+
+STATISTICS_TAGS = tuple(f"v1.{m}.0" for m in range(33, 48)) + tuple(f"v2.{m}.0" for m in range(0, 6))
+FATAL_AT = {"thread": "WEB_SERVER[static1]", "function": "web_client_api_request", "file": "web/api/web_api_v1.c",
+            "line": 42, "errno": 2}
+EXTRA_CASES = (("EXIT", {"result": "ERROR"}), ("FATAL", FATAL_AT), ("EXPORTING_START", {"result": "FAIL"}))
+
+
+def statistics_cases(tag: str) -> list[tuple[str, dict]]:
+    """Every event this release sends, with its default parameters, and a few with others."""
+    from audit.channels.backend import catalog
+
+    sent = [name for name, ev in catalog.EVENTS.items() if ev.sent_by(tag)]
+    return [(name, {}) for name in sent] + [(name, params) for name, params in EXTRA_CASES if name in sent]
+
+
+def statistics_facts(tag: str) -> dict:
+    from tests.sample import sample_facts
+
+    return sample_facts(netdata_version=tag, system_distinct_id=statistics_distinct_id())
+
+
+def statistics_distinct_id() -> str:
+    return "machine-" + hashlib.md5(MACHINE_ID.encode()).hexdigest()
+
+
+class StatisticsBox:
+    """One release's anonymous-statistics.sh in a temp dir, with the stand-ins and the fixed root."""
+
+    def __init__(self, mirror: Mirror, tmp: Path, tag: str):
+        self.path = mirror.find(tag, "daemon/anonymous-statistics.sh.in")
+        self.config = tmp / "etc-netdata"
+        self.config.mkdir(parents=True)
+        self.bin, self.captures = tmp / "bin", tmp / "captures"
+        stand_ins(self.bin)
+        self.captures.mkdir()
+        self.root = write_root(tmp / "root", {"/etc/machine-id": MACHINE_ID})
+        self.script = tmp / "anonymous-statistics.sh"
+        self.script.write_text(rooted(mirror.show(tag, self.path).replace("@configdir_POST@", str(self.config))))
+
+    def run(self, argv: list[str], env: dict[str, str], shell: str = "sh", optout: bool = False) -> dict:
+        for old in self.captures.iterdir():
+            old.unlink()
+        optout_file = self.config / ".opt-out-from-anonymous-statistics"
+        optout_file.unlink(missing_ok=True)
+        if optout:
+            optout_file.touch()
+        path = f"{self.bin}:{env.get('PATH', '/usr/bin:/bin')}"
+        done = run([shell, str(self.script), *argv], {**env, "PATH": path, "CAPTURE_DIR": str(self.captures),
+                                                      "FAKE_ROOT": str(self.root)}, self.config)
+        body = self.captures / "body"
+        request = (self.captures / "request").read_text().split("\n") if body.exists() else None
+        return {"exit_status": done.returncode, "stdout": done.stdout.decode(),
+                "body": body.read_bytes() if body.exists() else None, "request": request}
+
+
+def generate_statistics(mirror: Mirror, tmp: Path, out: Path) -> list[dict]:
+    from audit import payload
+
+    entries = []
+    for tag in STATISTICS_TAGS:
+        box = StatisticsBox(mirror, tmp / tag, tag)
+        facts, cases = statistics_facts(tag), []
+        env = payload.daemon_environment(facts, tag)  # the same for every event of a release
+        for event, params in statistics_cases(tag):
+            argv, event_env = payload.daemon_call(facts, event, params)
+            assert event_env == env
+            assert "\\" not in argv[2] and not re.match("-[neE]", argv[2]), "dash's and bash's echo would differ"
+            got = box.run(argv, env)
+            assert got["body"] is not None, f"{tag} {event}: the real script sent nothing"
+            cases.append({"event": event, "params": params, "argv": argv, "body": got["body"].decode("utf-8")})
+        name = f"statistics/{tag}.json"
+        write_json(out / name, {"tag": tag, "shell": "dash", "system_distinct_id": statistics_distinct_id(),
+                                "machine_id": MACHINE_ID, "env": env, "cases": cases})
+        entries.append({"golden": name, "source": mirror.source(
+            tag, box.path, "the tag's script (@configdir_POST@ set to a temp dir, machine-id paths under a fake root "
+            "holding machine_id) run by /bin/sh with `env -i` plus the case's argv and env, which are "
+            "payload.daemon_call of tests/sample.py's facts at that version; the curl stand-in stored the body")})
+    return entries
+
+
+# -------------------------------------------------------- the v2.5.0 quirk cases (tests/golden/backend, inputs kept)
+
+def generate_backend_cases(mirror: Mirror, tmp: Path, out: Path) -> list[dict]:
+    """Rerun each recorded case (its shell, env, args and opt-out file, kept) against v2.5.0; rewrite its outputs."""
+    box = StatisticsBox(mirror, tmp / "backend-v2.5.0", "v2.5.0")
+    entries = []
+    for path in sorted((GOLDEN / "backend").glob("*.json")):
+        case = json.loads(path.read_text())
+        kept = {k: case[k] for k in ("case", "why", "shell", "env", "args")}
+        if case.get("optout_file_present"):
+            kept["optout_file_present"] = True
+        got = box.run(case["args"], case["env"], shutil.which(case["shell"]) or case["shell"],
+                      bool(case.get("optout_file_present")))
+        sent = got["body"] is not None
+        record = {**kept, "exit_status": got["exit_status"], "stdout": got["stdout"],
+                  "system_distinct_id": statistics_distinct_id() if sent else None, "sent": sent}
+        if sent:
+            method, url, ctype = got["request"][:3]
+            record.update(method=method, path=url[url.index("/", 8):], content_type=ctype,
+                          body_b64=base64.b64encode(got["body"]).decode(), body_is_valid_json=_is_json(got["body"]))
+        write_json(out / "backend" / path.name, record)
+        entries.append({"golden": f"backend/{path.name}", "source": mirror.source(
+            "v2.5.0", box.path, f"the tag's script run by {case['shell']} with `env -i` plus the case's env and args "
+            "(machine-id paths under a fake root holding the statistics goldens' machine_id; the opt-out file "
+            "created when optout_file_present); the curl stand-in stored the body and request line")})
+    return entries
+
+
+def _is_json(body: bytes) -> bool:
+    try:
+        json.loads(body)
+        return True
+    except ValueError:
+        return False
+
+
+# ---------------------------------------------------------------- kickstart's telemetry_event, every revision
+
+INSTALLER_PARAMS = ("INTERACTIVE", "NETDATA_AUTO_UPDATES", "NETDATA_COMMAND", "SELECTED_INSTALL_METHOD",
+                    "RELEASE_CHANNEL", "INSTALL_TYPE")
+_SINGLE_QUOTED = "NAME='Acme Linux'\nVERSION='7 (It''s \"odd\")'\nID=acme\nID_LIKE='rhel fedora'\nVERSION_ID=7\n"
+_LSB = 'DISTRIB_ID=Ubuntu\nDISTRIB_RELEASE=22.04\nDISTRIB_CODENAME=jammy\nDISTRIB_DESCRIPTION="Ubuntu 22.04"\n'
+DEFAULT_ROOT = {"/proc/meminfo": MEMINFO, "/etc/os-release": DEBIAN, "/etc/machine-id": MACHINE_ID}
+# (case, event, kickstart options, event parameters, the fake root's files)
+INSTALLER_CASES = (
+    ("plain-install", "INSTALL_SUCCESS", "", {"install_method": "native", "install_type": "binpkg-deb",
+                                             "runtime": "37"}, DEFAULT_ROOT),
+    ("claim-token", "INSTALL_SUCCESS", "--claim-token abc123 --claim-rooms r1 --stable-channel --non-interactive",
+     {}, DEFAULT_ROOT),
+    ("failed-double-quote", "INSTALL_FAILED", "", {"message": 'Could not find "curl"', "error_code": "F0003"},
+     DEFAULT_ROOT),
+    ("crash", "INSTALL_CRASH", "", {"exit_code": "0", "line": "1234"}, DEFAULT_ROOT),
+    ("single-quoted-os-release", "INSTALL_SUCCESS", "", {}, {**DEFAULT_ROOT, "/etc/os-release": _SINGLE_QUOTED}),
+    ("lsb-release-version", "INSTALL_SUCCESS", "", {},
+     {**DEFAULT_ROOT, "/etc/os-release": 'NAME="Ubuntu"\nID=ubuntu\n', "/etc/lsb-release": _LSB}),
+    ("no-os-release", "INSTALL_SUCCESS", "", {}, {"/proc/meminfo": MEMINFO, "/etc/machine-id": MACHINE_ID,
+                                                  "/etc/lsb-release": "DISTRIB_ID=Ubuntu\nDISTRIB_CODENAME=jammy\n"}),
+    ("dbus-machine-id", "INSTALL_SUCCESS", "", {}, {"/proc/meminfo": MEMINFO, "/etc/os-release": DEBIAN,
+                                                    "/var/lib/dbus/machine-id": "d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0\n"}),
+    ("no-machine-id", "INSTALL_SUCCESS", "", {}, {"/proc/meminfo": MEMINFO, "/etc/os-release": DEBIAN}),
+)
+INSTALLER_FACTS = {"NETDATA_SYSTEM_KERNEL_NAME": UNAME["-s"], "NETDATA_SYSTEM_KERNEL_VERSION": UNAME["-r"],
+                   "NETDATA_SYSTEM_ARCHITECTURE": UNAME["-m"]}
+OPTION_SETS = ("", "--claim-token abc123 --stable-channel", "--nightly-channel --no-updates --reinstall",
+               "--release-channel STABLE --auto-update --claim-only --claim-token t", "--dont-wait --uninstall",
+               "--static-only --reinstall-clean --interactive", "--install-type build --reinstall-even-if-unsafe",
+               "--repositories-only", "--claim-rooms --no-updates --claim-token x")
+PARSED = ("RELEASE_CHANNEL", "NETDATA_AUTO_UPDATES", "NETDATA_COMMAND", "INTERACTIVE", "SELECTED_INSTALL_METHOD")
+KICKSTART = "packaging/installer/kickstart.sh"
+
+
+def ref_of(revision) -> str:
+    return revision.commit or revision.name
+
+
+def installer_resolved(root: Path, name: str, event: str, options: str, params: dict):
+    """Our resolution of the case (the variables the real function is handed), from the fake root."""
+    import dataclasses
+
+    from audit.channels.installer import channel, machine
+    from audit.facts.model import Fact
+    from audit.facts.system import System
+
+    facts = {k: Fact(v, "test") for k, v in INSTALLER_FACTS.items()}
+    found = dataclasses.replace(machine.collect(System(root=str(root)), facts), uuidgen=UUIDGEN)
+    return facts, {"install_options": options, "kickstart_version": name, "machine": found, **params}, channel
+
+
+def telemetry_function(script: str) -> tuple[str, str]:
+    """(the TELEMETRY_API_KEY line of the header or '', the telemetry_event function, machine paths rooted)."""
+    lines = script.split("\n")
+    start = lines.index("telemetry_event() {")
+    end = lines.index("}", lines.index("EOF", start))
+    key = next((ln for ln in lines[:start] if ln.startswith("TELEMETRY_API_KEY=")), "")
+    return key, rooted("\n".join(lines[start:end + 1]))
+
+
+def run_telemetry_event(tmp: Path, script: str, root: Path, resolved, words: list[str]) -> bytes:
+    key, function = telemetry_function(script)
+    bin_dir, captures = tmp / "bin", tmp / "captures"
+    stand_ins(bin_dir)
+    captures.mkdir(exist_ok=True)
+    (captures / "body").unlink(missing_ok=True)
+    v = resolved.values
+    driver = "\n".join([
+        "TELEMETRY_URL=http://127.0.0.1:9/", key, f'CURL="{bin_dir}/curl"', "NETDATA_DISABLE_TELEMETRY=0",
+        "DRY_RUN=0", "START_TIME=1000", 'KICKSTART_OPTIONS="${*}"',
+        *(f"{name}={shlex.quote(v[name])}" for name in INSTALLER_PARAMS),
+        function, 'telemetry_event "$EVENT" "$MESSAGE" "$CODE"', ""])
+    (tmp / "driver.sh").write_text(driver)
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "FAKE_ROOT": str(root), "CAPTURE_DIR": str(captures),
+           "FAKE_NOW": str(1000 + int(v["total_duration"])), "EVENT": resolved.event, "MESSAGE": resolved.message,
+           "CODE": resolved.code}
+    done = run(["/bin/sh", str(tmp / "driver.sh"), *words], env, tmp)
+    assert done.returncode == 0, done.stderr.decode()
+    return (captures / "body").read_bytes()
+
+
+def parse_args_values(tmp: Path, script: str, words: list[str]) -> dict[str, str] | None:
+    """kickstart's header and functions (before `# Main program`, traps dropped), then its own parse_args: the
+    variables the body reads as the real parsing leaves them; None when it refuses the options."""
+    lines = script.split("\n")
+    head = [ln for ln in lines[:lines.index("# Main program")] if not ln.startswith("trap ")]
+    show = 'printf "%s\\n" ' + " ".join(f'"${{{n}}}"' for n in PARSED)
+    bin_dir = tmp / "parse-bin"
+    bin_dir.mkdir(exist_ok=True)
+    for name in ("curl", "wget"):  # nothing may be fetched while parsing: a call is recorded and fails
+        (bin_dir / name).write_text(f'#!/bin/sh\necho {name} >> "{tmp}/contacted"\nexit 1\n')
+        (bin_dir / name).chmod(0o755)
+    (tmp / "parse.sh").write_text("\n".join([*head, 'parse_args "$@"', show, ""]))
+    done = run(["/bin/sh", str(tmp / "parse.sh"), *words], {"PATH": f"{bin_dir}:/usr/bin:/bin"}, tmp)
+    if done.returncode != 0 or (tmp / "contacted").exists():  # a refused option: fatal() tried to send its event
+        return None
+    return dict(zip(PARSED, done.stdout.decode().split("\n")))
+
+
+def fatal_messages(script: str) -> list[list[str]]:
+    """[code, text] of every fatal() call with a dating code, in source order, its ${...} expanded from the file's
+    own plain assignments (kickstart builds F0106's text from claimonly_notice and failmsg)."""
+    from audit.channels.installer import kickstart
+
+    assigned: dict[str, list[str]] = {}
+    out = []
+    for line in script.split("\n"):
+        line = line.strip()
+        if m := re.fullmatch(r'(\w+)="(.*)"', line):
+            assigned.setdefault(m[1], [])
+            if m[2] not in assigned[m[1]]:
+                assigned[m[1]].append(m[2])
+        elif (m := re.fullmatch(r'fatal "(.*)" (\w+)', line)) and m[2] in kickstart.DATING_CODES:
+            out += [[m[2], text] for text in _expand(m[1], assigned, frozenset())]
+    return out
+
+
+def _expand(text: str, assigned: dict[str, list[str]], seen: frozenset) -> list[str]:
+    """Every text the first `${name}` in `text` can stand for (each of its assignments), recursively."""
+    m = re.search(r"\$\{(\w+)\}", text)
+    if not m or m[1] in seen:
+        return [text]
+    values = [v for value in assigned.get(m[1]) or [""] for v in _expand(value, assigned, seen | {m[1]})]
+    return [done for value in values for done in _expand(text[:m.start()] + value + text[m.end():], assigned, seen)]
+
+
+def generate_installer(mirror: Mirror, tmp: Path, out: Path) -> list[dict]:
+    from audit.channels.installer import kickstart
+
+    entries = []
+    for revision in kickstart.REVISIONS:
+        ref = ref_of(revision)
+        script = mirror.show(ref, KICKSTART)
+        cases = []
+        messages = fatal_messages(script)
+        failed = [(f"fatal-{code}-{n}", "INSTALL_FAILED", "", {"message": text, "error_code": code}, DEFAULT_ROOT)
+                  for n, (code, text) in enumerate(messages, 1)]
+        for n, (case, event, options, params, files) in enumerate([*INSTALLER_CASES, *failed]):
+            work = tmp / f"ks-{revision.name}-{n}"
+            root = write_root(work / "root", files)
+            facts, full, channel = installer_resolved(root, revision.name, event, options, params)
+            resolved = channel.resolve(facts, event, full)
+            body = run_telemetry_event(work, script, root, resolved, shlex.split(options))
+            cases.append({"case": case, "event": event, "options": options, "params": params, "root": files,
+                          "variables": {k: resolved.values[k] for k in INSTALLER_PARAMS},
+                          "body": body.decode("utf-8")})
+        parsed = []
+        if "\nparse_args() {\n" in script:  # before v1.35 options were parsed inline by the main program
+            for n, options in enumerate(OPTION_SETS):
+                work = tmp / f"parse-{revision.name}-{n}"
+                work.mkdir()
+                values = parse_args_values(work, script, shlex.split(options))
+                if values is not None:
+                    parsed.append({"options": options, "variables": values})
+        name = f"installer/{revision.name}.json"
+        write_json(out / name, {"revision": revision.name, "commit": revision.commit, "fatal_messages": messages,
+                                "uuidgen": UUIDGEN, "uname": UNAME, "cases": cases, "parse_args": parsed})
+        entries.append({"golden": name, "source": mirror.source(
+            ref, KICKSTART, "telemetry_event copied out of the script (machine paths under a fake root holding the "
+            "case's files), run by /bin/sh with the variables our resolution gives (`variables`), stand-ins for "
+            "curl, date, uname and uuidgen; parse_args: the script's functions before `# Main program` then its own "
+            "parse_args, stdout a pipe; fatal_messages: the fatal() calls with a dating code read from the source, "
+            "${...} expanded from the file's own assignments")})
+    return entries
+
+
+# ----------------------------------------------------------------- agent-events: the daemon's CI variable list
+
+CI_SOURCE = ("v2.11.0", "src/libnetdata/os/ci.c")
+
+
+def generate_ci_variables(mirror: Mirror, out: Path) -> list[dict]:
+    """The names in ci.c's ci_vars[] (read, not run: the gate skips a post while one is set)."""
+    ref, path = CI_SOURCE
+    source = mirror.show(ref, path)
+    block = source[source.index("ci_vars[]"):source.index("NULL", source.index("ci_vars[]"))]
+    name = "agent-events/ci-variables.json"
+    write_json(out / name, {"variables": re.findall(r'"([A-Z_]+)"', block)})
+    return [{"golden": name, "source": mirror.source(ref, path, "the string literals of ci_vars[] read from the "
+                                                                "source")}]
+
+
+# ------------------------------------------------------------ real daemon captures (not regenerable: kept as is)
+
+CAPTURES = "data/agent-events-v2.11.0"
+CAPTURE_RUN = ("a v2.11.0 daemon built from the tag ran in a Debian 12 container; its libcurl POST was intercepted "
+               "in-process and status-netdata.json copied from its lib dir (see the README beside it)")
+
+
+def capture_entries() -> list[dict]:
+    files = sorted(p for p in (ROOT / CAPTURES).rglob("*") if p.suffix in (".json", ".dat"))  # not notes
+    source = {"repository": REPOSITORY, "ref": "v2.11.0", "commit": "bb8f509e99cad230d3acc1fdfc840224f3b3db3a",
+              "file": "src/daemon/status-file.c", "date": "2026-08-12", "run": CAPTURE_RUN, "regenerable": False}
+    return [{"golden": "../" + str(p.relative_to(ROOT)), "source": source} for p in files]
+
+
+# ------------------------------------------------------------------------------------------------------ writing
+
+def write_json(path: Path, document: object) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+GENERATED = ("statistics", "installer", "backend", "agent-events")
+
+
+def generate(mirror_path: Path, out: Path) -> None:
+    """Every regenerable golden and the manifest, written under `out` (laid out as tests/golden)."""
+    mirror = Mirror(mirror_path)
+    with tempfile.TemporaryDirectory(prefix="goldens-") as scratch:
+        tmp = Path(scratch)
+        entries = (generate_statistics(mirror, tmp, out) + generate_installer(mirror, tmp, out)
+                   + generate_backend_cases(mirror, tmp, out) + generate_ci_variables(mirror, out)
+                   + capture_entries())
+    write_json(out / MANIFEST.name, {"regenerate": REGENERATE, "goldens": entries})
+
+
+def files(top: Path) -> dict[str, bytes]:
+    found = {}
+    for folder in GENERATED:
+        for path in sorted((top / folder).rglob("*.json")):
+            found[str(path.relative_to(top))] = path.read_bytes()
+    if (top / MANIFEST.name).exists():
+        found[MANIFEST.name] = (top / MANIFEST.name).read_bytes()
+    return found
+
+
+def differences(old: dict[str, bytes], new: dict[str, bytes]) -> list[str]:
+    out = []
+    for name in sorted(old.keys() | new.keys()):
+        if old.get(name) != new.get(name):
+            a = old.get(name, b"").decode("utf-8", "replace").splitlines(keepends=True)
+            b = new.get(name, b"").decode("utf-8", "replace").splitlines(keepends=True)
+            out += difflib.unified_diff(a, b, f"a/tests/golden/{name}", f"b/tests/golden/{name}")
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    from tests.mirror import MIRROR
+
+    parser = argparse.ArgumentParser(prog="python -m tests.goldens", description=__doc__.split("\n\n")[0])
+    parser.add_argument("command", choices=("regenerate", "check"))
+    parser.add_argument("--mirror", type=Path, default=MIRROR, help=f"a clone of {REPOSITORY} (default "
+                        "$NETDATA_MIRROR, else %(default)s)")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="goldens-out-") as scratch:
+        out = Path(scratch)
+        generate(args.mirror, out)
+        old, new = files(GOLDEN), files(out)
+        diff = differences(old, new)
+        sys.stdout.writelines(diff)
+        if args.command == "check":
+            print(f"goldens: {'stale: run ' + REGENERATE if diff else 'current'} ({len(new)} files)", file=sys.stderr)
+            return 1 if diff else 0
+        for name in old.keys() - new.keys():
+            (GOLDEN / name).unlink()
+        for name, data in new.items():
+            (GOLDEN / name).parent.mkdir(parents=True, exist_ok=True)
+            (GOLDEN / name).write_bytes(data)
+        changed = sum(old.get(n) != new.get(n) for n in old.keys() | new.keys())
+        print(f"goldens: {changed} of {len(new)} files changed", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT.parent))
+    sys.exit(main())

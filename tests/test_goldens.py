@@ -1,0 +1,156 @@
+"""The tool against the goldens: bytes Netdata's real code produced (tests/golden, named in its manifest), so a fresh
+clone checks every modelled release and kickstart revision with no mirror. `python -m tests.goldens regenerate`
+remakes them; tests/test_goldens_current.py checks they are current when a mirror is there."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from audit import payload, versions
+from audit.channels.agent_events import body as post
+from audit.channels.agent_events import gate, status
+from audit.channels.backend import releases, wire
+from audit.channels.installer import kickstart
+from tests import goldens
+
+MANIFEST = json.loads(goldens.MANIFEST.read_text())
+STATISTICS = sorted((goldens.GOLDEN / "statistics").glob("*.json"))
+INSTALLER = sorted((goldens.GOLDEN / "installer").glob("*.json"))
+RESTARTS = goldens.ROOT / goldens.CAPTURES / "restarts"
+
+
+def load(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def cases(paths: list[Path]) -> list:
+    return [pytest.param(load(p), case, id=f"{p.stem}-{case.get('case') or case['event']}-{n}")
+            for p in paths for n, case in enumerate(load(p)["cases"])]
+
+
+# ------------------------------------------------------------------------------------------------------ manifest
+
+def test_the_manifest_names_every_golden_and_each_names_its_source():
+    listed = [entry["golden"] for entry in MANIFEST["goldens"]]
+    on_disk = {str(p.relative_to(goldens.GOLDEN)) for folder in goldens.GENERATED
+               for p in (goldens.GOLDEN / folder).rglob("*.json")}
+    on_disk |= {e["golden"] for e in goldens.capture_entries()}
+    assert len(listed) == len(set(listed)) and set(listed) == on_disk
+    for entry in MANIFEST["goldens"]:
+        assert (goldens.GOLDEN / entry["golden"]).is_file(), entry["golden"]
+        source = entry["source"]
+        assert source["repository"] == "netdata/netdata" and source["ref"] and source["file"] and source["run"]
+        assert re.fullmatch(r"\d{4}-\d\d-\d\d", source["date"]), entry
+    assert MANIFEST["regenerate"] == goldens.REGENERATE
+
+
+# ------------------------------------------------------------------- the statistics script, every minor release
+
+def test_every_modelled_minor_release_has_a_golden_with_every_event_it_sends():
+    first, last = versions.parse(releases.FIRST_MODELLED), versions.parse(versions.LAST_SCRIPT_VERSION)
+    minors = {versions.parse(p.stem)[:2] for p in STATISTICS}
+    expected = {(1, m) for m in range(first[1], versions.LAST_1X_MINOR + 1)} | {(2, m) for m in range(last[1] + 1)}
+    assert minors == expected
+    for path in STATISTICS:
+        sent = [(case["event"], case["params"]) for case in load(path)["cases"]]
+        assert sent == [(e, p) for e, p in goldens.statistics_cases(path.stem)], path.stem
+
+
+@pytest.mark.parametrize("golden,case", cases(STATISTICS))
+def test_the_script_emulation_equals_the_real_script_of_each_release(golden, case):
+    layout = releases.script_layout(golden["tag"])
+    built = wire.script_body(case["argv"], golden["env"], golden["system_distinct_id"], golden["shell"], layout)
+    assert built.decode() == case["body"]
+
+
+@pytest.mark.parametrize("golden,case", cases(STATISTICS))
+def test_payload_from_facts_equals_the_real_script_of_each_release(golden, case):
+    facts = goldens.statistics_facts(golden["tag"])
+    assert payload.daemon_call(facts, case["event"], case["params"]) == (case["argv"], golden["env"]), \
+        f"tests/sample.py or the daemon model changed: run {goldens.REGENERATE}"
+    assert payload.build(facts, case["event"], case["params"]).wire.decode() == case["body"]
+
+
+def test_the_statistics_goldens_distinct_id_is_what_the_tool_reads_from_their_machine_id(tmp_path):
+    from audit.facts.agent import _system_distinct_id
+    from audit.facts.system import System
+
+    golden = load(STATISTICS[-1])
+    root = goldens.write_root(tmp_path, {"/etc/machine-id": golden["machine_id"]})
+    assert _system_distinct_id(System(root=str(root))).value == golden["system_distinct_id"]
+
+
+# ---------------------------------------------------------------------- kickstart, every revision (tag or master)
+
+def test_every_kickstart_revision_has_a_golden():
+    assert [load(p)["revision"] for p in sorted(INSTALLER, key=lambda p: _order(p.stem))] == \
+        [r.name for r in kickstart.REVISIONS]
+    assert {load(p)["commit"] for p in INSTALLER} - {None} == {kickstart.MASTER.commit}
+
+
+def _order(name: str) -> int:
+    return [r.name for r in kickstart.REVISIONS].index(name)
+
+
+@pytest.mark.parametrize("golden,case", cases(INSTALLER))
+def test_installer_body_equals_the_real_telemetry_event(tmp_path, golden, case):
+    root = goldens.write_root(tmp_path / "root", case["root"])
+    facts, params, channel = goldens.installer_resolved(root, golden["revision"], case["event"], case["options"],
+                                                        case["params"])
+    resolved = channel.resolve(facts, case["event"], params)
+    assert {k: resolved.values[k] for k in goldens.INSTALLER_PARAMS} == case["variables"]
+    assert channel.build(facts, case["event"], params).wire.decode() == case["body"]
+
+
+@pytest.mark.parametrize("path", INSTALLER, ids=lambda p: p.stem)
+def test_the_fatal_messages_that_date_a_body_are_the_revisions(path):
+    golden = load(path)
+    assert [list(m) for m in kickstart.revision(golden["revision"]).messages] == golden["fatal_messages"]
+
+
+def test_master_has_f0106s_new_texts_and_no_f050c():
+    master = load(goldens.GOLDEN / "installer" / "master.json")
+    codes = [code for code, _ in master["fatal_messages"]]
+    assert codes == ["F0106", "F0106"] and "F050C" not in codes
+    failed = [c for c in master["cases"] if c["case"].startswith("fatal-F0106")]
+    assert len(failed) == 2 and all(json.loads(c["body"])["properties"]["error_code"] == "F0106" for c in failed)
+
+
+@pytest.mark.parametrize("path", INSTALLER, ids=lambda p: p.stem)
+def test_option_parsing_equals_the_real_parse_args(path):
+    golden = load(path)
+    var = kickstart.variant(golden["revision"])
+    for parsed in golden["parse_args"]:
+        state = kickstart.parse_options(parsed["options"].split(), var)
+        real = parsed["variables"]
+        ours = {"RELEASE_CHANNEL": state.release_channel, "NETDATA_AUTO_UPDATES": state.auto_updates,
+                "NETDATA_COMMAND": state.command if var.action_names != "none" else real["NETDATA_COMMAND"],
+                "INTERACTIVE": state.interactive or "0",  # stdout was a pipe: the real default is 0
+                "SELECTED_INSTALL_METHOD": state.method}
+        assert ours == real, parsed["options"]
+
+
+def test_parse_args_goldens_exist_from_v1_35():
+    with_parse = [load(p)["revision"] for p in INSTALLER if load(p)["parse_args"]]
+    assert len(with_parse) == len([r for r in kickstart.REVISIONS if r.name not in ("v1.33.0", "v1.33.1", "v1.34.0")])
+
+
+# --------------------------------------------------------------------- agent-events: a real v2.11.0 daemon's posts
+
+@pytest.mark.parametrize("start", [2, 4, 5])
+def test_a_real_daemons_post_after_each_restart_is_rebuilt_byte_for_byte(start):
+    want = (RESTARTS / f"post-{start}-{_POSTS[start]}.json").read_bytes()
+    raw = (RESTARTS / f"status-before-start-{start}.json").read_bytes()
+    saved = status.parse(status.read_document(raw, "status"), "status")
+    pid = int(re.search(rb'"agent_pid_now":(\d+)', want).group(1))
+    assert post.post_for_saved(saved, post.NextStart(saved.get("host.boot.id"), "v2.11.0", pid)).body == want
+
+
+_POSTS = {2: "deadly-signal-segv", 4: "killed-fatal-abrt", 5: "killed-hard"}
+
+
+def test_ci_variables_are_the_v2_11_daemons():
+    golden = load(goldens.GOLDEN / "agent-events" / "ci-variables.json")
+    assert tuple(golden["variables"]) == gate.CI_VARIABLES
