@@ -52,7 +52,8 @@ def run(args) -> int:
     else:
         facts = _snapshot_facts(args)
         event, sha256, source = _received(args)
-        json_error = source.json_error  # as explain, diff and validate say it (e.g. bytes that are not UTF-8)
+        json_error = getattr(source, "json_error", None)  # as explain, diff and validate say it (e.g. bytes that
+        # are not UTF-8); a dashboard push is read as a document, valid by then
     identity = identity_for(args, facts)
     for skipped in identity.notes:
         note(f"note: identity: skipped {skipped}")
@@ -88,9 +89,9 @@ def _received(args) -> tuple[object, str, object]:
         raise AuditError(f"{args.event}: neither a known event ({', '.join(catalog.EVENTS)}) nor an existing file")
     raw = read_limited(args.event, MAX_BODY)
     if dashboard_explain.kind_of(raw) == "push":  # the v2 dashboard's push: every member, by dotted path
-        import json
+        from audit.inputs import load_json
 
-        document = json.loads(raw)
+        document = load_json(raw, label)
         return document["Netdata"]["telemetry"].get("feature"), hashlib.sha256(raw).hexdigest(), document
     reading = read_payload(raw, label)
     wanted = "exit_cause" if reading.channel == "agent-events" else "action"

@@ -2,7 +2,6 @@
 the privacy check's `data` parameter (or its whole URL), decrypted with the bundle's key. Pure: bytes in, a document
 out."""
 
-import json
 import re
 
 from audit.channels.dashboard import privacy, push
@@ -13,12 +12,14 @@ _HEX = re.compile(r"[0-9a-fA-F]{96,}")
 
 def kind_of(raw: bytes) -> str | None:
     """"push", "privacy-check", or None when the input is neither."""
+    from audit.inputs import NotJson, load_json
+
     text = raw.decode("utf-8", "replace").strip()
     if text.startswith(privacy.URL) or _HEX.fullmatch(text):
         return "privacy-check"
     try:
-        document = json.loads(text)
-    except ValueError:
+        document = load_json(raw, "payload")
+    except NotJson:  # too deep is not "not a push": the generic reader says so
         return None
     return "push" if push.is_push(document) else None
 
@@ -32,7 +33,9 @@ def explain_push(raw: bytes) -> dict:
     from audit import identify, schemas
     from audit.facts.identity import Identity
 
-    document = json.loads(raw)
+    from audit.inputs import load_json
+
+    document = load_json(raw, "payload")
     members = schemas.dashboard_push_properties()
     fields = []
     for key, text in identify.fields_of(document):

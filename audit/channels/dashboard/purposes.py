@@ -128,19 +128,18 @@ def annotate(observation: dict) -> dict:
 
 def inspect(request: dict, hello: dict) -> dict:
     """What `check` finds in a telemetry push's body, and a privacy check's decrypted data."""
-    import json
-
     from audit.channels.dashboard import privacy
+    from audit.errors import AuditError
 
     if request["purpose"] == "telemetry-push" and request.get("body"):
+        from audit.inputs import load_json
+
         try:
-            document = json.loads(request["body"])
-        except ValueError:
-            return {"findings": ["the body is not JSON"]}
+            document = load_json(request["body"], "the push body")
+        except AuditError as e:
+            return {"findings": [str(e)]}
         return {"findings": check_lines(document, hello)}
     if request["purpose"] == "privacy-check" and request.get("query", {}).get("data"):
-        from audit.errors import AuditError
-
         try:
             return {"decoded": privacy.decode(request["query"]["data"][0])["document"]}
         except AuditError as e:
