@@ -154,8 +154,9 @@ REQUESTS = (
             "machine GUID)", "none: it runs whenever it is given a machine GUID; no opt-out is read", False,
             (NO_V2, BLOCK),
             CHUNK_7471 + " (module 51641)", since="v1.45", generations=WITH_PUSH,
-            verified="v1.47.0's bundle in Chromium, loopback only: attempted with and without the opt-out file; "
-                     "its data decrypts to {machine_guid, url} with the bundle's key"),
+            verified="v1.47.0's bundle in Chromium, loopback only: attempted with and without the opt-out file in "
+                     "some runs, not all (the component that calls it mounts around the Layout chunk public mirrors "
+                     "lack); its data decrypts to {machine_guid, url} with the bundle's key"),
     Request("registry", "registry frame", "GET",
             "https://registry.my-netdata.io/registry-access.html?x=<base64 JSON>&originUrl=<agent URL>",
             "[registry] registry to announce (the hello's registry)",
