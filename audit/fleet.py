@@ -17,6 +17,7 @@ FORMAT = "telemetry-audit-fleet"
 VERSION = 1
 MAX_DOCUMENT = 16 * 2**20  # a host report is a few KiB; anything this large is not one
 NO_AGENT = "no agent"
+ASSUMED = " (assumed)"  # after a version the report did not observe (the tool's default, not the host's)
 
 
 @dataclass
@@ -53,7 +54,8 @@ class Fleet:
     versions: Counter = field(default_factory=Counter)
     errors: list[dict] = field(default_factory=list)
     rows: list[HostRow] | None = None  # kept only when a view needs a line per host
-    _names: set = field(default_factory=set)
+    duplicates: dict[str, list[str]] = field(default_factory=dict)  # a host name in several reports -> them
+    _first: dict[str, str] = field(default_factory=dict)  # each label -> the report that had it first
     _found: dict = field(default_factory=dict)
 
     def add(self, doc: dict, path: str) -> None:
@@ -96,16 +98,23 @@ class Fleet:
         self.errors.append({"path": path, "error": message})
 
     def _label(self, host: object, path: str) -> str:
-        """The host name the document carries; the file's name when it carries none or a name seen already."""
-        name = host if isinstance(host, str) and host else f"({Path(path).name})"
-        if name in self._names:
+        """The host name the document carries (the file's name when it carries none); a name seen already is
+        recorded as a duplicate and labelled with its path."""
+        named = isinstance(host, str) and host
+        name = host if named else f"({Path(path).name})"
+        if name in self._first:
+            if named:
+                self.duplicates.setdefault(name, [self._first[name]]).append(path)
             name = f"{name} ({path})"
-        self._names.add(name)
+        self._first[name] = path
         return name
 
     @staticmethod
     def _version_label(agent: dict) -> str:
-        return (agent["version"]["value"] or "unknown") if agent["found"] else NO_AGENT
+        if not agent["found"]:
+            return NO_AGENT
+        version = agent["version"]
+        return (version["value"] or "unknown") + ("" if version["observed"] else ASSUMED)
 
     @property
     def sends(self) -> bool:
@@ -116,16 +125,18 @@ class Fleet:
                 "hosts_sending": self.hosts_sending,
                 "channels": {name: t.to_json() for name, t in self.channels.items()},
                 "identifying": self.identifying, "claim_tokens": self.claim_tokens,
-                "versions": dict(sorted(self.versions.items(), key=version_order)), "errors": self.errors}
+                "versions": dict(sorted(self.versions.items(), key=version_order)),
+                "duplicates": [{"host": host, "reports": paths} for host, paths in self.duplicates.items()],
+                "errors": self.errors}
 
 
 def version_order(item: tuple[str, int]) -> tuple:
-    """Releases in version order, then anything else (no agent, unknown) by name."""
+    """Releases in version order (an assumed one after the same observed), then anything else by name."""
     from audit import versions
     from audit.errors import AuditError
 
     try:
-        return (0, versions.parse(item[0]), item[0])
+        return (0, versions.parse(item[0].removesuffix(ASSUMED)), item[0])
     except AuditError:
         return (1, (), item[0])
 
@@ -167,7 +178,7 @@ def load(path: str) -> tuple[dict | None, str | None]:
     except AuditError as e:
         return None, str(e).removeprefix(f"{path}: ")
     if len(raw) > MAX_DOCUMENT:
-        return None, f"larger than {MAX_DOCUMENT // 2**20} MiB: not a host report"
+        return None, f"larger than {MAX_DOCUMENT // 2**20} MiB, the most a host report is read to (one is a few KiB)"
     text, not_utf8 = inputs.decode(raw)
     if not_utf8:  # the tool writes reports with such bytes as \\xHH text (audit.jsontext)
         return None, f"not valid JSON ({not_utf8})"

@@ -4,7 +4,11 @@ network assets: it opens offline and can be mailed to a security team)."""
 from collections.abc import Iterable, Iterator
 from html import escape
 
-from audit.fleet import Fleet, version_order
+from audit.fleet import ASSUMED, Fleet, version_order
+
+ASSUMED_NOTE = ("(assumed): the report did not observe the agent's version (under --root it is not run): the "
+                "verdicts are for the tool's default; rerun report with --netdata-version")
+DUPLICATES = "host names in more than one report (one host reported twice, or cloned machines)"
 
 
 def headline(fleet: Fleet) -> str:
@@ -39,6 +43,14 @@ def version_text(fleet: Fleet) -> str:
     return ", ".join(f"{v}: {n}" for v, n in sorted(fleet.versions.items(), key=version_order))
 
 
+def version_note(fleet: Fleet) -> str:
+    return ASSUMED_NOTE if any(v.endswith(ASSUMED) for v in fleet.versions) else ""
+
+
+def duplicate_rows(fleet: Fleet) -> list[tuple[str, str]]:
+    return [(host, ", ".join(paths)) for host, paths in fleet.duplicates.items()]
+
+
 def text(fleet: Fleet) -> str:
     out = [headline(fleet), ""]
     rows = channel_rows(fleet)
@@ -49,7 +61,9 @@ def text(fleet: Fleet) -> str:
     attention = attention_rows(fleet)
     if attention:
         out += ["", "identifying data or claim tokens"] + [f"  {h}: {what}" for h, what in attention]
-    out += ["", f"versions: {version_text(fleet)}"]
+    out += ["", f"versions: {version_text(fleet)}"] + [f"  {n}" for n in [version_note(fleet)] if n]
+    if fleet.duplicates:
+        out += ["", DUPLICATES] + [f"  {h}: {paths}" for h, paths in duplicate_rows(fleet)]
     if fleet.errors:
         out += ["", "unreadable (not counted above)"] + [f"  {e['path']}: {e['error']}" for e in fleet.errors]
     return "\n".join(out)
@@ -69,6 +83,10 @@ def markdown(fleet: Fleet) -> str:
         out += [f"| {_md(h)} | {_md(w)} |" for h, w in attention]
     out += ["", "## Versions", "", "| version | hosts |", "| --- | --- |"]
     out += [f"| {_md(v)} | {n} |" for v, n in sorted(fleet.versions.items(), key=version_order)]
+    out += ["", _md(n)] if (n := version_note(fleet)) else []
+    if fleet.duplicates:
+        out += ["", f"## {DUPLICATES[0].upper()}{DUPLICATES[1:]}", "", "| host | reports |", "| --- | --- |"]
+        out += [f"| {_md(h)} | {_md(paths)} |" for h, paths in duplicate_rows(fleet)]
     if fleet.errors:
         out += ["", "## Unreadable documents", "", "| file | error |", "| --- | --- |"]
         out += [f"| {_md(e['path'])} | {_md(e['error'])} |" for e in fleet.errors]
@@ -135,6 +153,11 @@ def html_chunks(fleet: Fleet) -> Iterator[str]:
         yield from _table(["host", "what"], attention)
     yield "<h2>Versions</h2>"
     yield from _table(["version", "hosts"], ([v, str(n)] for v, n in sorted(fleet.versions.items(), key=version_order)))
+    if version_note(fleet):
+        yield f"<p>{escape(version_note(fleet))}</p>"
+    if fleet.duplicates:
+        yield f"<h2>{escape(DUPLICATES[0].upper() + DUPLICATES[1:])}</h2>"
+        yield from _table(["host", "reports"], duplicate_rows(fleet))
     if fleet.errors:
         yield "<h2>Unreadable documents</h2>"
         yield from _table(["file", "error"], ([e["path"], e["error"]] for e in fleet.errors))

@@ -474,8 +474,9 @@ def revert(config_dir: str, dry_run: bool = False) -> str:
     path = _path(config_dir)
     if not os.path.lexists(path):
         return f"{path} does not exist"
-    if not _created_here(path):
-        return f"{path} left in place: telemetry-audit did not create it (remove it by hand to opt back in)"
+    kept = kept_on_revert(config_dir)
+    if kept:
+        return f"{path} {kept}"
     if dry_run:
         return f"would remove {path}"
     try:
@@ -483,6 +484,16 @@ def revert(config_dir: str, dry_run: bool = False) -> str:
     except OSError as e:
         raise AuditError(f"cannot remove {path}: {e.strerror}", Exit.USAGE) from None
     return f"removed {path}"
+
+
+def kept_on_revert(config_dir: str) -> str | None:
+    """Why --revert leaves the opt-out file in `config_dir` in place (None: it is absent, or --revert removes it)."""
+    path = _path(config_dir)
+    if not os.path.lexists(path) or _created_here(path):
+        return None
+    package = owning_package(System(), path).value
+    shipped = f"{package} ships it; " if package else ""
+    return f"left in place: telemetry-audit did not create it ({shipped}remove it by hand to opt back in)"
 
 
 def _created_here(path: str) -> bool:
@@ -550,12 +561,25 @@ def crash_reports_off(text: str | None) -> tuple[str, str]:
         return "".join(lines), f"replace `{body.strip()}` with `{_OFF}` in [global]"
     headers = [i for i, line in enumerate(lines) if line.strip() == "[global]"]
     if headers:
+        indent = _indent(lines, headers[0] + 1)
         at = _ensure_eol(lines, headers[0], eol)
-        lines[at:at] = [f"    {_ADDED}{eol}", f"    {_OFF}{eol}"]
+        lines[at:at] = [f"{indent}{_ADDED}{eol}", f"{indent}{_OFF}{eol}"]
         return "".join(lines), f"add `{_OFF}` to [global]"
+    indent = _indent(lines, 0)
     at = _ensure_eol(lines, len(lines) - 1, eol) if lines else 0
-    lines[at:] = [f"{_SECTION}{eol}", f"[global]{eol}", f"    {_ADDED}{eol}", f"    {_OFF}{eol}"]
+    lines[at:] = [f"{_SECTION}{eol}", f"[global]{eol}", f"{indent}{_ADDED}{eol}", f"{indent}{_OFF}{eol}"]
     return "".join(lines), f"add a [global] section with `{_OFF}`"
+
+
+def _indent(lines: list[str], start: int) -> str:
+    """The indentation the file uses (Debian's netdata.conf: a tab): of the first indented line from `start` (the
+    section's first line), else of any indented line, else four spaces."""
+    for line in lines[start:] + lines[:start]:
+        body = line.rstrip("\r\n")
+        text = body.lstrip(" \t")
+        if text and text != body:
+            return body[:len(body) - len(text)]
+    return "    "
 
 
 def _replaced_line(mark: str, index: int) -> str:

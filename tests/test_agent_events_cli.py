@@ -234,3 +234,20 @@ def test_netdata_conf_lib_dir_is_where_the_status_file_is_looked_for(root, capfd
                          "--netdata-version", "v2.11.0", "--agent-pid", "14744")
     assert (code, out) == (0, (DATA / "post-killed-hard.json").read_bytes())
     assert "fallback" not in err and "world-readable" not in err
+
+
+@pytest.mark.parametrize("how", ["--netdata-version", "installed"])
+def test_an_agent_older_than_the_channel_is_why_no_status_file_is_found(root, tmp_path, capfdbinary, how):
+    """1.37.1 (Debian 12's) writes no status file: say that, not that the agent has not run here."""
+    from audit.channels.agent_events import releases
+    from audit.facts.snapshot import dumps
+    from tests.sample import sample_facts
+
+    facts = tmp_path / "facts.json"
+    facts.write_text(dumps(sample_facts(netdata_version="v1.37.1")))
+    given = ["--netdata-version", "1.37.1"] if how == "--netdata-version" else ["--facts", str(facts)]
+    code, out, err = run(capfdbinary, "payload", "--channel", "agent-events", "--root", str(root), *given)
+    errors = [line for line in err.splitlines() if line.startswith("telemetry-audit: error:")]
+    assert (code, out) == (2, b"") and len(errors) == 1
+    assert f"Netdata v1.37.1 has no status file and no agent-events channel (both start at {releases.FIRST.tag})" \
+        in err and "has not run here" not in err

@@ -12,7 +12,7 @@ from audit.channels.agent_events import locate
 from audit.cli import main
 from audit.facts.system import System
 
-CAPTURES = Path(__file__).parent / "data" / "agent-events-v2.11.0"  # real captures, committed
+CAPTURES = Path(__file__).parent / "data" / "agent-events-v2.11.0"  # the real captures, committed
 CLAIM = "6b5a4c3d-2e1f-4a0b-9c8d-7e6f5a4b3c2d"
 
 
@@ -277,3 +277,36 @@ def test_one_file_seen_through_two_fallback_dirs_is_one_copy(tmp_path):
     loc = locate.collect(System(root=str(tmp_path)), "/etc/netdata").status
     assert [c.where for c in loc.copies] == ["/run"] and loc.fallback
     assert loc.notes() and not any("older copy" in n for n in loc.notes())
+
+
+# Debian 12's netdata-core 1.37.1 ships /etc/netdata/netdata.conf tab-indented, as a dpkg conffile
+# (/var/lib/dpkg/info/netdata-core.conffiles lists it).
+DEBIAN_CONF = "# NetData Configuration\n\n[global]\n\trun as user = netdata\n\tweb files owner = root\n"
+
+
+@pytest.mark.parametrize("text, added", [
+    (DEBIAN_CONF, "[global]\n\t# telemetry-audit opt-out --apply added the next line; --revert removes it\n"
+                  "\tcrash reports = off\n\trun as user = netdata\n"),
+    ("[web]\n\tbind to = *\n", "[global]\n\t# telemetry-audit opt-out --apply added the next line; --revert "
+                               "removes it\n\tcrash reports = off\n"),
+    ("[global]\n  run as user = netdata\n", "[global]\n  # telemetry-audit"),
+    ("[global]\nrun as user = netdata\n", "[global]\n    # telemetry-audit"),
+])
+def test_the_added_line_follows_the_files_indentation(text, added):
+    new, _ = optout.crash_reports_off(text)
+    assert added in new
+    assert optout.crash_reports_restore(new)[0] == text
+
+
+def test_apply_dry_run_says_dpkg_will_ask_about_a_packaged_netdata_conf(claimed, capsys, monkeypatch):
+    monkeypatch.setattr("audit.facts.installed.DPKG_INFO", "/var/lib/dpkg/info")  # inside --root only
+    put(claimed, "/etc/netdata/netdata.conf", DEBIAN_CONF)
+    put(claimed, "/var/lib/dpkg/info/netdata-core.list", "/etc/netdata\n/etc/netdata/netdata.conf\n")
+    put(claimed, "/var/lib/dpkg/info/netdata-core.conffiles", "/etc/init.d/netdata\n/etc/netdata/netdata.conf\n")
+    assert main(["opt-out", "--apply", "--dry-run", "--root", str(claimed)]) == 0
+    out = capsys.readouterr().out
+    assert "+\tcrash reports = off" in out
+    assert "netdata.conf is a conffile of netdata-core" in out and "dpkg asks whether to keep the local change" in out
+    (claimed / "var/lib/dpkg/info/netdata-core.conffiles").write_text("/etc/init.d/netdata\n")
+    assert main(["opt-out", "--apply", "--dry-run", "--root", str(claimed)]) == 0
+    assert "conffile" not in capsys.readouterr().out

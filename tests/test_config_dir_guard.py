@@ -1,8 +1,10 @@
 """A config dir that is not an agent's must never let the opt-out check pass by looking in the wrong place."""
 
+import json
+
 import pytest
 
-from audit import optout
+from audit import channels, optout
 from audit.cli import main
 from audit.facts.snapshot import dumps
 from tests.sample import sample_facts
@@ -35,6 +37,26 @@ def test_send_refuses_a_config_dir_that_is_not_an_agents(httpserver, snap, tmp_p
     assert httpserver.log == []
     out = capsys.readouterr()
     assert out.out == "" and str(mistyped) in out.err and out.err.count("\n") == 1
+
+
+def first_event(channel) -> str:
+    return channel.impl().events()[-1].name
+
+
+@pytest.mark.parametrize("channel", channels.built(), ids=lambda c: c.name)
+def test_every_channel_refuses_a_config_dir_that_is_not_an_agents(httpserver, snap, tmp_path, capsys, channel):
+    """Each channel's verdict reads the config dir (the installer's: .install-type, and .environment where the
+    installers record --disable-telemetry), so none may send when it is not an agent's."""
+    httpserver.expect_request("/ingest").respond_with_data("ok")
+    journal = tmp_path / "j.jsonl"
+    code = main(["send", "--channel", channel.name, first_event(channel), "--facts", snap, "--config-dir",
+                 str(tmp_path / "netdta"), "--endpoint", httpserver.url_for("/ingest"), "--journal", str(journal),
+                 "--yes"])
+    assert code == 2 and httpserver.log == []
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "does not exist" in err and "could be missed" in err
+    entry = json.loads(journal.read_text().splitlines()[-1])
+    assert entry["state"] == "refused" and "does not exist" in entry["message"]
 
 
 def test_send_refuses_a_mistyped_config_dir_inside_root(httpserver, tmp_path, capsys):

@@ -3,6 +3,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -195,3 +196,44 @@ def test_html_sorts_in_a_real_browser_without_network(capsys, reports, tmp_path)
     versions = re.findall(r"<tr><td>[^<]*</td><td>([^<]*)</td>", hosts_table)
     assert versions == ["v2.11.0", "v2.5.4", "v1.43.0", "v1.37.1", "no agent"]
     assert 'class="desc"' in hosts_table
+
+
+def test_an_assumed_version_is_marked_and_explained(capsys, reports):
+    doc = json.loads((reports / "token-host.json").read_text())
+    doc["agent"]["version"] = {"value": "v2.5.4", "observed": False, "source": "default"}  # report under --root
+    (reports / "token-host.json").write_text(json.dumps(doc))
+    code, out, _ = run(capsys, ["fleet", str(reports), "--json"])
+    assert list(json.loads(out)["versions"]) == ["v1.37.1", "v1.43.0", "v2.5.4 (assumed)", "v2.11.0", "no agent"]
+    code, out, _ = run(capsys, ["fleet", str(reports)])
+    assert "v2.5.4 (assumed): 1" in out and "did not observe the agent's version" in out
+    code, page, _ = run(capsys, ["fleet", str(reports), "--html"])
+    assert "<td>v2.5.4 (assumed)</td>" in page
+
+
+def test_reports_with_the_same_host_name_are_flagged(capsys, reports, tmp_path):
+    copies = tmp_path / "copies"
+    copies.mkdir()
+    for name in ("a", "b", "c"):
+        shutil.copy(reports / "token-host.json", copies / f"{name}.json")
+    code, out, _ = run(capsys, ["fleet", str(copies), "--json"])
+    assert json.loads(out)["duplicates"] == [{"host": "token-host",
+                                              "reports": [str(copies / f"{n}.json") for n in "abc"]}]
+    code, out, _ = run(capsys, ["fleet", str(copies)])
+    assert f"  token-host: {copies}/a.json, {copies}/b.json, {copies}/c.json" in out
+    assert "host names in more than one report" in out
+    code, out, _ = run(capsys, ["fleet", str(copies), "--markdown"])
+    assert "## Host names in more than one report" in out and f"| token-host | {copies}/a.json, " in out
+    code, out, _ = run(capsys, ["fleet", str(reports), "--json"])
+    assert json.loads(out)["duplicates"] == []
+
+
+def test_a_device_or_fifo_is_refused_as_such_not_read(capsys, tmp_path):
+    code, out, _ = run(capsys, ["fleet", "/dev/zero", "--json"])
+    assert code == 2 and json.loads(out)["errors"] == [
+        {"path": "/dev/zero", "error": "cannot read (a character device; only regular files are read)"}]
+    fifo = tmp_path / "fifo.json"
+    os.mkfifo(fifo)  # nothing ever writes to it: reading it would wait forever
+    done = subprocess.run([sys.executable, "-m", "audit", "fleet", str(tmp_path)], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 2 and "fifo.json: cannot read (a FIFO; only regular files are read)" in done.stdout
+

@@ -107,9 +107,11 @@ def test_unknown_installer_event_is_a_usage_error(capsys, root):
 def test_send_follows_kickstarts_rule(capsys, root, monkeypatch, tmp_path, env, refused):
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    (root.parent / "cfg" / ".opt-out-from-anonymous-statistics").write_text("")  # kickstart ignores the file
+    cfg = root.parent / "cfg"  # an agent's config dir (the file makes it one; kickstart ignores the file)
+    (cfg / ".opt-out-from-anonymous-statistics").write_text("")
     code, out, err = run(capsys, "send", "INSTALL_SUCCESS", "--yes", "--endpoint", "http://127.0.0.1:9/x",
-                         "--timeout", "0.5", "--journal", str(tmp_path / "j.jsonl"), *common(root))
+                         "--timeout", "0.5", "--journal", str(tmp_path / "j.jsonl"), "--channel", "installer",
+                         "--config-dir", str(cfg))
     if refused:
         assert code == 1 and "not sent" in err
     else:

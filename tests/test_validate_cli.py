@@ -51,3 +51,22 @@ def test_a_stub_payload_gives_a_few_grouped_lines_and_the_summary_last(tmp_path)
     assert done.returncode == 1
     assert lines[0].startswith("stub.json:1: invalid, ") and lines[-1] == "1 checked, 1 invalid"
     assert any(line.startswith("  … and ") for line in lines) and len(lines) <= 15
+
+
+def test_one_document_on_one_long_line_is_judged_by_the_document_cap(tmp_path, capsys, monkeypatch):
+    """A single-line document longer than a JSON Lines line is one document: too large only past the document
+    cap, and then said so (not "a line longer than 1 MiB; not a JSON Lines input")."""
+    from audit import inputs
+
+    monkeypatch.setitem(inputs.CAPS, "json", 3 * inputs.MiB)
+    doc = payload.build(sample_facts(), "META").document()
+    doc["properties"]["padding"] = "x" * (2 * inputs.MiB)
+    path = tmp_path / "one.json"
+    path.write_text(json.dumps(doc))
+    assert main(["validate", str(path)]) == 1  # read and judged: the padding is not a field of META
+    assert "'padding' was unexpected" in capsys.readouterr().out
+    doc["properties"]["padding"] = "x" * (4 * inputs.MiB)
+    path.write_text(json.dumps(doc))
+    assert main(["validate", str(path)]) == 2
+    assert capsys.readouterr().err == f"telemetry-audit: error: {path}: larger than 3 MiB, too large for one JSON " \
+                                      "document\n"

@@ -33,7 +33,6 @@ class Channel:
     components: tuple[str, ...]  # the opt-out components (audit.optout.RULES) that decide whether it sends
     module: str | None = None  # audit.channels.<x>, or None when only documented
     marks: tuple[tuple[str, str | None], ...] = ()  # (member path, value or None for "present") a body carries
-    reads_config_dir: bool = True  # whether its opt-out depends on files in the agent's config dir
     documented: tuple[tuple[str, str, str], ...] = ()  # (field, value, meaning) the docs describe, not built
     observer: str | None = None  # module whose last() returns the last saved observation of a real sender
     options: tuple[tuple[str, str, str], ...] = ()  # (name, metavar, help) of its own CLI options
@@ -81,13 +80,12 @@ CHANNELS: dict[str, Channel] = {c.name: c for c in (
     Channel("installer", "Installer", "kickstart.sh telemetry_event",
             "https://us-east1-netdata-analytics-bi.cloudfunctions.net/ingest_agent_events",
             None, None, "installer-event.schema.json", ("kickstart",), "audit.channels.installer.channel",
-            (("properties/event_source", "agent installer"),), reads_config_dir=False,
-            options=installer_options.OPTIONS),
+            (("properties/event_source", "agent installer"),), options=installer_options.OPTIONS),
     Channel("dashboard", "Dashboard", "the dashboard's JavaScript in the browser (PostHog, GTM, Sentry; from v1.43 "
             "the v2 dashboard's telemetry push, from v1.45 its privacy check)",
-            "https://app.netdata.cloud/api/v1/telemetry/push", None, None, "dashboard-observation.schema.json", ("dashboard",), None,
-            documented=dashboard.DOCUMENTED_PROPERTIES, observer="audit.observe", options=dashboard_options.OPTIONS,
-            builder="audit.channels.dashboard.channel", sendable=False),
+            "https://app.netdata.cloud/api/v1/telemetry/push", None, None, "dashboard-observation.schema.json",
+            ("dashboard",), None, documented=dashboard.DOCUMENTED_PROPERTIES, observer="audit.observe",
+            options=dashboard_options.OPTIONS, builder="audit.channels.dashboard.channel", sendable=False),
 )}
 
 DEFAULT = "backend"

@@ -7,6 +7,7 @@ from audit.commands.output import note, warn, write_json
 from audit.errors import AuditError, Exit
 from audit.facts.agent import agent_version
 from audit.facts.collect import DEFAULT_CONFIG_DIR
+from audit.facts.installed import conffile_package
 from audit.facts.system import System
 
 DEFAULT_VERSION = versions.LAST_SCRIPT_VERSION
@@ -107,6 +108,12 @@ def _change(system: System, args, version: str, say) -> None:
     say((optout.apply if args.apply else optout.revert)(config_dir, args.dry_run))
     conf = optout.netdata_conf_path(system, args.config_dir)
     say((optout.apply_crash_reports if args.apply else optout.revert_crash_reports)(conf, args.dry_run))
+    inside = f"{args.config_dir.rstrip('/')}/netdata.conf"
+    package = conffile_package(system, inside) if args.apply else None
+    if package:
+        say(f"note: {system.display(inside)} is a conffile of {package}: when an upgrade of {package} ships a new "
+            "one, dpkg asks whether to keep the local change (N, the default, keeps it) or take the package's, "
+            "which drops crash reports = off")
     left = optout.not_silenced(version) if args.apply else None
     if left:
         say(left)

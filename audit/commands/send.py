@@ -73,9 +73,11 @@ def _confirm(p, endpoint: str) -> bool:
 
 
 def config_dir_refusal(args) -> str | None:
-    """Why the opt-out state cannot be trusted: the config dir (inside --root, if given) is not an agent's."""
-    if not channels.channel(getattr(args, "channel", channels.DEFAULT)).reads_config_dir:
-        return None  # e.g. kickstart: its rule reads only the environment
+    """Why the opt-out state cannot be trusted: the config dir (inside --root, if given) is not an agent's.
+
+    Every channel's verdict reads it: the backend's the opt-out file; agent-events' netdata.conf and the opt-out
+    file; the installer's .install-type (whether kickstart installed here) and .environment (where the installers
+    record --disable-telemetry)."""
     bad = configdir.problem(System(root=args.root), args.config_dir)
     return configdir.consequence(bad) if bad else None
 

@@ -79,9 +79,10 @@ def documents(name: str) -> Iterator[tuple[str, object, str | None]]:
     stream = inputs.open_input(name, label)
     with stream:
         try:
-            head = [inputs.read_line(stream, label)]
+            # a first line longer than a JSON Lines line is the start of one large document, not a bad line
+            head = [stream.readline(inputs.LINE_CAP + 1)]
             while head[-1] and not head[-1].strip():
-                head.append(inputs.read_line(stream, label))
+                head.append(stream.readline(inputs.LINE_CAP + 1))
             if head[-1].strip() and _parses(head[-1], label):
                 yield from _lines(label, len(head), head[-1], stream)
                 return

@@ -136,6 +136,16 @@ def owning_package(system: System, path: str, lists: list[str] | None = None) ->
     return Fact(None, "default", f"no installed package lists {path}")
 
 
+def conffile_package(system: System, path: str) -> str | None:
+    """The netdata* package for which dpkg manages `path` as a conffile (its <package>.conffiles lists it): an
+    upgrade that ships a new version of the file then asks whether to keep the local change."""
+    for name in dpkg_lists(system):
+        conffiles = system.read_text(f"{DPKG_INFO}/{name[:-len('.list')]}.conffiles") or ""
+        if path in conffiles.split():
+            return name[:-len(".list")].split(":")[0]
+    return None
+
+
 def packaged_version(system: System) -> Fact | None:
     """The installed netdata binary's version from dpkg's status file (files only, so it works under --root)."""
     binary = next((p for p in BINARY_PATHS if system.is_file(p)), None)

@@ -125,16 +125,17 @@ class OptOutView:
     channels: tuple[tuple[str, str, str], ...] = ()  # (channel, sends | off | not applicable | inactive, why)
     dashboard: tuple[tuple[str, bool, bool], ...] = ()  # (request title, sends, whether the opt-out stops it)
     not_silenced: str | None = None  # what the opt-out leaves sending at this version (the dashboard's push, ...)
+    misplaced: str | None = None  # why the config dir is not an agent's: then no channel may send
 
     def summary_for(self, channel: str) -> str | None:
         """E.g. agent-events: "would send at next start: …" / "not sent: crash reports = off"."""
         return dict(self.channel_summaries).get(channel)
 
     def block_for(self, channel: str) -> str | None:
-        """Why sending on `channel` is refused (each channel by its own sender's rule); None: allowed."""
-        if channel == "backend":
-            return self.block_reason
-        return dict(self.channel_blocks).get(channel)
+        """Why sending on `channel` is refused (each channel by its own sender's rule; every channel when the config
+        dir is not an agent's); None: allowed."""
+        own = self.block_reason if channel == "backend" else dict(self.channel_blocks).get(channel)
+        return own or self.misplaced
 
 
 def optout_view(facts: Facts, config_dir: str, env: dict[str, str] | None = None) -> OptOutView:
@@ -149,9 +150,9 @@ def optout_view(facts: Facts, config_dir: str, env: dict[str, str] | None = None
         stopped_by = dict.fromkeys(m for c in components if not c.sends and c.component in ("script", "daemon")
                                    for m in c.mechanisms)
         reason = "; ".join(stopped_by) or "an opt-out applies to the backend channel"
-    misplaced = None if reason else configdir.problem(System(), config_dir, option="the config dir")
-    if misplaced:
-        reason = f"{misplaced}, so the opt-out cannot be checked"
+    misplaced = configdir.problem(System(), config_dir, option="the config dir")
+    misplaced = misplaced and f"{misplaced}, so the opt-out cannot be checked"  # every channel's verdict reads it
+    reason = reason or misplaced
     blocks = tuple((name, "; ".join(v["by"])) for name, v in verdict.channels.items()
                    if name != "backend" and not v["sends"] and v["by"])
     summaries = tuple((name, v["summary"]) for name, v in verdict.channels.items() if v.get("summary"))
@@ -159,7 +160,7 @@ def optout_view(facts: Facts, config_dir: str, env: dict[str, str] | None = None
                       for r in verdict.components["dashboard"]["requests"])
     return OptOutView(components, verdict.backend_sends, reason, tuple(verdict.disagreements), channel_blocks=blocks,
                       channel_summaries=summaries, channels=tuple(_channel_line(n, v) for n, v in verdict.channels.items()),
-                      dashboard=dashboard, not_silenced=_not_silenced(dashboard))
+                      dashboard=dashboard, not_silenced=_not_silenced(dashboard), misplaced=misplaced)
 
 
 def _not_silenced(dashboard: tuple[tuple[str, bool, bool], ...]) -> str | None:
@@ -178,6 +179,10 @@ def _channel_line(name: str, v: dict) -> tuple[str, str, str]:
 
 def apply_optout(config_dir: str) -> str:
     return optout.apply(config_dir)
+
+
+def kept_on_revert(config_dir: str) -> str | None:
+    return optout.kept_on_revert(config_dir)
 
 
 def revert_optout(config_dir: str) -> str:

@@ -1,15 +1,18 @@
-"""Thin wiring: the app, its stylesheet, its command palette. The logic lives in screens.py and widgets.py."""
+"""Thin wiring: the app, its stylesheet, its command palette. The logic lives in screens.py and widgets.py.
+
+The main screen (and with it the audit's core) is imported after the first frame is drawn: a title and
+"starting…" appear at once, and the import that follows is what "loading facts…" used to cover anyway."""
 
 from __future__ import annotations
 
 from functools import partial
 
-from textual.app import App
+from textual.app import App, ComposeResult
 from textual.screen import ModalScreen
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.widgets import Header, Static
 
 from audit.tui import TuiOptions, actions
-from audit.tui.screens import MainScreen
 from audit.tui.wrap import wrap
 
 TOAST_WIDTH, TOAST_FRAME = 60, 4  # Textual's Toast: width 60, at most half the screen; border and padding 4
@@ -19,6 +22,8 @@ class AuditCommands(Provider):
     """`payload: send`, `opt-out: apply`, … generated from the actions table."""
 
     def _commands(self):
+        from audit.tui.screens import MainScreen
+
         screen = self.screen
         if not isinstance(screen, MainScreen):
             return
@@ -49,7 +54,16 @@ class TelemetryAuditApp(App):
         super().__init__()
         self.options = options or TuiOptions()
 
+    def compose(self) -> ComposeResult:
+        yield Header()  # the first frame: drawn before the main screen's modules are imported
+        yield Static("starting…", id="starting")
+
     def on_mount(self) -> None:
+        self.call_after_refresh(self._open_main)
+
+    def _open_main(self) -> None:
+        from audit.tui.screens import MainScreen
+
         self.push_screen(MainScreen(self.options))
 
     def notify(self, message: str, *, markup: bool = False, **kwargs) -> None:

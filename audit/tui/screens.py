@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import time
 from pathlib import Path
 
 from rich.text import Text
@@ -87,6 +88,7 @@ class MainScreen(Screen):
         self.error = ""
         self.optout = adapters.OptOutView(summary="checking opt-outs…")
         self._pending: Timer | None = None
+        self._built_at = 0.0  # time.monotonic() of the last rebuild
         self._dirty: set[str] = set()
         self.inputs: dict[str, dict] = {}  # per channel, what its builder reads of the machine (collected once)
 
@@ -198,6 +200,9 @@ class MainScreen(Screen):
         if message.event != self.event:
             return
         self.values = message.values
+        if self._pending is None and time.monotonic() - self._built_at >= DEBOUNCE:
+            self.rebuild()  # a lone edit is shown at once; only a burst waits for its last keystroke
+            return
         if self._pending is not None:
             self._pending.stop()
         self._pending = self.set_timer(DEBOUNCE, self.rebuild)
@@ -222,6 +227,7 @@ class MainScreen(Screen):
     def rebuild(self) -> None:
         """Build the payload for the current event and values; show it, or say inline why not."""
         self._pending = None
+        self._built_at = time.monotonic()
         if self.facts is None:
             return
         ev = all_events()[self.event]
@@ -287,6 +293,8 @@ class MainScreen(Screen):
             return "no payload yet"
         if self.error:
             return f"fix the parameters first: {self.error}"
+        if not self.optout.components:  # no verdict: still checking, or the check failed
+            return self.optout.summary or "the opt-out state is unknown"
         return self._block_reason()
 
     def _block_reason(self) -> str | None:
@@ -294,18 +302,19 @@ class MainScreen(Screen):
         return self.optout.block_for(self.built.channel if self.built is not None else "backend")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "send":
-            return None if self.send_block() else True
         if action in ("suppress", "save"):
             return None if self.built is None or self.error else True
         return True
 
     def action_send(self) -> None:
+        """Always answers (never a dimmed key that does nothing): a refusal is shown and journaled, as the CLI's."""
         reason = self.send_block()
         if reason:
             self.notify(f"Sending is off: {reason}", title="payload: send", severity="warning")
-            if self.built is not None and self._block_reason():
-                self.record(adapters.Outcome("refused", f"opt-out applies: {self._block_reason()}"))
+            refused = self.built is not None and self._block_reason()
+            if refused:
+                self.record(adapters.Outcome("refused", refused if refused == self.optout.misplaced
+                                             else f"opt-out applies: {refused}"))
             return
         built, params = self.built, dict(self.values)
 
@@ -396,6 +405,10 @@ class MainScreen(Screen):
         if path.exists() == (what == "apply"):
             state = "already present" if what == "apply" else "not present"
             self.notify(f"{path}: {state}: nothing to do", title=f"opt-out: {what}")
+            return
+        kept = adapters.kept_on_revert(config_dir) if what == "revert" else None
+        if kept:  # said before any dialog: a revert would keep a file it did not create (e.g. a package's)
+            self.notify(f"{path}: {kept}: nothing to do", title="opt-out: revert", severity="warning")
             return
         title = "Apply the opt-out?" if what == "apply" else "Revert the opt-out?"
         lines = [("File", str(path)), ("Effect", "creates it: the agent, script and dashboard analytics stop "

@@ -59,14 +59,19 @@ def make_app(facts_file, config_dir, journal_path):
 
 
 async def wait_for(pilot, predicate, timeout: float = 30.0, what: str = "condition"):
-    """Let the app run until predicate() is true (never a fixed sleep)."""
+    """Let the app run until predicate() is true (never a fixed sleep). Only a widget not mounted yet (NoMatches)
+    means "not yet": any other error, in the predicate or in the app, is raised at once, never a timeout."""
+    from textual.css.query import NoMatches
+
     deadline = time.monotonic() + timeout
     while True:
         await pilot.pause()
+        if pilot.app._exception is not None:  # the app died: its error, now (run_test raises it again at exit)
+            raise pilot.app._exception
         try:
             if predicate():
                 return
-        except Exception:  # a widget may not be mounted yet
+        except NoMatches:
             pass
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
@@ -76,12 +81,18 @@ async def wait_for(pilot, predicate, timeout: float = 30.0, what: str = "conditi
 def main_screen(app):
     from audit.tui.screens import MainScreen
 
-    return next(s for s in app.screen_stack if isinstance(s, MainScreen))
+    return next((s for s in app.screen_stack if isinstance(s, MainScreen)), None)
+
+
+async def opened(pilot):
+    """The main screen, once pushed (the app draws its first frame before importing it)."""
+    await wait_for(pilot, lambda: main_screen(pilot.app) is not None, what="main screen")
+    return main_screen(pilot.app)
 
 
 async def loaded(pilot):
     """Wait until facts are in and the first payload is shown."""
-    await wait_for(pilot, lambda: main_screen(pilot.app).built is not None, what="first payload")
+    await wait_for(pilot, lambda: getattr(main_screen(pilot.app), "built", None) is not None, what="first payload")
     screen = main_screen(pilot.app)
     await wait_for(pilot, lambda: screen.query_one("#wire-text").text != "", what="wire view")
     return screen

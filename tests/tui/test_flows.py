@@ -7,10 +7,10 @@ import sys
 import pytest
 from werkzeug import Response
 
-from audit import payload
+from audit import channels, payload
 from audit.facts import snapshot
 
-from .conftest import loaded, main_screen, wait_for
+from .conftest import loaded, opened, wait_for
 
 SIZE = (80, 24)
 
@@ -25,6 +25,11 @@ async def choose(pilot, screen, name):
     screen.query_one(EventList).select_event(name)
     await wait_for(pilot, lambda: screen.event == name and screen.built is not None and screen.built.event == name,
                    what=f"{name} payload")
+
+
+def notifications(app) -> list[str]:
+    """What the notifications say, unwrapped (app.notify breaks lines to the toast's width)."""
+    return [" ".join(n.message.split()) for n in app._notifications]
 
 
 def option_ids(options) -> list[str]:
@@ -101,7 +106,10 @@ async def test_invalid_errno_shows_inline_and_recovers(make_app, facts_file):
         assert not screen.query_one("#row-line").has_class("-invalid")
         assert screen.built is good  # the last good payload stays on screen, never a half-built one
         assert "last edit not applied" in str(screen.query_one("#status").render())
-        assert screen.check_action("send", ()) is None  # no sending while the form is wrong
+        await pilot.press("escape", "s")  # out of the field; no sending while the form is wrong, and s says so
+        await wait_for(pilot, lambda: any("Sending is off: fix the parameters first" in said
+                                          for said in notifications(app)), what="refusal")
+        assert app.screen is screen
         await set_param(pilot, screen, "errno", "5")
         await wait_for(pilot, lambda: screen.error == "" and screen.built is not good, what="recovery")
         assert not screen.query_one("#param-error").display
@@ -185,11 +193,11 @@ async def test_facts_error_is_a_message_not_a_traceback(make_app, tmp_path):
     broken.write_text("{not json")
     app = make_app(facts_file=str(broken))
     async with app.run_test(size=SIZE) as pilot:
-        screen = main_screen(app)
+        screen = await opened(pilot)
         await wait_for(pilot, lambda: screen.query_one("#load-error").display, what="load error")
         text = str(screen.query_one("#load-error").render())
         assert "Could not gather facts" in text and "not valid JSON" in text
-        assert screen.check_action("send", ()) is None
+        assert screen.send_block() == "no payload yet"
         await pilot.press("q")
     assert app.return_code in (0, None)
 
@@ -243,11 +251,11 @@ async def test_sending_is_disabled_under_disable_telemetry(make_app, httpserver,
         screen = await loaded(pilot)
         await wait_for(pilot, lambda: screen.optout.block_reason is not None, what="opt-out verdict")
         assert "DISABLE_TELEMETRY" in screen.optout.block_reason
-        assert screen.check_action("send", ()) is None  # dimmed in the footer
         assert "send: off" in str(screen.query_one("#status").render())
-        screen.action_send()  # what the palette entry runs
+        await pilot.press("s")  # the key answers, as the CLI does: the refusal is shown and journaled
         await wait_for(pilot, lambda: journal_path.exists(), what="refusal recorded")
         assert app.screen is screen  # no confirmation dialog
+        assert any("Sending is off" in said and "DISABLE_TELEMETRY" in said for said in notifications(app))
         assert not httpserver.log
         line = json.loads(journal_path.read_text().splitlines()[0])
         assert line["state"] == "refused" and "DISABLE_TELEMETRY" in line["message"] and line["source"] == "tui"
@@ -347,15 +355,34 @@ async def test_optout_apply_needs_confirmation(make_app, config_dir):
 
 
 @pytest.mark.parametrize("key, present, said", [("o", True, "already present: nothing to do"),
-                                                ("i", False, "not present: nothing to do")])
+                                                ("i", False, "not present: nothing to do"),
+                                                ("i", True, "left in place: telemetry-audit did not create it")])
 async def test_optout_change_with_nothing_to_do_says_so_without_a_dialog(make_app, config_dir, key, present, said):
+    """A revert keeps an opt-out file it did not create (a package's, an admin's): said before any dialog that would
+    promise "removes it"."""
     if present:
         (config_dir / ".opt-out-from-anonymous-statistics").touch()
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         screen = await loaded(pilot)
         await pilot.press(key)
-        await wait_for(pilot, lambda: any(said in n.message for n in app._notifications), what="notification")
+        await wait_for(pilot, lambda: any(said in text for text in notifications(app)), what="notification")
+        assert app.screen is screen
+        assert (config_dir / ".opt-out-from-anonymous-statistics").exists() is present
+
+
+async def test_optout_revert_asks_before_removing_a_file_it_created(make_app, config_dir):
+    from audit import optout
+
+    (config_dir / ".opt-out-from-anonymous-statistics").write_text(optout.CREATED_MARK)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await loaded(pilot)
+        await pilot.press("i")
+        await wait_for(pilot, lambda: app.screen.id == "confirm-revert", what="revert dialog")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: not (config_dir / ".opt-out-from-anonymous-statistics").exists(),
+                       what="file removed")
         assert app.screen is screen
 
 
@@ -363,6 +390,13 @@ def test_headless_commands_never_import_textual():
     code = ("import sys, audit.cli; audit.cli.build_parser(); import audit.tui, audit.tui.adapters; "
             "assert 'textual' not in sys.modules and 'rich' not in sys.modules, "
             "[m for m in sys.modules if m.startswith(('textual', 'rich'))]")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_the_first_frame_needs_none_of_the_audit_core():
+    """The app draws its title before the main screen and the core are imported (the first-frame budget)."""
+    code = ("import sys, audit.tui.app; core = ('audit.tui.screens', 'audit.tui.widgets', 'audit.payload', "
+            "'audit.optout'); assert not [m for m in core if m in sys.modules], sys.modules.keys() & set(core)")
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
@@ -390,7 +424,7 @@ async def test_unexpected_gather_failure_is_a_message_too(make_app, monkeypatch)
     monkeypatch.setattr(audit.tui.screens, "gather", broken)
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        screen = main_screen(app)
+        screen = await opened(pilot)
         await wait_for(pilot, lambda: screen.query_one("#load-error").display, what="load error")
         text = str(screen.query_one("#load-error").render())
         assert "RuntimeError: sysinfo module missing" in text and "--facts FILE" in text
@@ -434,9 +468,26 @@ async def test_identifying_data_is_flagged_in_fields_wire_and_status(make_app):
 async def test_send_is_off_when_the_config_dir_is_not_an_agents(make_app, tmp_path):
     app = make_app(config_dir=str(tmp_path / "netdta"))
     async with app.run_test() as pilot:
-        screen = app.screen
+        screen = await opened(pilot)
         await wait_for(pilot, lambda: screen.send_block() not in (None, "no payload yet"), what="send blocked")
         assert "does not exist" in screen.send_block()
+
+
+@pytest.mark.parametrize("channel", [c.name for c in channels.built()])
+async def test_no_channel_sends_when_the_config_dir_is_not_an_agents(make_app, httpserver, tmp_path, journal_path,
+                                                                     channel):
+    httpserver.expect_request("/ingest").respond_with_data("ok")
+    app = make_app(endpoint=httpserver.url_for("/ingest"), config_dir=str(tmp_path / "netdta"))
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        screen = await loaded(pilot)
+        await wait_for(pilot, lambda: screen.optout.components, what="opt-out verdict")
+        await choose(pilot, screen, channels.channel(channel).impl().events()[-1].name)
+        await pilot.press("s")
+        await wait_for(pilot, lambda: journal_path.exists(), what="refusal recorded")
+        assert app.screen is screen and httpserver.log == []
+        entry = json.loads(journal_path.read_text().splitlines()[-1])
+        assert entry["state"] == "refused" and entry["channel"] == channel and "does not exist" in entry["message"]
+        assert any("Sending is off" in said and "does not exist" in said for said in notifications(app))
 
 
 async def test_installer_events_are_their_own_channel_with_secrets_flagged(make_app, monkeypatch):
@@ -543,7 +594,7 @@ async def test_help_lists_every_key_and_scrolls_at_80x24(make_app):
 async def test_a_load_error_is_in_the_tuis_words(make_app):
     app = make_app(facts_file="/dev/zero")
     async with app.run_test(size=SIZE) as pilot:
-        screen = app.screen
+        screen = await opened(pilot)
         await wait_for(pilot, lambda: screen.error != "", what="load error")
         text = str(screen.query_one("#load-error").render())
         assert "facts snapshot /dev/zero" in text and "--facts" not in text and "regular file" in text

@@ -165,7 +165,7 @@ def build_from_args(facts: Facts, args) -> Payload:
     system = System(root=getattr(args, "root", None))
     pid = _int_option(args, "agent_pid")
     if args.event is None:
-        raw, label, where = read_status_file(system, args)
+        raw, label, where = read_status_file(system, args, _older_than_channel(facts, args))
         from audit.channels.agent_events.machine import collect_boot_id
 
         built = build_saved(raw, label, facts, collect_boot_id(system), getattr(args, "netdata_version", None), pid)
@@ -195,10 +195,21 @@ def _int_option(args, name: str) -> int | None:
         raise AuditError(f"--{name.replace('_', '-')} {value!r}: expected a whole number") from None
 
 
-def read_status_file(system, args) -> tuple[bytes, str, list[str]]:
+def _older_than_channel(facts: Facts, args) -> str | None:
+    """The agent's version (--netdata-version, else the installed one) when it predates the status file and the
+    channel (releases.FIRST), else None."""
+    fact = facts.get("netdata_version")
+    version = getattr(args, "netdata_version", None) or (fact.value if fact is not None and fact.observed else None)
+    if not version:
+        return None
+    version = "v" + version if version[:1].isdigit() else version
+    return None if _sends(version) else version
+
+
+def read_status_file(system, args, older: str | None = None) -> tuple[bytes, str, list[str]]:
     """--status-file as given, else the copy the next start loads (audit.channels.agent_events.locate: the lib
     dir, then the daemon's fallback dirs, newest first), inside --root; with what is worth knowing about where
-    it was found."""
+    it was found. `older`: the agent's version when it predates the channel (then that is why none is found)."""
     from audit.channels.agent_events import locate
 
     given = getattr(args, "status_file", None)
@@ -212,6 +223,10 @@ def read_status_file(system, args) -> tuple[bytes, str, list[str]]:
     chosen = found.chosen
     real = system.real_path(chosen.path) if chosen is not None else None
     if real is None or not os.path.isfile(real):
+        if older:
+            raise AuditError(f"Netdata {older} has no status file and no agent-events channel (both start at "
+                             f"{releases.FIRST.tag}): nothing saved to rebuild; give a CAUSE for the body a "
+                             f"{releases.FIRST.tag} or later agent would post")
         others = ", ".join(system.display(d) for d in found.searched[1:])
         raise AuditError(f"no saved status file at {system.display(dirs.lib)}/{STATUS_FILE} nor in the "
                          f"daemon's fallback dirs ({others}): the agent has not run here (or --lib-dir/--status-file "
