@@ -1,3 +1,3 @@
-from audit.cli import main
+from audit.faces.cli import main
 
 raise SystemExit(main())

@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from audit.channels.agent_events import channel as agent_events  # noqa: E402
 from audit.channels.agent_events.machine import collect  # noqa: E402
 from audit.facts.collect import FactsRequest, gather  # noqa: E402
-from audit.facts.system import System  # noqa: E402
+from audit.plumbing.system import System  # noqa: E402
 
 SAVED = Path(__file__).resolve().parent.parent / "tests/data/agent-events-v2.11.0/status-before-killed-hard.json"
 

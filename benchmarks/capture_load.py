@@ -1,7 +1,7 @@
 """Load test for `telemetry-audit capture`: POSTs/s it sustains and proof that no body is lost.
 
 Starts `python -m audit capture` on a free loopback port (its own process), builds distinct real payloads with
-audit.payload.build from invented facts (no two bodies alike, so nothing can be cached), sends them from worker
+audit.channels.backend.assemble.build from invented facts (no two bodies alike, so nothing can be cached), sends them from worker
 processes, each with a few threads holding keep-alive http.client connections, then stops the receiver with
 SIGINT (as Ctrl-C would) and counts the stored files and index lines.
 
@@ -30,7 +30,7 @@ EVENTS = ("START", "META", "META_START", "FATAL", "EXIT", "EXPORTING_START", "CR
 
 def bodies(count: int) -> list[bytes]:
     """`count` distinct payloads: several events, facts varied per body."""
-    from audit import payload
+    from audit.channels.backend import assemble as payload
     from tests.sample import sample_facts
 
     out = []

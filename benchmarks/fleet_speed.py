@@ -49,7 +49,7 @@ def run_fleet(folder: Path) -> tuple[float, float, float, int]:
     """Wall seconds (whole process, and inside main()), CPU seconds and peak RSS (KiB) of one `fleet` process
     pinned to one core."""
     pin = ["taskset", "-c", "0"] if os.path.exists("/usr/bin/taskset") else []
-    script = ("import resource, sys, time; from audit.cli import main; t = time.perf_counter(); "
+    script = ("import resource, sys, time; from audit.faces.cli import main; t = time.perf_counter(); "
               "code = main(['fleet', sys.argv[1], '--json']); "
               "sys.stderr.write(f'{time.perf_counter() - t} {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}\\n'); "
               "sys.exit(code)")

@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from audit import payload  # noqa: E402
+from audit.channels.backend import assemble as payload  # noqa: E402
 from audit.channels.backend import catalog  # noqa: E402
 from audit.facts.collect import FactsRequest, gather  # noqa: E402
 

@@ -99,9 +99,9 @@ async def edits(facts: str, journal: str, count: int) -> tuple[list[float], list
     from textual import events
 
     from audit.facts.collect import FactsRequest
-    from audit.tui import TuiOptions
-    from audit.tui.app import TelemetryAuditApp
-    from audit.tui.screens import MainScreen
+    from audit.faces.tui import TuiOptions
+    from audit.faces.tui.app import TelemetryAuditApp
+    from audit.faces.tui.screens import MainScreen
 
     app = TelemetryAuditApp(TuiOptions(FactsRequest(facts_file=facts), "http://127.0.0.1:9/never", journal))
     latencies, rebuilds = [], []
@@ -138,7 +138,7 @@ async def edits(facts: str, journal: str, count: int) -> tuple[list[float], list
     return latencies, rebuilds
 
 
-from audit.tui.screens import DEBOUNCE  # noqa: E402
+from audit.faces.tui.screens import DEBOUNCE  # noqa: E402
 
 
 def ms(seconds: float) -> str:

@@ -177,7 +177,7 @@ class StatisticsBox:
 
 
 def generate_statistics(mirror: Mirror, tmp: Path, out: Path) -> list[dict]:
-    from audit import payload
+    from audit.channels.backend import assemble as payload
 
     entries = []
     for tag in STATISTICS_TAGS:
@@ -281,8 +281,8 @@ def installer_resolved(root: Path, name: str, event: str, options: str, params: 
     import dataclasses
 
     from audit.channels.installer import channel, machine
-    from audit.facts.model import Fact
-    from audit.facts.system import System
+    from audit.model.fact import Fact
+    from audit.plumbing.system import System
 
     facts = {k: Fact(v, "test") for k, v in INSTALLER_FACTS.items()}
     found = dataclasses.replace(machine.collect(System(root=str(root)), facts), uuidgen=UUIDGEN)

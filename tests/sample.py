@@ -1,7 +1,7 @@
 """A complete, invented set of facts for tests that must not depend on the machine they run on."""
 
 from audit.channels.backend.analytics import FIELDS, fact_name
-from audit.facts.model import Fact
+from audit.model.fact import Fact
 
 SYSTEM_INFO = {
     "NETDATA_CONTAINER_OS_NAME": "none", "NETDATA_CONTAINER_OS_ID": "none", "NETDATA_CONTAINER_OS_ID_LIKE": "none",

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from audit import channels
 from audit.channels.agent_events import body as post
 from audit.channels.agent_events import causes, emit, releases, status
-from audit.errors import AuditError
+from audit.plumbing.errors import AuditError
 
 DATA = Path(__file__).parent / "data" / "agent-events-v2.11.0"
 V2_10 = releases.release_for("v2.10.0")
@@ -395,13 +396,14 @@ def test_before_v2_11_the_product_name_is_cut_to_63_bytes():
 # the schema
 
 def test_every_member_of_a_body_is_annotated_and_real_bodies_validate():
-    from audit import identify, schemas
+    from audit.core import identify
+    from audit.plumbing import schemas
 
     annotated = schemas.agent_events_properties()
     for name in ("post-killed-hard.json", "post-exit-instructed.json", "post-no-last-status.json"):
         document = json.loads((DATA / name).read_bytes())
-        assert schemas.schema_for(document) == schemas.AGENT_EVENTS_ID
-        assert schemas.problems(document) == []
+        assert channels.schema_for(document) == schemas.AGENT_EVENTS_ID
+        assert schemas.problems(document, channels.schema_for(document)) == []
     body = _post(_doc())
     leaves = post.post_for_saved(status.parse(_doc()), post.NextStart()).leaves
     assert [p for p, _ in leaves if p not in annotated] == []
@@ -414,10 +416,10 @@ def test_every_member_of_a_body_is_annotated_and_real_bodies_validate():
 
 
 def test_a_body_that_breaks_the_schema_is_reported():
-    from audit import schemas
+    from audit.plumbing import schemas
 
     document = json.loads((DATA / "post-killed-hard.json").read_bytes())
     document["priority"] = 5
     document["host"]["boot"]["id"] = "F221740B-250D"
-    pointers = {p.pointer for p in schemas.problems(document)}
+    pointers = {p.pointer for p in schemas.problems(document, channels.schema_for(document))}
     assert pointers == {"/priority", "/host/boot/id"}

@@ -8,7 +8,7 @@ import pytest
 
 from audit.channels.agent_events import channel as agent_events
 from audit.channels.agent_events.machine import clean_dmi
-from audit.cli import main
+from audit.faces.cli import main
 
 DATA = Path(__file__).parent / "data" / "agent-events-v2.11.0"
 MACHINE_ID = "0123456789abcdef0123456789abcdef"
@@ -144,7 +144,7 @@ def test_fatal_parameters_reach_the_body(root, tmp_path, capfdbinary):
 
 def test_assumed_values_are_marked_in_fields(root):
     from audit.facts.collect import FactsRequest, gather
-    from audit.facts.system import System
+    from audit.plumbing.system import System
     from audit.channels.agent_events.machine import collect
 
     built = agent_events.build(gather(FactsRequest(root=str(root))), "killed hard",
@@ -190,7 +190,7 @@ def test_a_facts_snapshot_alone_brings_none_of_this_machines_ids(tmp_path, capfd
 
 
 def test_check_reads_an_agent_events_document_by_member_path():
-    from audit import identify
+    from audit.core import identify
 
     document = json.loads((DATA / "post-killed-hard.json").read_bytes())
     document["fatal"]["message"] = "open /home/bob/x failed"

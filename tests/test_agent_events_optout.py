@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from hypothesis import given, strategies as st
 
-from audit import optout
+from audit.core import optout
 from audit.channels.agent_events import locate
-from audit.cli import main
-from audit.facts.system import System
+from audit.faces.cli import main
+from audit.plumbing.system import System
 
 CAPTURES = Path(__file__).parent / "data" / "agent-events-v2.11.0"  # the real captures, committed
 CLAIM = "6b5a4c3d-2e1f-4a0b-9c8d-7e6f5a4b3c2d"
@@ -246,8 +246,8 @@ def test_apply_keeps_the_mode_and_revert_leaves_later_edits(tmp_path):
 
 
 def test_lib_dir_reaches_the_facts_request():
-    from audit.cli import build_parser
-    from audit.commands.eventargs import facts_request
+    from audit.faces.cli import build_parser
+    from audit.faces.commands.eventargs import facts_request
 
     args = build_parser().parse_args(["payload", "ANALYTICS_START", "--lib-dir", "/srv/nd/lib"])
     assert facts_request(args).lib_dir == "/srv/nd/lib"

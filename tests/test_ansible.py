@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from audit import schemas
-from audit.cli import main
+from audit.plumbing import schemas
+from audit.faces.cli import main
 from fleet_hosts import CLAIM_ID, CLAIM_TOKEN, HOSTS, build
 
 REPO = Path(__file__).resolve().parent.parent

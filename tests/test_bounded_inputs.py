@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from audit import inputs
-from audit.errors import AuditError
+from audit.plumbing import inputs
+from audit.plumbing.errors import AuditError
 
 TIMEOUT = 30
 
@@ -196,7 +196,7 @@ def test_tui_facts_loading_refuses_every_bad_input_in_one_line(tmp_path, which):
 @pytest.mark.skipif(not os.path.exists("/proc/sys/kernel/hostname"), reason="needs Linux procfs (run on Linux)")
 def test_proc_sys_files_are_read_in_chunks():
     """A sysctl file fails with ENOMEM when asked for the whole cap in one read; the reader asks in chunks."""
-    from audit.facts.system import System
+    from audit.plumbing.system import System
 
     with open("/proc/sys/kernel/hostname", "rb") as f:
         assert System().read_bytes("/proc/sys/kernel/hostname") == f.read()

@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from audit import capture, payload
-from audit.commands.capture import summary
-from audit.errors import AuditError
+from audit.faces import capture
+from audit.channels.backend import assemble as payload
+from audit.faces.commands.capture import summary
+from audit.plumbing.errors import AuditError
 from tests.sample import sample_facts
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from audit import diff, explain
-from audit.cli import main
+from audit.core import diff, explain
+from audit.faces.cli import main
 
 DATA = Path(__file__).parent / "data" / "agent-events-v2.11.0"
 KILLED = (DATA / "post-killed-hard.json").read_bytes()

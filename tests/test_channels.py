@@ -4,9 +4,12 @@ import json
 
 import pytest
 
-from audit import channels, optout, schemas
-from audit.errors import AuditError
-from audit.facts.system import System
+from audit.model.verdict import State
+from audit import channels
+from audit.core import optout
+from audit.plumbing import schemas
+from audit.plumbing.errors import AuditError
+from audit.plumbing.system import System
 
 
 @pytest.mark.parametrize("ch", channels.built(), ids=lambda c: c.name)
@@ -17,7 +20,7 @@ def test_built_channel_has_events_builder_and_schema(ch):
     assert callable(impl.build)
     assert (schemas.schema_dir() / ch.schema).is_file()
     if ch.name != channels.DEFAULT:
-        assert callable(impl.build_from_args)
+        assert callable(impl.build_request)
 
 
 def test_unknown_channel_is_a_one_line_error():
@@ -34,7 +37,7 @@ def test_unbuilt_channel_says_so():
 
 def test_the_dashboard_is_built_on_request_but_never_sent():
     dashboard = channels.channel("dashboard")
-    assert not dashboard.built and not dashboard.sendable and callable(dashboard.impl().build_from_args)
+    assert not dashboard.built and not dashboard.sendable and callable(dashboard.impl().build_request)
 
 
 def test_backend_channel_stops_at_v2_5():
@@ -47,17 +50,18 @@ def test_opt_out_reports_every_channel_whose_components_it_knows(tmp_path):
     verdict = optout.evaluate(System(env={}), str(tmp_path), "v2.5.4")
     named = {c.name for c in channels.CHANNELS.values() if all(n in verdict.components for n in c.components)}
     assert set(verdict.channels) == named and "backend" in named
-    assert verdict.channels["backend"] == {**verdict.channels["backend"], "sends": True, "by": []}
+    assert verdict.channels["backend"].sends is True and verdict.channels["backend"].by == ()
+    assert verdict.channels["backend"].state is State.SENDS
     (tmp_path / optout.OPT_OUT_FILE).touch()
     stopped = optout.evaluate(System(env={}), str(tmp_path), "v2.5.4").channels["backend"]
-    assert stopped["sends"] is False and stopped["by"] == ["opt-out file"]
-    json.dumps(stopped)
+    assert stopped.sends is False and stopped.by == ("opt-out file",) and stopped.state is State.NOT_SENT
+    assert json.loads(json.dumps(stopped.to_json()))["by"] == ["opt-out file"]
 
 
 def test_backend_channel_does_not_send_after_v2_5(tmp_path):
     verdict = optout.evaluate(System(env={}), str(tmp_path), "v2.6.0").channels["backend"]
-    assert verdict["sends"] is False and verdict["active"] is False
-    assert "does not send on this channel" in verdict["evidence"]
+    assert verdict.sends is False and verdict.active is False and verdict.state is State.INACTIVE
+    assert "does not send on this channel" in verdict.evidence
 
 
 @pytest.mark.parametrize("document, name", [

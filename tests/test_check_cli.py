@@ -5,11 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from audit import payload
+from audit.channels.backend import assemble as payload
 from audit.channels.backend.analytics import fact_name
-from audit.cli import main
+from audit.faces.cli import main
 from audit.facts import snapshot
-from audit.facts.model import Fact
+from audit.model.fact import Fact
 from tests.sample import GUID, sample_facts
 
 

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from audit.cli import main
+from audit.faces.cli import main
 from audit.facts import snapshot
 from tests.sample import sample_facts
 
@@ -31,7 +31,7 @@ def run_bytes(capfdbinary, *argv):
 
 
 def test_payload_wire_from_a_snapshot_is_the_built_bytes(capfdbinary, facts_file):
-    from audit import payload
+    from audit.channels.backend import assemble as payload
     code, out, err = run_bytes(capfdbinary, "payload", "START", "--wire", "--facts", facts_file)
     assert code == 0 and err == ""
     assert out == payload.build(sample_facts(), "START").wire

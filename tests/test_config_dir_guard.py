@@ -4,8 +4,9 @@ import json
 
 import pytest
 
-from audit import channels, optout
-from audit.cli import main
+from audit import channels
+from audit.core import optout
+from audit.faces.cli import main
 from audit.facts.snapshot import dumps
 from tests.sample import sample_facts
 
@@ -72,8 +73,8 @@ def test_send_refuses_a_mistyped_config_dir_inside_root(httpserver, tmp_path, ca
 
 @pytest.mark.parametrize("marker", ["netdata.conf", optout.OPT_OUT_FILE, ".environment", ".install-type"])
 def test_any_agent_file_makes_a_config_dir(tmp_path, marker):
-    from audit import configdir
-    from audit.facts.system import System
+    from audit.facts import configdir
+    from audit.plumbing.system import System
 
     (tmp_path / marker).touch()
     assert configdir.problem(System(), str(tmp_path)) is None
@@ -91,7 +92,7 @@ def test_payload_warns_when_its_config_dir_is_empty(tmp_path, capsys):
 
 
 def test_no_command_with_options_opens_the_tui_with_them(monkeypatch):
-    import audit.commands.tui as tui_command
+    import audit.faces.commands.tui as tui_command
 
     seen = {}
     monkeypatch.setattr(tui_command, "run", lambda args: seen.setdefault("args", args) and 0)

@@ -7,11 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from audit import identify, schemas
+from audit.core import identify
+from audit.plumbing import schemas
 from audit.channels import dashboard
-from audit.channels.dashboard import channel as builder, explain, generations, privacy, push
-from audit.cli import main
-from audit.errors import AuditError
+from audit.channels.dashboard import channel as builder, generations, privacy, push
+from audit.core import dashboard as explain
+from audit.faces.cli import main
+from audit.plumbing.errors import AuditError
 from audit.facts.identity import Identity, IdentityValue
 
 GUID = "11111111-2222-3333-4444-555555555555"

@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from audit import optout
+from audit.core import optout
 from audit.channels.dashboard import generations
-from audit.cli import main
-from audit.facts.system import System
+from audit.faces.cli import main
+from audit.plumbing.system import System
 
 
 def opted_out(tmp_path, version):
@@ -26,25 +26,25 @@ def opted_out(tmp_path, version):
 ])
 def test_opted_out_v2_dashboard_still_sends_its_push(tmp_path, version, despite):
     dashboard = opted_out(tmp_path, version).components["dashboard"]
-    assert dashboard["sends"] and dashboard["suppressed_by"] == [] and dashboard["opted_out"]
-    assert dashboard["sends_despite_opt_out"] == despite
-    rows = {r["kind"]: r for r in dashboard["requests"]}
-    assert {k for k, r in rows.items() if not r["sends"]} == {"posthog", "google-tag-manager", "sentry"}
-    assert "labels.machine" in rows["telemetry-push"]["carries"] and "url.full" in rows["telemetry-push"]["carries"]
-    assert (rows["telemetry-push"]["assumed"] is not None) is (version == "v2.5.4")
+    assert dashboard.sends and dashboard.suppressed_by == () and dashboard.opted_out
+    assert list(dashboard.sends_despite_opt_out) == despite
+    rows = {r.kind: r for r in dashboard.requests}
+    assert {k for k, r in rows.items() if not r.sends} == {"posthog", "google-tag-manager", "sentry"}
+    assert "labels.machine" in rows["telemetry-push"].carries and "url.full" in rows["telemetry-push"].carries
+    assert (rows["telemetry-push"].assumed is not None) is (version == "v2.5.4")
 
 
 @pytest.mark.parametrize("version", ["v1.37.1", "v1.40.0"])
 def test_opted_out_v137_era_dashboard_is_silenced(tmp_path, version):
     v = opted_out(tmp_path, version)
     dashboard = v.components["dashboard"]
-    assert not dashboard["sends"] and dashboard["requests"] == [] and v.channels["dashboard"]["sends"] is False
+    assert not dashboard.sends and dashboard.requests == () and v.channels["dashboard"].sends is False
 
 
 def test_v142_dashboard_has_no_push_but_loads_its_code_from_cloud(tmp_path):
     dashboard = opted_out(tmp_path, "v1.42.0").components["dashboard"]
-    assert "telemetry push" not in dashboard["sends_despite_opt_out"]
-    assert "code from Cloud on /" in dashboard["sends_despite_opt_out"]
+    assert "telemetry push" not in dashboard.sends_despite_opt_out
+    assert "code from Cloud on /" in dashboard.sends_despite_opt_out
 
 
 def test_cli_says_plainly_that_the_push_sends_despite_the_opt_out(tmp_path, capsys):
@@ -118,7 +118,7 @@ def test_report_has_a_row_per_dashboard_request(tmp_path, capsys):
     rows = {r["kind"]: r for r in dashboard["requests"]}
     assert rows["telemetry-push"]["sends"] and rows["telemetry-push"]["stopped_by_opt_out"] is False
     assert rows["posthog"]["sends"] is False and rows["posthog"]["stopped_by_opt_out"] is True
-    from audit import report
+    from audit.core import report
 
     text = "\n".join(report.summary_lines(doc))
     assert "no opt-out stops: telemetry push, privacy check" in text

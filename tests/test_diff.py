@@ -4,9 +4,10 @@ import json
 
 import pytest
 
-from audit import diff, payload
-from audit.cli import main
-from audit.errors import AuditError
+from audit.core import diff
+from audit.channels.backend import assemble as payload
+from audit.faces.cli import main
+from audit.plumbing.errors import AuditError
 from tests.sample import sample_facts
 
 FATAL = {"thread": "MAIN", "line": "12", "file": "src/daemon/main.c", "function": "netdata_main", "errno": "12"}

@@ -8,9 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from audit import channels, docs, docs_channels, identify, schemas
+from audit import channels
+from audit.faces import docs, docs_channels
+from audit.core import identify
+from audit.plumbing import schemas
 from audit.channels.agent_events import causes
-from audit.cli import main
+from audit.faces.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -66,7 +69,7 @@ def test_installer_examples_are_valid_and_the_fake_claim_token_is_a_secret(examp
     for event in docs_channels.INSTALLER_PARAMS:
         wire = examples[f"installer/{event}.wire"]
         assert json.loads(wire) == json.loads(examples[f"installer/{event}.json"])
-        assert schemas.problems(json.loads(wire)) == []
+        assert schemas.problems(json.loads(wire), channels.schema_for(json.loads(wire))) == []
         secrets = [f for f in identify.check(wire) if f.secret]
         assert [f.text for f in secrets] == ["FAKE-CLAIM-TOKEN-0123456789"]
 

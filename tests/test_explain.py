@@ -6,9 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from audit import explain, payload, schemas
-from audit.cli import main
-from audit.errors import AuditError
+from audit.core import explain
+from audit.channels.backend import assemble as payload
+from audit.plumbing import schemas
+from audit.faces.cli import main
+from audit.plumbing.errors import AuditError
 from tests.sample import sample_facts
 
 FATAL = {"thread": "WEB_SERVER[static4]", "line": "1234", "file": "src/web/api/web_api_v1.c",
@@ -68,7 +70,7 @@ def test_version_range_combines_the_event_and_field_presence():
     since = max((f.get("x-since") for f in annotations.values() if f.get("x-since")),
                 key=lambda v: tuple(int(x) for x in v.lstrip("v").split(".")[:2]))
     assert result.versions.possible
-    assert explain._vtext(result.versions.since) == since.rsplit(".", 1)[0] if since.count(".") == 2 else since
+    assert explain.release_text(result.versions.since) == since.rsplit(".", 1)[0] if since.count(".") == 2 else since
     assert result.versions.until == (2, 2)
     assert any("event FATAL" in r for r in result.versions.reasons)
 
@@ -197,7 +199,7 @@ def test_cli_huge_input_is_refused_without_reading_it_all(capsys, tmp_path):
 
 
 def test_a_status_file_given_to_explain_says_which_command_reads_it(capsys):
-    from audit.cli import main
+    from audit.faces.cli import main
 
     status = str(Path(__file__).resolve().parent.parent / "examples/agent-events/status-netdata.json")
     assert main(["explain", status]) == 2

@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from audit.errors import AuditError
+from audit.plumbing.errors import AuditError
 from audit.channels.backend.fatal import FatalInput, action_data, action_result, masked_thread_tag
 
 

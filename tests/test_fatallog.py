@@ -5,9 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from audit import errnos, fatallog
-from audit.cli import main
-from audit.errors import AuditError
+from audit.plumbing import errnos
+from audit.facts import fatallog
+from audit.faces.cli import main
+from audit.plumbing.errors import AuditError
 from audit.facts import snapshot
 from tests.sample import sample_facts
 

@@ -8,8 +8,9 @@ import sys
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from audit import fleet, fleetview
-from audit.cli import main
+from audit.core import fleet
+from audit.faces import fleetview
+from audit.faces.cli import main
 from fleet_hosts import CLAIM_ID, HOSTS, build, report_args
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from audit import payload, versions
+from audit.channels.backend import assemble as payload
+from audit.plumbing import versions
 from audit.channels.agent_events import body as post
 from audit.channels.agent_events import gate, status
 from audit.channels.backend import releases, wire
@@ -75,7 +76,7 @@ def test_payload_from_facts_equals_the_real_script_of_each_release(golden, case)
 
 def test_the_statistics_goldens_distinct_id_is_what_the_tool_reads_from_their_machine_id(tmp_path):
     from audit.facts.agent import _system_distinct_id
-    from audit.facts.system import System
+    from audit.plumbing.system import System
 
     golden = load(STATISTICS[-1])
     root = goldens.write_root(tmp_path, {"/etc/machine-id": golden["machine_id"]})

@@ -5,10 +5,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from audit import identify, payload
+from audit.core import identify
+from audit.channels.backend import assemble as payload
 from audit.channels.backend.analytics import fact_name
 from audit.facts.identity import Identity, IdentityValue
-from audit.facts.model import Fact
+from audit.model.fact import Fact
 from tests.sample import GUID, sample_facts
 
 MACHINE_ID = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"

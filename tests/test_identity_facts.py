@@ -6,10 +6,10 @@ import socket
 
 import pytest
 
-from audit.cli import main
+from audit.faces.cli import main
 from audit.facts.identity import collect_identity, identity_from_facts
-from audit.facts.model import Fact
-from audit.facts.system import System
+from audit.model.fact import Fact
+from audit.plumbing.system import System
 from tests.sample import GUID
 
 FIB_TRIE = """Main:

@@ -3,7 +3,7 @@
 import pytest
 
 from audit.facts.installed import buildinfo_facts, collect_installed
-from audit.facts.system import System
+from audit.plumbing.system import System
 from tests.sample import STAND_IN_SCRIPT
 
 # The shape of `netdata -W buildinfo` of Debian's netdata-core 1.37.1 (abridged).
@@ -98,8 +98,8 @@ def test_under_root_the_version_comes_from_the_owning_package(tmp_path):
 
 @pytest.mark.installed_agent
 def test_a_refusal_names_each_opt_out_file_when_daemon_and_script_read_different_ones(tmp_path):
-    from audit import optout as audit_optout
-    from audit.commands.send import _stopped_by
+    from audit.core import optout as audit_optout
+    from audit.faces.commands.send import _stopped_by
 
     packaged, private = "/etc/netdata/.opt-out-from-anonymous-statistics", "/srv/nd/.opt-out-from-anonymous-statistics"
     system = _root(tmp_path, {

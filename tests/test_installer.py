@@ -8,11 +8,13 @@ import pytest
 from hypothesis import given, strategies as st
 from jsonschema import Draft202012Validator
 
-from audit import identify, schemas
+from audit import channels
+from audit.core import identify
+from audit.plumbing import schemas
 from audit.channels.installer import channel as installer
 from audit.channels.installer import kickstart, machine
-from audit.cli import main
-from audit.facts.system import System
+from audit.faces.cli import main
+from audit.plumbing.system import System
 
 OPTIONS = "--claim-token abc123 --stable-channel"
 MACHINE_ID = b"4c4c4544004d3510804bb4c04f465931\n"
@@ -133,7 +135,7 @@ def test_built_bodies_validate_against_the_schema(root, version):
     built = installer.build({}, "INSTALL_FAILED", {"kickstart_version": version, "machine": found,
                                                    "message": "x", "error_code": "F0003"})
     Draft202012Validator(schemas.schema(schemas.INSTALLER_ID)).validate(built.document())
-    assert schemas.schema_for(built.document()) == schemas.INSTALLER_ID
+    assert channels.schema_for(built.document()) == schemas.INSTALLER_ID
 
 
 _TOKEN = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._=-", min_size=1,

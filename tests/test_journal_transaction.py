@@ -13,8 +13,9 @@ import jsonschema
 import hidden_agent
 import pytest
 
-from audit import journal, payload, schemas
-from audit.cli import main
+from audit.plumbing import journal, schemas
+from audit.channels.backend import assemble as payload
+from audit.faces.cli import main
 from audit.facts.snapshot import dumps
 from tests.sample import sample_facts
 
@@ -104,7 +105,7 @@ def test_invalid_json_needs_allow_invalid(httpserver, snap, cfg, tmp_path, capsy
 
 
 def test_cli_and_tui_write_one_format(httpserver, snap, cfg, tmp_path):
-    from audit.tui import adapters
+    from audit.faces.tui import adapters
 
     httpserver.expect_request("/ingest").respond_with_data("ok")
     j = tmp_path / "j.jsonl"
@@ -185,7 +186,7 @@ def test_refused_port_says_the_request_never_left(snap, cfg, tmp_path):
 
 def test_a_transaction_ends_once(tmp_path):
     """`interrupted` only between `sending` and the outcome; before `sending` it stops the request instead."""
-    from audit.transport import SendResult
+    from audit.plumbing.transport import SendResult
 
     built = payload.build(sample_facts(), "START")
     posted = []

@@ -9,7 +9,7 @@ import sys
 from hypothesis import given, strategies as st
 
 from audit.facts import snapshot
-from audit.facts.model import Fact
+from audit.model.fact import Fact
 
 
 @given(st.binary(max_size=40))
@@ -58,7 +58,7 @@ from pathlib import Path  # noqa: E402
 import pytest  # noqa: E402
 from hypothesis import HealthCheck, settings  # noqa: E402
 
-from audit.cli import main  # noqa: E402
+from audit.faces.cli import main  # noqa: E402
 
 REPO = Path(__file__).parent.parent
 DATA = Path(__file__).parent / "data" / "agent-events-v2.11.0"

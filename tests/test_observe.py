@@ -7,10 +7,12 @@ import sys
 import pytest
 from hypothesis import given, strategies as st
 
-from audit import channels, observe, schemas
+from audit import channels
+from audit.faces import observe
+from audit.plumbing import schemas
 from audit.channels import dashboard
-from audit.cli import main
-from audit.commands.observe import report_lines
+from audit.faces.cli import main
+from audit.faces.commands.observe import report_lines
 
 GUID = "01239b5e-e90f-11f1-9982-3b0fa50ccf91"
 HELLO = {"url": "http://127.0.0.1:19999/api/v1/registry?action=hello", "anonymous_statistics": True, "error": None,
@@ -190,7 +192,9 @@ def test_report_shows_the_push_check_and_the_decrypted_privacy_check():
     o = observation(f"https://frankfurt.netdata.rocks/privacy?data={data}")
     o["pages"][0]["attempted"].insert(0, dict(request("https://app.netdata.cloud/api/v1/telemetry/push", body=body),
                                               method="POST"))
-    lines = report_lines(dashboard.annotate(o))
+    from audit.core import dashboard as with_checks  # annotate plus what check finds inside each request
+
+    lines = report_lines(with_checks.annotate(o))
     assert "  telemetry push (v2 dashboard) (POSTs the machine GUID, the agent's URL (host and port), the person " \
            "GUID and the view)" in lines
     assert f"      check: labels.machine: machine-guid (exact), sensitivity identifier, UNEXPECTED: {GUID}" in lines

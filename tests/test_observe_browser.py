@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 import netdata_daemon
-from audit import observe, schemas
+from audit.faces import observe
+from audit.plumbing import schemas
 
 GUID = "11111111-2222-3333-4444-555555555555"
 

@@ -13,7 +13,8 @@ import pytest
 
 import v2_dashboard
 from test_observe_browser import _browser_missing, in_loopback_netns
-from audit import observe, schemas
+from audit.faces import observe
+from audit.plumbing import schemas
 from audit.channels.dashboard import push
 
 GUID = "0a1b2c3d-1111-4222-8333-444455556666"

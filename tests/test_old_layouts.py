@@ -9,9 +9,12 @@ import json
 
 import pytest
 
-from audit import channels, diff, explain, identify, payload, schemas
+from audit import channels
+from audit.core import diff, explain, identify
+from audit.channels.backend import assemble as payload
+from audit.plumbing import schemas
 from audit.channels.backend import catalog, releases, wire
-from audit.cli import main
+from audit.faces.cli import main
 from tests.sample import sample_facts
 
 MINORS = [f"v1.{m}.0" for m in range(33, 48)] + [f"v2.{m}.0" for m in range(0, 6)]
@@ -80,7 +83,7 @@ def test_a_body_is_valid_exactly_when_some_release_sends_its_members(carried):
         if member not in carried:
             del document["properties"][member]
     sent = any(carried == members for _, _, members in _releases_by_body())
-    assert (schemas.problems(document) == []) == sent
+    assert (schemas.problems(document, channels.schema_for(document)) == []) == sent
 
 
 # ---------------------------------------------------------------- what the tool builds, every release and event
@@ -89,7 +92,7 @@ def test_a_body_is_valid_exactly_when_some_release_sends_its_members(carried):
 def test_every_event_of_every_release_validates(event):
     for version in MINORS:
         document = payload.build(sample_facts(netdata_version=version), event).document()
-        assert schemas.problems(document) == [], version
+        assert schemas.problems(document, channels.schema_for(document)) == [], version
 
 
 def test_payload_wire_of_v1_37_1_validates_for_every_event(tmp_path, capsys):
@@ -149,7 +152,7 @@ def test_a_body_mixing_layouts_is_named_with_the_members_that_clash(tmp_path, ca
 def test_a_new_member_without_the_one_before_it_is_a_mix():
     document = payload.build(sample_facts(netdata_version="v2.5.0"), "START").document()
     del document["properties"]["system_distinct_id"]
-    [problem] = schemas.problems(document)
+    [problem] = schemas.problems(document, channels.schema_for(document))
     assert problem.pointer == "/" and "lacks system_distinct_id" in problem.message
     assert "has netdata_fail_reason" in problem.message
 

@@ -4,10 +4,10 @@ import os
 import pytest
 from hypothesis import given, strategies as st
 
-from audit import optout
-from audit.cli import main
-from audit.errors import AuditError
-from audit.facts.system import System
+from audit.core import optout
+from audit.faces.cli import main
+from audit.plumbing.errors import AuditError
+from audit.plumbing.system import System
 from tests.sample import STAND_IN_SCRIPT
 
 VALUES = [None, "", "0", "1", " 1", "yes", "true", "2"]
@@ -21,7 +21,7 @@ def verdict(tmp_path, env, file=False, version="v2.5.4"):
 
 def test_nothing_set_everything_sends(tmp_path):
     v = verdict(tmp_path, {})
-    assert all(v.components[name]["sends"] for name in optout.COMPONENTS)
+    assert all(v.components[name].sends for name in optout.COMPONENTS)
     assert v.backend_sends
 
 
@@ -29,38 +29,38 @@ def test_zero_disables_script_and_daemon_but_not_kickstart(tmp_path):
     (tmp_path / ".install-type").write_text("INSTALL_TYPE='kickstart-static'\n")  # kickstart applies here
     v = verdict(tmp_path, {"DISABLE_TELEMETRY": "0"})
     c = v.components
-    assert not c["script"]["sends"] and not c["daemon"]["sends"] and c["kickstart"]["sends"]
-    assert not c["docker"]["sends"]
+    assert not c["script"].sends and not c["daemon"].sends and c["kickstart"].sends
+    assert not c["docker"].sends
     # v2.5.4's dashboard: its analytics follow the daemon, its telemetry push and privacy check do not
-    assert c["dashboard"]["sends"] and c["dashboard"]["opted_out"]
-    assert c["dashboard"]["sends_despite_opt_out"][:2] == ["telemetry push", "privacy check"]
+    assert c["dashboard"].sends and c["dashboard"].opted_out
+    assert list(c["dashboard"].sends_despite_opt_out[:2]) == ["telemetry push", "privacy check"]
     assert not v.backend_sends
     assert v.disagreements
 
 
 def test_old_daemon_ignores_env(tmp_path):
     v = verdict(tmp_path, {"DISABLE_TELEMETRY": "1"}, version="v2.2.0")
-    assert v.components["daemon"]["sends"] and not v.components["script"]["sends"]
+    assert v.components["daemon"].sends and not v.components["script"].sends
     assert not v.backend_sends
-    assert v.components["dashboard"]["sends"]
+    assert v.components["dashboard"].sends
 
 
 def test_do_not_track_ignored_by_daemon(tmp_path):
     v = verdict(tmp_path, {"DO_NOT_TRACK": "1"})
-    assert v.components["daemon"]["sends"] and not v.components["kickstart"]["sends"]
-    assert v.components["script"]["suppressed_by"] == ["DO_NOT_TRACK=1"]
+    assert v.components["daemon"].sends and not v.components["kickstart"].sends
+    assert v.components["script"].suppressed_by == ("DO_NOT_TRACK=1",)
 
 
 def test_kickstart_precedence_and_blanks(tmp_path):
-    assert verdict(tmp_path, {"DISABLE_TELEMETRY": "0", "DO_NOT_TRACK": "1"}).components["kickstart"]["sends"]
-    assert not verdict(tmp_path, {"DISABLE_TELEMETRY": " 1"}).components["kickstart"]["sends"]
-    assert verdict(tmp_path, {"DISABLE_TELEMETRY": "2"}).components["kickstart"]["sends"]
+    assert verdict(tmp_path, {"DISABLE_TELEMETRY": "0", "DO_NOT_TRACK": "1"}).components["kickstart"].sends
+    assert not verdict(tmp_path, {"DISABLE_TELEMETRY": " 1"}).components["kickstart"].sends
+    assert verdict(tmp_path, {"DISABLE_TELEMETRY": "2"}).components["kickstart"].sends
 
 
 def test_file_no_effect_on_kickstart(tmp_path):
     v = verdict(tmp_path, {}, file=True)
-    assert not v.components["daemon"]["sends"] and not v.components["script"]["sends"]
-    assert v.components["kickstart"]["sends"]
+    assert not v.components["daemon"].sends and not v.components["script"].sends
+    assert v.components["kickstart"].sends
 
 
 @given(st.sampled_from(VALUES), st.sampled_from(VALUES), st.booleans(), st.sampled_from(["v2.2.0", "v2.5.4"]))
@@ -69,9 +69,9 @@ def test_backend_rule(tmp_path_factory, d, n, file, version):
     env = {k: x for k, x in (("DISABLE_TELEMETRY", d), ("DO_NOT_TRACK", n)) if x is not None}
     v = verdict(tmp, env, file, version)
     script_off = file or bool(d) or bool(n)
-    assert v.components["script"]["sends"] is not script_off
+    assert v.components["script"].sends is not script_off
     assert v.backend_sends is (not script_off)
-    assert v.components["kickstart"]["sends"] is not ((d or n or "0").strip() == "1")
+    assert v.components["kickstart"].sends is not ((d or n or "0").strip() == "1")
 
 
 def test_apply_revert_dry_run(tmp_path):
@@ -180,35 +180,35 @@ def _installed_root(tmp_path, opt_out_in_etc: bool):
 def test_opt_out_names_the_package_that_shipped_the_file(tmp_path):
     verdict = optout.evaluate(_installed_root(tmp_path, True), "/etc/netdata", "v1.37.1")
     label = "opt-out file (opted out by the distribution's package: netdata-core ships this file)"
-    assert verdict.components["daemon"]["suppressed_by"] == [label]
-    assert verdict.components["script"]["suppressed_by"] == [label]
+    assert verdict.components["daemon"].suppressed_by == (label,)
+    assert verdict.components["script"].suppressed_by == (label,)
     assert not verdict.backend_sends
 
 
 @pytest.mark.installed_agent
 def test_a_private_config_dir_does_not_stop_the_packaged_script(tmp_path):
     verdict = optout.evaluate(_installed_root(tmp_path, True), "/srv/private", "v1.37.1")
-    assert verdict.components["daemon"]["sends"]
-    assert not verdict.components["script"]["sends"]
+    assert verdict.components["daemon"].sends
+    assert not verdict.components["script"].sends
     assert any("built in, whatever -c" in d for d in verdict.disagreements)
     verdict = optout.evaluate(_installed_root(tmp_path / "b", False), "/srv/private", "v1.37.1")
-    assert verdict.components["script"]["sends"] and verdict.backend_sends
+    assert verdict.components["script"].sends and verdict.backend_sends
 
 
 def test_from_v2_6_the_statistics_script_no_longer_runs(tmp_path):
     system = System(root=str(tmp_path), env={})
     for version, runs in (("v2.5.4", True), ("v2.6.0", False), ("v2.11.0", False)):
         verdict = optout.evaluate(system, "/etc/netdata", version)
-        assert verdict.components["script"]["sends"] is runs
+        assert verdict.components["script"].sends is runs
         assert verdict.backend_sends is runs
-    assert optout.evaluate(system, "/etc/netdata", "v2.6.0").components["script"]["suppressed_by"] == \
-        ["not run since v2.6.0"]
+    assert optout.evaluate(system, "/etc/netdata", "v2.6.0").components["script"].suppressed_by == \
+        ("not run since v2.6.0",)
 
 
 def test_v1_33_script_ignores_disable_telemetry(tmp_path):
     system = System(root=str(tmp_path), env={"DISABLE_TELEMETRY": "1"})
-    assert optout.evaluate(system, "/etc/netdata", "v1.33.1").components["script"]["sends"]
-    assert not optout.evaluate(system, "/etc/netdata", "v1.34.0").components["script"]["sends"]
+    assert optout.evaluate(system, "/etc/netdata", "v1.33.1").components["script"].sends
+    assert not optout.evaluate(system, "/etc/netdata", "v1.34.0").components["script"].sends
 
 
 def _sysroot(tmp_path, install_type=None, container=False):

@@ -15,6 +15,6 @@ def test_the_wheel_ships_the_schemas(tmp_path):
 
 
 def test_headless_commands_never_load_textual():
-    code = "import sys, audit.cli; audit.cli.main(['codes']); assert 'textual' not in sys.modules"
+    code = "import sys, audit.faces.cli; audit.faces.cli.main(['codes']); assert 'textual' not in sys.modules"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr

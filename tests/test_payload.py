@@ -2,10 +2,10 @@ import json
 
 import pytest
 
-from audit import payload
+from audit.channels.backend import assemble as payload
 from audit.channels.backend import wire
 from audit.channels.backend.analytics import fact_name
-from audit.errors import AuditError
+from audit.plumbing.errors import AuditError
 from tests.sample import GUID, sample_facts
 
 

@@ -24,7 +24,9 @@ from pathlib import Path
 
 import pytest
 
-from audit import payload, schemas
+from audit import channels
+from audit.channels.backend import assemble as payload
+from audit.plumbing import schemas
 from audit.facts.collect import FactsRequest, gather
 from tests.realscripts import CURL_STANDIN
 
@@ -177,7 +179,7 @@ def test_the_packaged_daemon_sends_what_payload_prints(agent):
     exit_body = _wait(lambda: agent.bodies().get("EXIT"), 10, "EXIT after SIGTERM")
     assert payload.build(running, "EXIT", {"result": "OK"}).wire == exit_body
     for body in (bodies["START"], bodies["ACLK_DISABLED"], exit_body):  # v1.37.1's layout: api_key, no newer members
-        assert b'"api_key"' in body and schemas.problems(json.loads(body)) == []
+        assert b'"api_key"' in body and schemas.problems(json.loads(body), channels.schema_for(json.loads(body))) == []
 
 
 def test_exit_after_the_first_analytics_gathering_is_what_payload_prints(gathering_agent):
@@ -193,4 +195,4 @@ def test_exit_after_the_first_analytics_gathering_is_what_payload_prints(gatheri
     exit_body = _wait(lambda: agent.bodies().get("EXIT"), 10, "EXIT after SIGTERM")
     assert payload.build(running, "EXIT", {"result": "OK"}).wire == exit_body
     for body in (meta, exit_body):
-        assert schemas.problems(json.loads(body)) == []
+        assert schemas.problems(json.loads(body), channels.schema_for(json.loads(body))) == []

@@ -4,7 +4,7 @@ import pytest
 
 from audit.channels.backend import releases
 from audit.facts.sysinfo import awk_number, collect_system_info
-from audit.facts.system import System
+from audit.plumbing.system import System
 
 MINORS = [f"v1.{m}.0" for m in range(33, 48)] + [f"v2.{m}.0" for m in range(0, 6)]
 

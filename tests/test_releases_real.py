@@ -4,11 +4,11 @@ from pathlib import Path
 
 import pytest
 
-from audit import payload
+from audit.channels.backend import assemble as payload
 from audit.channels.backend import releases, wire
 from audit.facts.collect import FactsRequest, gather
 from audit.facts.sysinfo import collect_system_info
-from audit.facts.system import System
+from audit.plumbing.system import System
 
 from tests.realscripts import Sandbox
 

@@ -4,8 +4,9 @@ import json
 import pytest
 from hypothesis import given, strategies as st
 
-from audit import report, schemas
-from audit.cli import main
+from audit.core import report
+from audit.plumbing import schemas
+from audit.faces.cli import main
 from fleet_hosts import CLAIM_TOKEN, HOSTS, build, report_args
 
 HOST_REPORT = "https://telemetry-audit.dev/schemas/host-report.schema.json"

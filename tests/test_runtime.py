@@ -3,8 +3,8 @@
 
 import pytest
 
-from audit import payload
-from audit.cli import main
+from audit.channels.backend import assemble as payload
+from audit.faces.cli import main
 from audit.facts import snapshot
 from audit.facts.collect import FactsRequest, gather
 from tests.sample import sample_facts

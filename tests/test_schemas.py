@@ -6,7 +6,9 @@ import sys
 
 from jsonschema import Draft202012Validator
 
-from audit import payload, schemas
+from audit import channels
+from audit.channels.backend import assemble as payload
+from audit.plumbing import schemas
 from audit.channels.backend import catalog, wire
 from tests.sample import sample_facts
 
@@ -43,14 +45,14 @@ def test_everything_the_tool_builds_validates():
     facts = sample_facts(netdata_version="v2.2.0")
     for name in catalog.EVENTS:
         built = payload.build(facts, name)
-        assert schemas.problems(built.document()) == [], name
+        assert schemas.problems(built.document(), channels.schema_for(built.document())) == [], name
 
 
 def test_violations_are_located_by_pointer():
     doc = payload.build(sample_facts(), "FATAL", {"line": 7}).document()
     doc["properties"]["action_data"] = "garbage"
     doc["properties"]["extra"] = 1
-    pointers = {p.pointer for p in schemas.problems(doc)}
+    pointers = {p.pointer for p in schemas.problems(doc, channels.schema_for(doc))}
     assert "/properties/action_data" in pointers and "/properties" in pointers
 
 
@@ -67,5 +69,5 @@ def test_examples_validate_with_an_independent_validator(tmp_path):
 def test_fast_and_reference_validators_agree():
     good = payload.build(sample_facts(), "START").document()
     bad = dict(good, event=7)
-    assert schemas.problems(good) == []
-    assert {p.pointer for p in schemas.problems(bad)} == {"/event"}
+    assert schemas.problems(good, channels.schema_for(good)) == []
+    assert {p.pointer for p in schemas.problems(bad, channels.schema_for(bad))} == {"/event"}

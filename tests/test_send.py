@@ -5,8 +5,10 @@ import hidden_agent
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from audit import journal, optout, payload
-from audit.cli import main
+from audit.plumbing import journal
+from audit.core import optout
+from audit.channels.backend import assemble as payload
+from audit.faces.cli import main
 from audit.facts.snapshot import dumps
 from tests.sample import sample_facts
 

@@ -3,10 +3,10 @@ import subprocess
 
 import pytest
 
-from audit.errors import AuditError
-from audit.facts.shellwords import eval_assignment
+from audit.plumbing.errors import AuditError
+from audit.plumbing.shellwords import eval_assignment
 from audit.facts.sysinfo import collect_system_info
-from audit.facts.system import System
+from audit.plumbing.system import System
 
 
 def make_root(tmp_path, files):

@@ -1,8 +1,8 @@
 import json
 
-from audit import payload
+from audit.channels.backend import assemble as payload
 from audit.channels.backend import catalog
-from audit.cli import main
+from audit.faces.cli import main
 from tests.sample import sample_facts
 
 
@@ -56,7 +56,7 @@ def test_a_stub_payload_gives_a_few_grouped_lines_and_the_summary_last(tmp_path)
 def test_one_document_on_one_long_line_is_judged_by_the_document_cap(tmp_path, capsys, monkeypatch):
     """A single-line document longer than a JSON Lines line is one document: too large only past the document
     cap, and then said so (not "a line longer than 1 MiB; not a JSON Lines input")."""
-    from audit import inputs
+    from audit.plumbing import inputs
 
     monkeypatch.setitem(inputs.CAPS, "json", 3 * inputs.MiB)
     doc = payload.build(sample_facts(), "META").document()

@@ -1,14 +1,14 @@
 """Version strings: releases, release candidates and nightly builds, read as the newest modelled behaviour at or
-before them (audit/versions.py), and said so wherever a version is read."""
+before them (audit/plumbing/versions.py), and said so wherever a version is read."""
 
 import json
 
 import pytest
 
-from audit import versions
+from audit.plumbing import versions
 from audit.channels.agent_events import releases as agent_releases
-from audit.cli import main
-from audit.errors import AuditError
+from audit.faces.cli import main
+from audit.plumbing.errors import AuditError
 
 
 @pytest.mark.parametrize("given,parsed,kind", [
@@ -75,7 +75,7 @@ def test_a_status_file_from_a_nightly_build_is_read(capsys, tmp_path):
 
 def test_an_installed_binarys_rc_version_is_read(monkeypatch):
     from audit.facts.agent import agent_version
-    from audit.facts.system import System
+    from audit.plumbing.system import System
 
     class Binary(System):
         def run(self, argv, timeout=None):

@@ -1,14 +1,19 @@
 """The telemetry channels, as data: who sends, in which Netdata versions, to where, what stops it, and which module
 builds its bodies. The CLI, TUI, docs, check, explain and validate iterate CHANNELS; each channel's code lives in its
-own package under audit/channels/, imported through Channel.impl().
+own package under audit/channels/, imported through Channel.impl(). Adding a channel: its package and one entry
+here (tests/test_tiny_channel.py; docs/architecture.md).
 
 A channel module exposes:
   events() -> event specs (.name .meaning .since .until .versions .sent_when .results_meaning .params .channel)
-  build(facts, event, params) -> audit.payload.Payload   (pure: facts + event in, exact bytes out)
+  build(facts, event, params) -> audit.model.payload.Payload   (pure: facts + event in, exact bytes out)
+  decode(reading) -> (dict, findings)   explain's hook: what its fields pack (audit.model.explanation types)
 and, for the faces, optionally:
-  build_from_args(facts, args)    the CLI edge: read what build() needs, then build (every channel but the default)
+  build_request(facts, options)   the edge: read what build() needs as the option values say, then build (every
+                                  channel but the default; `options` is a plain mapping, never argparse)
   collect_inputs(request, facts)  what build() reads of the machine besides the facts (the TUI collects it once)
   form_params(values)             a form's text values as build() takes them
+  explain_reading(reading, sha256)  explains its bodies whole, instead of decode (agent-events)
+  SECRETS_IN, IDENTIFIERS         identifying-data rules as data (audit.core.identify.field_notes applies them)
 A channel with no module is documented (and observed), not built. Its CLI options are data (Channel.options, from
 its light options.py), so a command line never loads a channel it does not build.
 """
@@ -17,8 +22,8 @@ import importlib
 from dataclasses import dataclass
 from types import ModuleType
 
-from audit import versions
-from audit.errors import AuditError
+from audit.plumbing import versions
+from audit.plumbing.errors import AuditError
 
 
 @dataclass(frozen=True)
@@ -30,7 +35,7 @@ class Channel:
     since: str | None  # first Netdata release that sends on this channel (None: as far back as modelled)
     until: str | None  # last release (None: still sends today)
     schema: str  # file name of its schema under schemas/ (a body's; the dashboard's: an observation's)
-    components: tuple[str, ...]  # the opt-out components (audit.optout.RULES) that decide whether it sends
+    components: tuple[str, ...]  # the opt-out components (audit.core.optout.RULES) that decide whether it sends
     module: str | None = None  # audit.channels.<x>, or None when only documented
     marks: tuple[tuple[str, str | None], ...] = ()  # (member path, value or None for "present") a body carries
     documented: tuple[tuple[str, str, str], ...] = ()  # (field, value, meaning) the docs describe, not built
@@ -84,7 +89,7 @@ CHANNELS: dict[str, Channel] = {c.name: c for c in (
     Channel("dashboard", "Dashboard", "the dashboard's JavaScript in the browser (PostHog, GTM, Sentry; from v1.43 "
             "the v2 dashboard's telemetry push, from v1.45 its privacy check)",
             "https://app.netdata.cloud/api/v1/telemetry/push", None, None, "dashboard-observation.schema.json",
-            ("dashboard",), None, documented=dashboard.DOCUMENTED_PROPERTIES, observer="audit.observe",
+            ("dashboard",), None, documented=dashboard.DOCUMENTED_PROPERTIES, observer="audit.faces.observe",
             options=dashboard_options.OPTIONS, builder="audit.channels.dashboard.channel", sendable=False),
 )}
 
@@ -112,6 +117,16 @@ def channel_of(document: object) -> Channel | None:
         if ch.marks and all(_carries(document, path, value) for path, value in ch.marks):
             return ch
     return None
+
+
+def schema_for(document: object) -> str:
+    """The most specific schema id for a body: its channel's, or for a backend body its event's own."""
+    from audit.plumbing import schemas
+
+    ch = channel_of(document)
+    if ch is not None and ch.name != DEFAULT and (schemas.schema_dir() / ch.schema).is_file():
+        return schemas.BASE + ch.schema
+    return schemas.backend_schema_for(document)
 
 
 def _carries(document: object, path: str, value: str | None) -> bool:

@@ -7,14 +7,14 @@ What can be read is read (the netdata binary, netdata.conf, stream.conf, exporti
 import hashlib
 import re
 
-from audit import versions
+from audit.plumbing import versions
 from audit.channels.backend import releases
 from audit.channels.backend.analytics import fact_name
-from audit.errors import AuditError
-from audit.facts.agentconf import is_yes, parse_assignments, parse_ini, size_mb
+from audit.plumbing.errors import AuditError
+from audit.plumbing.agentconf import is_yes, parse_assignments, parse_ini, size_mb
 from audit.facts.installed import collect_installed
-from audit.facts.model import Fact, Facts
-from audit.facts.system import System
+from audit.model.fact import Fact, Facts
+from audit.plumbing.system import System
 from audit.channels.backend.wire import ALL_ZERO_GUID
 
 LIB_DIR = "/var/lib/netdata"

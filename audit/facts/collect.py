@@ -5,8 +5,8 @@ from dataclasses import dataclass
 from audit.channels.backend.analytics import fact_name
 from audit.facts import snapshot
 from audit.facts.agent import agent_version, collect_agent_facts, machine_guid_option, netdata_version_option
-from audit.facts.model import Facts
-from audit.facts.system import System
+from audit.model.fact import Facts
+from audit.plumbing.system import System
 
 DEFAULT_CONFIG_DIR = "/etc/netdata"
 
@@ -45,8 +45,8 @@ def gather(request: FactsRequest) -> Facts:
 
 
 def _runtime(agent_url: str, facts: Facts) -> Facts:
-    from audit import transport
-    from audit.errors import AuditError, Exit
+    from audit.plumbing import transport
+    from audit.plumbing.errors import AuditError, Exit
     from audit.facts.runtime import runtime_facts
 
     answer = transport.agent_info(agent_url)

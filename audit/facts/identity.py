@@ -10,8 +10,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from audit.errors import AuditError
-from audit.facts.system import System
+from audit.plumbing.errors import AuditError
+from audit.plumbing.system import System
 from audit.channels.backend.wire import ALL_ZERO_GUID
 
 # Names that point at nobody in particular: distribution defaults for host and user names. Matching them would

@@ -7,8 +7,8 @@ Live, commands are run (`netdata -v`, `netdata -W buildinfo`, `rpm -qf`); under 
 
 import re
 
-from audit.facts.model import Fact, Facts
-from audit.facts.system import System
+from audit.model.fact import Fact, Facts
+from audit.plumbing.system import System
 
 BINARY_PATHS = ("/usr/sbin/netdata", "/usr/bin/netdata", "/opt/netdata/bin/netdata", "/usr/local/sbin/netdata")
 SCRIPT_PATHS = ("/usr/libexec/netdata/plugins.d/anonymous-statistics.sh",

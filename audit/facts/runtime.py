@@ -9,7 +9,7 @@ shows (collectors, alerts, hosts) are then not yet in the analytics data either.
 import json
 
 from audit.channels.backend.analytics import fact_name
-from audit.facts.model import Fact, Facts
+from audit.model.fact import Fact, Facts
 
 # payload key -> /api/v1/info key whose value is the daemon's analytics literal
 LITERALS = {

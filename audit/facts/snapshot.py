@@ -2,8 +2,8 @@
 
 import json
 
-from audit.errors import AuditError
-from audit.facts.model import Fact, Facts
+from audit.plumbing.errors import AuditError
+from audit.model.fact import Fact, Facts
 
 FORMAT = "telemetry-audit-facts"
 VERSION = 1
@@ -18,7 +18,7 @@ def dumps(facts: Facts) -> str:
 
 
 def load(path: str) -> Facts:
-    from audit import inputs
+    from audit.plumbing import inputs
 
     label = f"--facts {path}"
     return from_json(inputs.load_json(inputs.read_input(path, "facts", label), label), path)
@@ -51,7 +51,7 @@ def _fact(where: str, name: str, item: object) -> Fact:
 
 def _exact_bytes(where: str, name: str, data: object) -> str:
     """The value as the tool holds it (bytes that are not UTF-8 as surrogates), from its base64 form."""
-    from audit import jsontext
+    from audit.plumbing import jsontext
 
     try:
         if not isinstance(data, str):

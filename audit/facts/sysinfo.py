@@ -8,11 +8,11 @@ its values never enter the telemetry payload, and this tool never contacts 169.2
 import os
 import re
 
-from audit import versions
+from audit.plumbing import versions
 from audit.channels.backend import releases
-from audit.facts.model import Fact, Facts
-from audit.facts.shellwords import eval_assignment
-from audit.facts.system import System
+from audit.model.fact import Fact, Facts
+from audit.plumbing.shellwords import eval_assignment
+from audit.plumbing.system import System
 
 OS_KEYS = ("NAME", "ID", "ID_LIKE", "VERSION", "VERSION_ID")
 BLOCK_MAJORS = ("hd", "sd", "mfm", "ad", "ftl", "pd", "nftl", "dasd", "intfl", "mmcblk", "mmc", "ub", "xvd", "rfd",

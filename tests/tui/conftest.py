@@ -49,8 +49,8 @@ def journal_path(tmp_path) -> Path:
 @pytest.fixture
 def make_app(facts_file, config_dir, journal_path):
     def make(endpoint: str = "http://127.0.0.1:9/unused", **request):
-        from audit.tui import TuiOptions
-        from audit.tui.app import TelemetryAuditApp
+        from audit.faces.tui import TuiOptions
+        from audit.faces.tui.app import TelemetryAuditApp
 
         fields = {"facts_file": str(facts_file), "config_dir": str(config_dir), **request}
         return TelemetryAuditApp(TuiOptions(FactsRequest(**fields), endpoint, str(journal_path)))
@@ -79,7 +79,7 @@ async def wait_for(pilot, predicate, timeout: float = 30.0, what: str = "conditi
 
 
 def main_screen(app):
-    from audit.tui.screens import MainScreen
+    from audit.faces.tui.screens import MainScreen
 
     return next((s for s in app.screen_stack if isinstance(s, MainScreen)), None)
 

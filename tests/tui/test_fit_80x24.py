@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from rich.cells import cell_len
 
 from audit import channels
-from audit.tui.wrap import SEPARATORS, wrap
+from audit.faces.tui.wrap import SEPARATORS, wrap
 
 from .conftest import loaded, wait_for
 from .screen_text import screen_lines
@@ -177,7 +177,7 @@ async def test_a_notification_shows_a_long_path_whole(make_app, tmp_path):
 
 
 async def test_every_footer_key_keeps_its_label(make_app):
-    from audit.tui import actions
+    from audit.faces.tui import actions
 
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -195,8 +195,8 @@ def cut_without_ellipsis(lines: list[str], value: str) -> bool:
 async def test_journal_columns_end_at_the_dialogs_edge(make_app, journal_path):
     from sample import sample_facts
 
-    from audit import payload
-    from audit.tui import adapters
+    from audit.channels.backend import assemble as payload
+    from audit.faces.tui import adapters
 
     endpoint = channels.channel("backend").endpoint
     adapters.record(journal_path, payload.build(sample_facts(), "START"), adapters.Outcome("sent", "HTTP 200"),

@@ -7,7 +7,8 @@ import sys
 import pytest
 from werkzeug import Response
 
-from audit import channels, payload
+from audit import channels
+from audit.channels.backend import assemble as payload
 from audit.facts import snapshot
 
 from .conftest import loaded, opened, wait_for
@@ -20,7 +21,7 @@ def expected_wire(facts_file, event, params=None) -> str:
 
 
 async def choose(pilot, screen, name):
-    from audit.tui.widgets import EventList
+    from audit.faces.tui.widgets import EventList
 
     screen.query_one(EventList).select_event(name)
     await wait_for(pilot, lambda: screen.event == name and screen.built is not None and screen.built.event == name,
@@ -299,7 +300,7 @@ async def test_save_to_an_unwritable_place_is_a_message(make_app, tmp_path):
 
 
 async def test_help_lists_every_action(make_app):
-    from audit.tui.actions import ACTIONS
+    from audit.faces.tui.actions import ACTIONS
 
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
@@ -313,8 +314,8 @@ async def test_help_lists_every_action(make_app):
 
 
 async def test_every_action_has_binding_id_footer_and_palette_entry(make_app):
-    from audit.tui.actions import ACTIONS
-    from audit.tui.app import AuditCommands
+    from audit.faces.tui.actions import ACTIONS
+    from audit.faces.tui.app import AuditCommands
 
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
@@ -372,7 +373,7 @@ async def test_optout_change_with_nothing_to_do_says_so_without_a_dialog(make_ap
 
 
 async def test_optout_revert_asks_before_removing_a_file_it_created(make_app, config_dir):
-    from audit import optout
+    from audit.core import optout
 
     (config_dir / ".opt-out-from-anonymous-statistics").write_text(optout.CREATED_MARK)
     app = make_app()
@@ -387,7 +388,7 @@ async def test_optout_revert_asks_before_removing_a_file_it_created(make_app, co
 
 
 def test_headless_commands_never_import_textual():
-    code = ("import sys, audit.cli; audit.cli.build_parser(); import audit.tui, audit.tui.adapters; "
+    code = ("import sys, audit.faces.cli; audit.faces.cli.build_parser(); import audit.faces.tui, audit.faces.tui.adapters; "
             "assert 'textual' not in sys.modules and 'rich' not in sys.modules, "
             "[m for m in sys.modules if m.startswith(('textual', 'rich'))]")
     subprocess.run([sys.executable, "-c", code], check=True)
@@ -395,17 +396,17 @@ def test_headless_commands_never_import_textual():
 
 def test_the_first_frame_needs_none_of_the_audit_core():
     """The app draws its title before the main screen and the core are imported (the first-frame budget)."""
-    code = ("import sys, audit.tui.app; core = ('audit.tui.screens', 'audit.tui.widgets', 'audit.payload', "
-            "'audit.optout'); assert not [m for m in core if m in sys.modules], sys.modules.keys() & set(core)")
+    code = ("import sys, audit.faces.tui.app; core = ('audit.faces.tui.screens', 'audit.faces.tui.widgets', 'audit.channels.backend.assemble', "
+            "'audit.core.optout'); assert not [m for m in core if m in sys.modules], sys.modules.keys() & set(core)")
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
 def test_no_command_opens_the_tui(monkeypatch, facts_file):
-    import audit.tui
-    from audit import cli
+    import audit.faces.tui
+    from audit.faces import cli
 
     seen = []
-    monkeypatch.setattr(audit.tui, "run", lambda options: seen.append(options) or 0)
+    monkeypatch.setattr(audit.faces.tui, "run", lambda options: seen.append(options) or 0)
     assert cli.main([]) == 0
     assert seen and seen[0].request.facts_file is None and seen[0].endpoint is None
     assert cli.main(["tui", "--facts", str(facts_file), "--endpoint", "http://127.0.0.1:1/x",
@@ -416,12 +417,12 @@ def test_no_command_opens_the_tui(monkeypatch, facts_file):
 
 
 async def test_unexpected_gather_failure_is_a_message_too(make_app, monkeypatch):
-    import audit.tui.screens
+    import audit.faces.tui.screens
 
     def broken(request):
         raise RuntimeError("sysinfo module missing")
 
-    monkeypatch.setattr(audit.tui.screens, "gather", broken)
+    monkeypatch.setattr(audit.faces.tui.screens, "gather", broken)
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         screen = await opened(pilot)
@@ -491,7 +492,7 @@ async def test_no_channel_sends_when_the_config_dir_is_not_an_agents(make_app, h
 
 
 async def test_installer_events_are_their_own_channel_with_secrets_flagged(make_app, monkeypatch):
-    from audit.tui.widgets import EventList
+    from audit.faces.tui.widgets import EventList
 
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
@@ -527,9 +528,9 @@ def test_quit_while_facts_are_still_loading_exits_at_once(tmp_path):
     import time
 
     script = ("import threading, sys\n"
-              "import audit.tui.screens as screens\n"
+              "import audit.faces.tui.screens as screens\n"
               "screens.gather = lambda request: threading.Event().wait()\n"
-              "from audit.cli import main\n"
+              "from audit.faces.cli import main\n"
               "sys.exit(main(sys.argv[1:]))\n")
     master, slave = pty.openpty()
     env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "80", "LINES": "24"}
@@ -570,8 +571,8 @@ async def test_number_keys_switch_tabs(make_app):
 
 
 async def test_help_lists_every_key_and_scrolls_at_80x24(make_app):
-    from audit.tui import actions
-    from audit.tui.screens import OTHER_KEYS
+    from audit.faces.tui import actions
+    from audit.faces.tui.screens import OTHER_KEYS
 
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -601,7 +602,7 @@ async def test_a_load_error_is_in_the_tuis_words(make_app):
 
 
 async def test_agent_events_causes_are_their_own_channel_with_the_gate_in_the_status_line(make_app, config_dir):
-    from audit.tui.widgets import EventList, StatusLine
+    from audit.faces.tui.widgets import EventList, StatusLine
 
     (config_dir / "netdata.conf").write_text("[global]\n    crash reports = off\n")
     app = make_app(netdata_version="v2.11.0")

@@ -9,7 +9,7 @@ import time
 import jsonschema
 import pytest
 
-from audit import journal, schemas
+from audit.plumbing import journal, schemas
 
 from .conftest import loaded, wait_for
 
@@ -77,7 +77,7 @@ async def send_into_silence(pilot, listener, accepted):
 
 @pytest.fixture
 def endpoint(silent_server, monkeypatch):
-    monkeypatch.setattr("audit.tui.adapters.SEND_TIMEOUT", 600.0)  # only the interruption ends this send
+    monkeypatch.setattr("audit.faces.tui.adapters.SEND_TIMEOUT", 600.0)  # only the interruption ends this send
     return f"http://127.0.0.1:{silent_server[0].getsockname()[1]}/ingest"
 
 

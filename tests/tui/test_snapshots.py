@@ -114,7 +114,7 @@ def test_optout_tab_under_disable_telemetry(snap_compare, make_app, monkeypatch,
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("DISABLE_TELEMETRY", "1")
     # nothing of the machine running the test: not in a container, no saved status file anywhere
-    monkeypatch.setattr("audit.optout._in_container", lambda system: False)
+    monkeypatch.setattr("audit.core.optout._in_container", lambda system: False)
     monkeypatch.setattr("audit.channels.agent_events.locate.DEFAULT_LIB_DIR", "/nonexistent/lib")
     monkeypatch.setattr("audit.channels.agent_events.locate.DEFAULT_CACHE_DIR", "/nonexistent/cache")
     monkeypatch.setattr("audit.channels.agent_events.locate.FALLBACK_DIRS", ())

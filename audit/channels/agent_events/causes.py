@@ -3,7 +3,7 @@ at v2.11.0; the same strings, priorities and crash flags since v2.6.0), and the 
 
 from dataclasses import dataclass
 
-from audit import versions
+from audit.plumbing import versions
 from audit.channels.backend.catalog import Param
 from audit.channels.agent_events.status import EXIT_REASONS, Status, bit
 
@@ -124,7 +124,7 @@ BY_NAME = {c.name: c for c in CAUSES}
 
 
 def cause(name: str) -> Cause:
-    from audit.errors import AuditError
+    from audit.plumbing.errors import AuditError
 
     found = BY_NAME.get(name) or BY_NAME.get(name.strip().lower())
     if found is None:

@@ -11,14 +11,14 @@ import os
 from collections.abc import Mapping
 from functools import lru_cache
 
-from audit import inputs, versions
+from audit.plumbing import inputs, versions
 from audit.channels.agent_events import body as post
 from audit.channels.agent_events import causes, prospective, releases, status
 from audit.channels.agent_events.options import DEFAULT_PID, STATUS_FILE
 from audit.channels.agent_events.machine import Machine
-from audit.errors import AuditError
-from audit.facts.model import Facts
-from audit.payload import Field, Payload
+from audit.plumbing.errors import AuditError
+from audit.model.fact import Facts
+from audit.model.payload import Field, Payload
 
 CHANNEL = "agent-events"
 PID_NOTE = (f"agent_pid_now is the next start's process id, unknowable beforehand: shown as {DEFAULT_PID} "
@@ -32,7 +32,7 @@ def events() -> list[causes.Cause]:
 def collect_inputs(request, facts: Facts) -> dict:
     """What build() needs besides the facts and the form: the machine as the next start would see it (I/O)."""
     from audit.channels.agent_events.machine import collect
-    from audit.facts.system import System
+    from audit.plumbing.system import System
 
     return {"machine": collect(System(root=request.root), request.config_dir),
             "netdata_version": request.netdata_version}
@@ -156,37 +156,46 @@ def _payload(built: post.Post, sources: Mapping[str, str], assumed: set[str], wa
     return Payload(built.verdict.cause, built.body, fields, invalid, tuple(warnings), CHANNEL)
 
 
+def explain_reading(reading, sha256: str):
+    """explain's hook: an agent-events body explained whole (audit.channels.agent_events.explain)."""
+    from audit.channels.agent_events import explain
+
+    return explain.explain_reading(reading, sha256)
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # command line (the I/O edge)
 
-def build_from_args(facts: Facts, args) -> Payload:
-    from audit.facts.system import System
+def build_request(facts: Facts, options: Mapping[str, object]) -> Payload:
+    """The edge: `options` are the command's option values by name (event, root, config_dir, status_file, …);
+    read the status file or the machine as they say, then build."""
+    from audit.plumbing.system import System
 
-    system = System(root=getattr(args, "root", None))
-    pid = _int_option(args, "agent_pid")
-    if args.event is None:
-        raw, label, where = read_status_file(system, args, _older_than_channel(facts, args))
+    system = System(root=options.get("root"))
+    pid = _int_option(options, "agent_pid")
+    if options.get("event") is None:
+        raw, label, where = read_status_file(system, options, _older_than_channel(facts, options))
         from audit.channels.agent_events.machine import collect_boot_id
 
-        built = build_saved(raw, label, facts, collect_boot_id(system), getattr(args, "netdata_version", None), pid)
+        built = build_saved(raw, label, facts, collect_boot_id(system), options.get("netdata_version"), pid)
         return dataclasses.replace(built, warnings=tuple(where) + built.warnings)
     from audit.channels.agent_events.machine import collect
 
     # a snapshot usually comes from another machine: then only its facts, none of this machine's ids
-    snapshot_only = getattr(args, "facts", None) and getattr(args, "root", None) is None
-    machine = Machine() if snapshot_only else collect(system, getattr(args, "config_dir", "/etc/netdata"))
+    snapshot_only = options.get("facts") and options.get("root") is None
+    machine = Machine() if snapshot_only else collect(system, options.get("config_dir", "/etc/netdata"))
     params: dict[str, object] = {"machine": machine,
-                                 "netdata_version": getattr(args, "netdata_version", None), "agent_pid": pid}
+                                 "netdata_version": options.get("netdata_version"), "agent_pid": pid}
     for name in ("file", "function", "message", "errno", "thread", "signal"):
-        params[name] = getattr(args, name, None)
-    params["line"] = _int_option(args, "line")
-    if getattr(args, "stack_trace", None):
-        params["stack_trace"] = inputs.read_limited(args.stack_trace, 4095)[:4095]
-    return build(facts, args.event, params)
+        params[name] = options.get(name)
+    params["line"] = _int_option(options, "line")
+    if options.get("stack_trace"):
+        params["stack_trace"] = inputs.read_limited(options["stack_trace"], 4095)[:4095]
+    return build(facts, options.get("event"), params)
 
 
-def _int_option(args, name: str) -> int | None:
-    value = getattr(args, name, None)
+def _int_option(options, name: str) -> int | None:
+    value = options.get(name)
     if value is None:
         return None
     try:
@@ -195,30 +204,31 @@ def _int_option(args, name: str) -> int | None:
         raise AuditError(f"--{name.replace('_', '-')} {value!r}: expected a whole number") from None
 
 
-def _older_than_channel(facts: Facts, args) -> str | None:
+def _older_than_channel(facts: Facts, options: Mapping[str, object]) -> str | None:
     """The agent's version (--netdata-version, else the installed one) when it predates the status file and the
     channel (releases.FIRST), else None."""
     fact = facts.get("netdata_version")
-    version = getattr(args, "netdata_version", None) or (fact.value if fact is not None and fact.observed else None)
+    version = options.get("netdata_version") or (fact.value if fact is not None and fact.observed else None)
     if not version:
         return None
     version = "v" + version if version[:1].isdigit() else version
     return None if _sends(version) else version
 
 
-def read_status_file(system, args, older: str | None = None) -> tuple[bytes, str, list[str]]:
+def read_status_file(system, options: Mapping[str, object], older: str | None = None
+                     ) -> tuple[bytes, str, list[str]]:
     """--status-file as given, else the copy the next start loads (audit.channels.agent_events.locate: the lib
     dir, then the daemon's fallback dirs, newest first), inside --root; with what is worth knowing about where
     it was found. `older`: the agent's version when it predates the channel (then that is why none is found)."""
     from audit.channels.agent_events import locate
 
-    given = getattr(args, "status_file", None)
+    given = options.get("status_file")
     if given:
         if not os.path.isfile(given):
             raise AuditError(f"{given}: no such status file")
         return _bounded(given, given), given, []
-    dirs = locate.agent_dirs(system, getattr(args, "config_dir", None) or "/etc/netdata",
-                             getattr(args, "lib_dir", None))
+    dirs = locate.agent_dirs(system, options.get("config_dir") or "/etc/netdata",
+                             options.get("lib_dir"))
     found = locate.find_saved(system, dirs)
     chosen = found.chosen
     real = system.real_path(chosen.path) if chosen is not None else None

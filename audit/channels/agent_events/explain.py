@@ -1,6 +1,6 @@
 """Explain a received agent-events body: the cause, the health, and what each identifier in it links (pure)."""
 
-from audit import schemas
+from audit.plumbing import schemas
 from audit.channels.agent_events import causes
 
 # identifier kind (the schema's x-identifies) -> what it links
@@ -21,7 +21,7 @@ WRITTEN_BY = {27: ((2, 4), (2, 4)), 28: ((2, 5), (2, 10)), 29: ((2, 11), None)}
 
 
 def explain_reading(reading, sha256: str):
-    from audit.explain import Explanation, FieldNote, Finding
+    from audit.model.explanation import Explanation, FieldNote, Finding
 
     document = {p.key: p.value for p in reading.props}
     nested = _nest(reading.props)
@@ -81,7 +81,7 @@ _TRENDS = {"first": "the first start of this install", "loop": "at least two in 
 
 
 def version_range(document: dict):
-    from audit.explain import VersionRange
+    from audit.model.explanation import VersionRange
 
     version = document.get("version")
     reasons = []

@@ -1,12 +1,12 @@
 """Whether the next start of the daemon posts to agent-events, and what decides it: the gate of
 daemon_status_file_check_crash() and check_crash_reports_config() (src/daemon/status-file.c, the same from v2.4.0 to
-v2.11.0; fact sheet §1.3-1.5). Pure: the caller collects the inputs (locate.py, audit.optout) and the exit cause.
+v2.11.0; fact sheet §1.3-1.5). Pure: the caller collects the inputs (locate.py, audit.core.optout) and the exit cause.
 """
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from audit import versions
+from audit.plumbing import versions
 
 SINCE = "v2.4.0"  # the first release with the status file and its post
 ONLY_TELEMETRY_SINCE = "v2.6.0"  # the daemon stopped running anonymous-statistics.sh

@@ -1,7 +1,7 @@
 """The agent-events channel's state on disk, found the way the daemon finds it: the saved status file
 (src/daemon/status-file-io.c: the lib dir, then the cache dir, /tmp, /run, /var/run and `.`, newest mtime wins),
 netdata.conf's settings, the Cloud claim files (src/claim/claim.c) and Sentry's pending reports. Every read goes
-through audit.facts.system.System, so --root confines it and a symlink out of the root is refused.
+through audit.plumbing.system.System, so --root confines it and a symlink out of the root is refused.
 """
 
 import re
@@ -9,9 +9,9 @@ from dataclasses import dataclass
 
 from audit.channels.agent_events import gate
 from audit.channels.agent_events.options import STATUS_FILE
-from audit import inputs
-from audit.errors import AuditError
-from audit.facts.system import System
+from audit.plumbing import inputs
+from audit.plumbing.errors import AuditError
+from audit.plumbing.system import System
 
 DEDUP_FILE = "dedup-netdata.dat"
 DEFAULT_LIB_DIR = "/var/lib/netdata"

@@ -1,6 +1,6 @@
 """What the daemon would read about this machine for its status (the I/O edge; the builder is pure).
 
-Everything is read through the root-confined audit.facts.system.System. These values include identifiers (the
+Everything is read through the root-confined audit.plumbing.system.System. These values include identifiers (the
 machine-id, the boot id, the DMI hardware UUID), so they stay here, out of the shareable facts snapshot.
 """
 
@@ -10,8 +10,8 @@ import time
 from dataclasses import dataclass, field
 
 from audit.channels.agent_events import status as st
-from audit.errors import AuditError
-from audit.facts.system import System
+from audit.plumbing.errors import AuditError
+from audit.plumbing.system import System
 
 # os_dmi_info_get (src/daemon/status-file-dmi.c:144-177): body member -> /sys/class/dmi/id file
 DMI_FIELDS = {

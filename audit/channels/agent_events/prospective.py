@@ -11,7 +11,7 @@ from audit.channels.agent_events.machine import Machine
 from audit.channels.agent_events.options import DEFAULT_SIGNAL
 from audit.channels.agent_events.releases import Release
 from audit.channels.agent_events.status import FIELDS, Status, bit, parse_uuid
-from audit.facts.model import Facts
+from audit.model.fact import Facts
 
 SIGNALS = {  # signal name -> the exit reason the deadly-signal handler records
     "SIGBUS": "signal-bus-error", "SIGSEGV": "signal-segmentation-fault", "SIGFPE": "signal-floating-point-exception",

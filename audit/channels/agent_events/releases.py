@@ -4,7 +4,7 @@ the fact sheet, netdata-agent-events-facts.md section 5)."""
 from dataclasses import dataclass
 from functools import lru_cache
 
-from audit import versions
+from audit.plumbing import versions
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ def release_for(version: str | None) -> Release:
     wanted = versions.parse(version)[:3]
     found = [r for r in RELEASES if versions.parse(r.tag)[:3] <= wanted]
     if not found:
-        from audit.errors import AuditError
+        from audit.plumbing.errors import AuditError
 
         raise AuditError(f"Netdata {version} does not send agent-events (the channel starts at {FIRST.tag})")
     return found[-1]

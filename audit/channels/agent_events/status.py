@@ -13,8 +13,8 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from audit import inputs
-from audit.errors import AuditError
+from audit.plumbing import inputs
+from audit.plumbing.errors import AuditError
 
 MAX_FILE = 65536  # read_txt_file_to_buffer(filename, wb, 65536) (status-file.c, status_file_load_and_parse)
 NEWEST_VERSION = 29

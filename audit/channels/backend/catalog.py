@@ -8,9 +8,9 @@ Sources: netdata-telemetry-facts-detail.md §2.5 and §3 (call sites per version
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from audit import versions
+from audit.plumbing import versions
 from audit.channels.backend import fatal
-from audit.errors import AuditError
+from audit.plumbing.errors import AuditError
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ C formats bytes, not characters, so widths and truncation here work on UTF-8 byt
 
 from dataclasses import dataclass
 
-from audit import versions
-from audit.errors import AuditError
+from audit.plumbing import versions
+from audit.plumbing.errors import AuditError
 
 ACTION_DATA_MAX = 69  # snprintfz(action_data, 70, ...) keeps n-1 bytes
 ACTION_RESULT_MAX = 59  # snprintfz(action_result, 60, ...)

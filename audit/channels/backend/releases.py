@@ -9,7 +9,7 @@ A row covers [since, until] by major.minor; `until=None` means "to the last rele
 
 from dataclasses import dataclass
 
-from audit import versions
+from audit.plumbing import versions
 
 POSTHOG_PROJECT_KEY = "mqkwGT0JNFqO-zX2t0mW6Tec9yooaVu7xCBlXtHnt5Y"  # PostHog's public, write-only project key
 API_KEY_LINE = f'    "api_key": "{POSTHOG_PROJECT_KEY}",'

@@ -6,7 +6,7 @@ value holding `"` or `\\` (or an empty raw value) yields bytes that are not vali
 
 from collections.abc import Mapping, Sequence
 
-from audit import versions
+from audit.plumbing import versions
 from audit.channels.backend import releases
 
 # (property, form, input). Forms: "const" the literal text; "quoted" wrapped in "..."; "raw" pasted unquoted;

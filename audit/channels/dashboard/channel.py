@@ -3,23 +3,26 @@ built from the agent's registry hello (machine GUID, node id, host name, registr
 what only the browser knows (its registry cookie, the page's URL, the clock), marked. Browsers send it, not this
 tool: the channel cannot be sent."""
 
-import argparse
 import re
 import time
+from collections.abc import Mapping
 
-from audit import payload, transport
+from audit.model import payload
+from audit.plumbing import transport
 from audit.channels.dashboard import push
-from audit.errors import AuditError, Exit
+from audit.plumbing.errors import AuditError, Exit
 
 EVENTS = ("telemetry-push",)
 _GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
-def build_from_args(facts, args: argparse.Namespace) -> payload.Payload:
-    event = getattr(args, "event", None) or "telemetry-push"
+def build_request(facts, options: Mapping[str, object]) -> payload.Payload:
+    """The edge: `options` are the command's option values by name (event, agent_url, registry_cookie, …); ask the
+    agent's hello, then build."""
+    event = options.get("event") or "telemetry-push"
     if event not in EVENTS:
         raise AuditError(f"dashboard: unknown body {event!r}: one of {', '.join(EVENTS)}")
-    agent_url = getattr(args, "agent_url", None)
+    agent_url = options.get("agent_url")
     if not agent_url:
         raise AuditError("dashboard telemetry-push needs --agent-url URL: the address a browser opens the agent at "
                          "(its hello gives the machine GUID, node id and host name)")
@@ -29,14 +32,14 @@ def build_from_args(facts, args: argparse.Namespace) -> payload.Payload:
     guid = hello.get("machine_guid") or _fact(facts, "machine_guid")
     if not guid:
         raise AuditError(f"{agent_url} told no machine GUID and none is known here (--machine-guid)")
-    person = person_guid(getattr(args, "registry_cookie", None))
+    person = person_guid(options.get("registry_cookie"))
     impression = push.Impression(
         machine_guid=guid, agent_url=agent_url, hostname=hello.get("hostname") or "", node_id=hello.get("node_id"),
-        person_guid=person, registry=hello.get("registry"), feature=getattr(args, "feature", None) or "NodesView",
-        tab=getattr(args, "tab", None) or "nodes", url=getattr(args, "page_url", None),
-        timestamp=getattr(args, "timestamp", None) or time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime()),
-        session_id=getattr(args, "session_id", None) or push.Impression.session_id)
-    given = {path for option, paths in GIVEN_BY.items() if getattr(args, option, None) for path in paths}
+        person_guid=person, registry=hello.get("registry"), feature=options.get("feature") or "NodesView",
+        tab=options.get("tab") or "nodes", url=options.get("page_url"),
+        timestamp=options.get("timestamp") or time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime()),
+        session_id=options.get("session_id") or push.Impression.session_id)
+    given = {path for option, paths in GIVEN_BY.items() if options.get(option) for path in paths}
     return build(impression, frozenset(given))
 
 
@@ -58,9 +61,20 @@ def build(impression: push.Impression, given: frozenset = frozenset()) -> payloa
 
 
 def _members(impression: push.Impression) -> list[tuple[str, str]]:
-    from audit import identify
+    """The body's members by dotted path (as audit.core.identify.fields_of reads a push)."""
+    return _flattened(push.body(impression), "")
 
-    return identify.fields_of(push.body(impression))
+
+def _flattened(document: Mapping, prefix: str) -> list[tuple[str, str]]:
+    import json
+
+    out = []
+    for key, value in document.items():
+        if isinstance(value, Mapping) and value:
+            out += _flattened(value, f"{prefix}{key}.")
+        else:
+            out.append((f"{prefix}{key}", value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)))
+    return out
 
 
 def person_guid(cookie: str | None) -> str | None:

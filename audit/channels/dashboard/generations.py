@@ -9,7 +9,7 @@ from v1.47's bundle and marked assumed. Pure data; no browser, no network.
 
 from dataclasses import dataclass
 
-from audit import versions
+from audit.plumbing import versions
 
 V147 = "v1.47.0:src/web/gui/v2/"
 APP_147 = V147 + "app.08c9fe3ead1d43ff769b.js"

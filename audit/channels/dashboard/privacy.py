@@ -14,7 +14,7 @@ import json
 import os
 from urllib.parse import parse_qs, urlsplit
 
-from audit.errors import AuditError
+from audit.plumbing.errors import AuditError
 
 KEY_HEX = "fd90fa3e33a504c10a444f910444650772e77e81b00c7523643462f298fd14c0"
 KEY = bytes.fromhex(KEY_HEX)

@@ -1,6 +1,6 @@
 """The dashboard channel, as data: what Netdata's docs say PostHog registers (documented, not built), and what each
 request a dashboard page attempts is for, what it carries and which setting stops it (read from an observation of
-a real browser, audit.observe). Pure: no browser, no network here.
+a real browser, audit.faces.observe). Pure: no browser, no network here.
 """
 
 import re
@@ -115,46 +115,17 @@ def carries(request: dict, hello: dict) -> list[str]:
     return found
 
 
-def annotate(observation: dict) -> dict:
-    """The observation with each attempted request's purpose, what it carries and what stops it."""
+def annotate(observation: dict, inspect=None) -> dict:
+    """The observation with each attempted request's purpose, what it carries and what stops it; `inspect(request,
+    hello)` adds what is found inside a request (audit.core.dashboard.annotate passes check's findings)."""
     hello = dict(observation["hello"], agent_url=observation["agent_url"])
     for page in observation["pages"]:
         for request in page["attempted"]:
             purpose = purpose_of(request["host"], hello.get("registry"), request.get("path") or "/")
             request.update(purpose=purpose.name, carries=carries(request, hello), stopped_by=purpose.stopped_by)
-            request.update(inspect(request, hello))
+            if inspect is not None:
+                request.update(inspect(request, hello))
     return observation
-
-
-def inspect(request: dict, hello: dict) -> dict:
-    """What `check` finds in a telemetry push's body, and a privacy check's decrypted data."""
-    from audit.channels.dashboard import privacy
-    from audit.errors import AuditError
-
-    if request["purpose"] == "telemetry-push" and request.get("body"):
-        from audit.inputs import load_json
-
-        try:
-            document = load_json(request["body"], "the push body")
-        except AuditError as e:
-            return {"findings": [str(e)]}
-        return {"findings": check_lines(document, hello)}
-    if request["purpose"] == "privacy-check" and request.get("query", {}).get("data"):
-        try:
-            return {"decoded": privacy.decode(request["query"]["data"][0])["document"]}
-        except AuditError as e:
-            return {"decoded": {"error": str(e)}}
-    return {}
-
-
-def check_lines(document: dict, hello: dict) -> list[str]:
-    """`check`'s lines for a push body, with the agent's host name and machine GUID from its hello."""
-    from audit import identify
-    from audit.facts.identity import Identity, IdentityValue
-
-    values = tuple(IdentityValue(kind, hello[key], "the agent's registry hello")
-                   for kind, key in (("hostname", "hostname"), ("machine-guid", "machine_guid")) if hello.get(key))
-    return [identify.line(f) for f in identify.check(document, Identity(values))]
 
 
 def by_purpose(page: dict) -> list[tuple[Purpose, list[dict]]]:

@@ -2,19 +2,19 @@
 crashes) to Netdata's analytics, with the whole kickstart command line in install_options.
 
 Pure core: build(facts, event, params) with params["machine"] (audit.channels.installer.machine.Machine) already
-collected; build_from_args does the collecting (the files through the root-confined System)."""
+collected; build_request does the collecting (the files through the root-confined System)."""
 
-import argparse
 import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from audit import payload, versions
+from audit.model.payload import Field, Payload, invalid_reasons
+from audit.plumbing import versions
 from audit.channels.backend.catalog import Param
 from audit.channels.installer import kickstart, machine
 from audit.channels.installer.options import OPTIONS
-from audit.errors import AuditError
-from audit.facts.model import Facts
+from audit.plumbing.errors import AuditError
+from audit.model.fact import Facts
 
 
 _COMMON = (Param("install_options", "kickstart's command line, as typed"),
@@ -55,6 +55,26 @@ _PARAM_NAMES = tuple(name.replace("-", "_") for name, _, _ in OPTIONS) + ("line"
 _METHOD_OF_TYPE = (("binpkg-", "native"), ("kickstart-static", "static"), ("kickstart-build", "build"))
 
 
+# Identifying-data rules for a received body (audit.core.identify.field_notes applies them): fields whose text may
+# hold secrets, with why; fields that are an identifier when their value starts so, with its kind.
+SECRETS_IN = {"install_options": "kickstart sends its whole command line"}
+IDENTIFIERS = {"distinct_id": (("machine-", "dbus-"), "system-distinct-id")}
+
+
+def decode(reading) -> tuple[dict, list]:
+    """explain's hook: the event and its error code (audit.channels.installer.explain)."""
+    from audit.channels.installer import explain
+
+    return explain.decode(reading.document()["properties"], reading.event, EVENTS), []
+
+
+def dating(document: dict) -> tuple[str, tuple[str, ...], bool]:
+    """explain's hook: which kickstart revisions send a body of this shape (audit.channels.installer.explain)."""
+    from audit.channels.installer import explain
+
+    return explain.dating(document)
+
+
 def events() -> list[Event]:
     return list(EVENTS.values())
 
@@ -70,25 +90,25 @@ def event(name: str | None) -> Event:
 
 def collect_inputs(request, facts: Facts) -> dict:
     """What build() needs besides the facts and the form: the machine as kickstart reads it (the I/O edge)."""
-    from audit.facts.system import System
+    from audit.plumbing.system import System
 
     return {"machine": machine.collect(System(root=request.root), facts)}
 
 
-def build_from_args(facts: Facts, args: argparse.Namespace) -> payload.Payload:
-    """The edge: collect the machine and the recorded options, then build."""
-    from audit.facts.system import System
-    from audit.optout import _installer_option
+def build_request(facts: Facts, options: Mapping[str, object]) -> Payload:
+    """The edge: `options` are the command's option values by name (event, root, config_dir, install_options, …);
+    collect the machine and the recorded options, then build."""
+    from audit.plumbing.system import System
 
-    system = System(root=getattr(args, "root", None))
-    params = {name: getattr(args, name) for name in _PARAM_NAMES if getattr(args, name, None) is not None}
+    system = System(root=options.get("root"))
+    params = {name: options[name] for name in _PARAM_NAMES if options.get(name) is not None}
     if "install_options" not in params:
-        recorded = _installer_option(system, args.config_dir)["reinstall_options"]
+        recorded = machine.recorded_install_options(system, options["config_dir"])["reinstall_options"]
         if recorded is not None:
             params["install_options"] = recorded
             params["options_from"] = "recorded"
     params["machine"] = machine.collect(system, facts)
-    return build(facts, getattr(args, "event", None), params)
+    return build(facts, options.get("event"), params)
 
 
 @dataclass(frozen=True)
@@ -116,14 +136,14 @@ def resolve(facts: Facts, event_name: str | None, params: Mapping[str, object] |
     return Resolved(ev.name, var, values, message, code, frozenset(assumed), state, the_machine)
 
 
-def build(facts: Facts, event_name: str | None, params: Mapping[str, object] | None = None) -> payload.Payload:
+def build(facts: Facts, event_name: str | None, params: Mapping[str, object] | None = None) -> Payload:
     r = resolve(facts, event_name, params)
     body = kickstart.render(r.variant, r.event, r.message, r.code, r.values, kickstart.POSTHOG_PROJECT_KEY)
     fields = tuple(_field(key, r.message, r.code, r.values, r.assumed) for key in r.variant.properties)
     if r.variant.api_key:
-        fields = (payload.Field("api_key", kickstart.POSTHOG_PROJECT_KEY, "const", None),) + fields
+        fields = (Field("api_key", kickstart.POSTHOG_PROJECT_KEY, "const", None),) + fields
     warnings = _warnings(r.event, r.variant, r.state, r.values, r.machine, dict(params or {}))
-    return payload.Payload(r.event, body, fields, payload._invalid(body, fields),  # the backend's JSON reporting
+    return Payload(r.event, body, fields, invalid_reasons(body, fields),
                            warnings, "installer")
 
 
@@ -203,11 +223,11 @@ def _message_and_code(name: str, params: Mapping[str, object]) -> tuple[str, str
     return "", ""
 
 
-def _field(key: str, message: str, code: str, values: Mapping[str, str], assumed: set[str]) -> payload.Field:
+def _field(key: str, message: str, code: str, values: Mapping[str, str], assumed: set[str]) -> Field:
     source = kickstart.PROPERTY_SOURCE[key]
     form = "const" if source.startswith("const:") else "quoted"
     var_name = source[4:] if source.startswith("var:") else None
-    return payload.Field(key, kickstart.property_text(key, message, code, values), form, None, var_name in assumed)
+    return Field(key, kickstart.property_text(key, message, code, values), form, None, var_name in assumed)
 
 
 def _warnings(name, var, state, values, the_machine, params) -> tuple[str, ...]:

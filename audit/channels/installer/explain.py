@@ -1,35 +1,24 @@
-"""Explain a received installer body: the event, its error code, the secrets in install_options, what the
-distinct id links, and which kickstart revisions send a body of its shape and messages (pure)."""
+"""Explain a received installer body: the event, its error code, and which kickstart revisions send a body of its
+shape and messages (pure). The secrets in install_options and what the distinct id links are the identifying-data
+rules in channel.py (SECRETS_IN, IDENTIFIERS)."""
 
 import re
+from collections.abc import Mapping
 
-from audit import identify
 from audit.channels.installer import kickstart
 
 _CRASH_CODE = re.compile(r"E(?P<code>-?\d+)-(?P<line>\d+)")
 
 
-def decode(properties: dict, event: object) -> dict:
-    from audit.channels.installer.channel import EVENTS
-
+def decode(properties: dict, event: object, events: Mapping) -> dict:
+    """`events`: the installer's event specs by name (channel.EVENTS)."""
     out: dict = {}
-    ev = EVENTS.get(event) if isinstance(event, str) else None
+    ev = events.get(event) if isinstance(event, str) else None
     if ev is not None:
         out["event"] = {"value": event, "meaning": f"{ev.meaning} Sent {ev.sent_when}."}
     code = properties.get("error_code")
     if isinstance(code, str) and code:
         out["error_code"] = {"value": code, "meaning": _code_meaning(code, properties.get("error_message"))}
-    options = properties.get("install_options")
-    if isinstance(options, str):
-        for finding in identify.check([("install_options", options)]):
-            if finding.secret:
-                out.setdefault("install_options", {"value": options, "meaning": ""})
-                out["install_options"]["meaning"] += f"{finding.description}: {finding.text}; "
-    if "install_options" in out:
-        out["install_options"]["meaning"] += "kickstart sends its whole command line"
-    value = properties.get("distinct_id")
-    if isinstance(value, str) and value.startswith(("machine-", "dbus-")):
-        out["distinct_id"] = {"value": value, "meaning": identify.EXPLANATIONS["system-distinct-id"]}
     return out
 
 

@@ -9,7 +9,7 @@ runs today is master, so revisions are named by tag or as `master` at the commit
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from audit import versions
+from audit.plumbing import versions
 
 NEWEST = "master"  # what runs today: kickstart is fetched fresh from master (REVISIONS[-1] names the commit read)
 NEWEST_TAG = "v2.11.0"  # the newest tag read
@@ -165,7 +165,7 @@ def revision(version: str) -> Revision:
         return MASTER
     parsed = versions.parse(version, "--kickstart-version")
     if parsed < versions.parse(OLDEST):
-        from audit.errors import AuditError
+        from audit.plumbing.errors import AuditError
 
         raise AuditError(f"--kickstart-version {version}: modelled from {OLDEST} (v1.32's legacy kickstart sent "
                          "another body)")

@@ -8,9 +8,10 @@ import uuid
 from dataclasses import dataclass, field
 
 from audit.channels.installer.kickstart import Variant
-from audit.facts.model import Facts
-from audit.facts.shellwords import eval_assignment
-from audit.facts.system import System
+from audit.model.fact import Facts
+from audit.plumbing.agentconf import parse_assignments
+from audit.plumbing.shellwords import eval_assignment
+from audit.plumbing.system import System
 
 OS_RELEASE, LSB_RELEASE, MEMINFO = "/etc/os-release", "/etc/lsb-release", "/proc/meminfo"
 ID_FILES = (("machine", "/etc/machine-id"), ("dbus", "/var/db/dbus/machine-id"), ("dbus", "/var/lib/dbus/machine-id"))
@@ -133,3 +134,12 @@ def distinct_id_and_source(machine: Machine, var: Variant) -> tuple[str, str]:
         made = machine.uuidgen.lower() if var.uuid_lower else machine.uuidgen
         return (made if var.distinct_id == "raw" else f"uuid-{made}"), "uuidgen"
     return "null", "none"
+
+
+def recorded_install_options(system: System, config_dir: str) -> dict:
+    """netdata-installer.sh and the static installer record their options as REINSTALL_OPTIONS in .environment."""
+    path = f"{config_dir.rstrip('/')}/.environment"
+    text = system.read_text(path)
+    options = parse_assignments(text).get("REINSTALL_OPTIONS") if text is not None else None
+    return {"path": system.display(path), "reinstall_options": options,
+            "recorded": options is not None and "--disable-telemetry" in options.split()}
