@@ -32,7 +32,7 @@ HOSTS = {
                   "var/lib/netdata/status-netdata.json": json.dumps(
                       {"version": 29, "agent": {"claim_id": CLAIM_ID, "node_id": None, "status": "running"}}),
                   "var/lib/netdata/cloud.d/claimed_id": CLAIM_ID + "\n"},
-        "expect": {"backend": "inactive", "installer": "not applicable", "dashboard": "suppressed",
+        "expect": {"backend": "inactive", "installer": "not applicable", "dashboard": "sends",
                    "agent-events": "sends"},
     },
     # An old agent whose admin relies on DO_NOT_TRACK=1 (declared in the inventory, not in any file).

@@ -159,12 +159,16 @@ def test_fix_is_idempotent(fleet_run):
     assert recap(fleet_run["fix_again"]) == {name: 0 for name in HOSTS}
 
 
-def test_after_the_fix_no_host_sends(fleet_run, capsys):
+def test_after_the_fix_only_the_v2_dashboard_sends(fleet_run, capsys):
+    """The fix silences every channel an opt-out can stop; the v2 dashboard's telemetry push and privacy check (v1.43+
+    agents) no opt-out stops, so those hosts still send on the dashboard channel, and the fleet says so."""
     code, out = fleet(capsys, str(fleet_run["after"]), "--json")
     tally = json.loads(out)
-    assert code == 0 and tally["hosts_sending"] == 0 and tally["errors"] == []
-    for channel, counts in tally["channels"].items():  # every channel present today, whatever it is
-        assert counts["sending_hosts"] == [] and set(counts["states"]) <= {"suppressed", "inactive", "not applicable", "no agent"}, channel
+    assert code == 1 and tally["errors"] == []
+    assert sorted(tally["channels"]["dashboard"]["sending_hosts"]) == ["cloud-claimed", "dnt-only", "token-host"]
+    for channel, counts in tally["channels"].items():  # every other channel present today, whatever it is
+        if channel != "dashboard":
+            assert counts["sending_hosts"] == [] and set(counts["states"]) <= {"suppressed", "inactive", "not applicable", "no agent"}, channel
     added = sorted(set(fleet_run["fixed"]) - set(fleet_run["pristine"]))
     assert [p for p in added if "telemetry-audit" not in p] == [
         "bare/etc/environment",  # no agent: only the environment is set

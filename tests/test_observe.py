@@ -182,3 +182,21 @@ def test_settle_and_limit_must_be_a_sane_number_of_seconds(value, capsys):
             main(["observe-dashboard", "--agent-url", "http://127.0.0.1:9", option, value])
         assert exit_.value.code == 2
         assert "is not a number of seconds between 0 and 600" in capsys.readouterr().err
+
+
+def test_report_shows_the_push_check_and_the_decrypted_privacy_check():
+    from audit.channels.dashboard import privacy, push
+
+    body = push.wire(push.Impression(GUID, "http://127.0.0.1:19999", "audit-observed-host")).decode()
+    data = privacy.encode(GUID, "http://127.0.0.1:19999")
+    o = observation(f"https://frankfurt.netdata.rocks/privacy?data={data}")
+    o["pages"][0]["attempted"].insert(0, dict(request("https://app.netdata.cloud/api/v1/telemetry/push", body=body),
+                                              method="POST"))
+    from audit.core import dashboard as with_checks  # annotate plus what check finds inside each request
+
+    lines = report_lines(with_checks.annotate(o))
+    assert "  telemetry push (v2 dashboard) (POSTs the machine GUID, the agent's URL (host and port), the person " \
+           "GUID and the view)" in lines
+    assert f"      check: labels.machine: machine-guid (exact), sensitivity identifier, UNEXPECTED: {GUID}" in lines
+    assert f'      decrypted: {{"machine_guid": "{GUID}", "url": "http://127.0.0.1:19999"}}' in lines
+    assert schemas.validator(observe.OBSERVATION_SCHEMA).is_valid(o)

@@ -30,7 +30,10 @@ def test_zero_disables_script_and_daemon_but_not_kickstart(tmp_path):
     v = verdict(tmp_path, {"DISABLE_TELEMETRY": "0"})
     c = v.components
     assert not c["script"].sends and not c["daemon"].sends and c["kickstart"].sends
-    assert not c["docker"].sends and not c["dashboard"].sends
+    assert not c["docker"].sends
+    # v2.5.4's dashboard: its analytics follow the daemon, its telemetry push and privacy check do not
+    assert c["dashboard"].sends and c["dashboard"].opted_out
+    assert list(c["dashboard"].sends_despite_opt_out[:2]) == ["telemetry push", "privacy check"]
     assert not v.backend_sends
     assert v.disagreements
 

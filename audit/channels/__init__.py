@@ -41,6 +41,8 @@ class Channel:
     documented: tuple[tuple[str, str, str], ...] = ()  # (field, value, meaning) the docs describe, not built
     observer: str | None = None  # module whose last() returns the last saved observation of a real sender
     options: tuple[tuple[str, str, str], ...] = ()  # (name, metavar, help) of its own CLI options
+    builder: str | None = None  # a documented channel's module that builds its bodies on request (not sent)
+    sendable: bool = True  # False: its real sender is a browser, never this tool
 
     @property
     def versions(self) -> str:
@@ -54,6 +56,8 @@ class Channel:
         return self.module is not None
 
     def impl(self) -> ModuleType:
+        if self.module is None and self.builder is not None:
+            return importlib.import_module(self.builder)
         if self.module is None:
             raise AuditError(f"the {self.name} channel is documented and observed, not built: "
                              "there is no payload to build for it")
@@ -66,6 +70,7 @@ class Channel:
 
 from audit.channels import dashboard  # noqa: E402 - the dashboard's documented properties are its own data
 from audit.channels.agent_events import options as agent_events_options  # noqa: E402
+from audit.channels.dashboard import options as dashboard_options  # noqa: E402
 from audit.channels.installer import options as installer_options  # noqa: E402
 
 CHANNELS: dict[str, Channel] = {c.name: c for c in (
@@ -81,9 +86,11 @@ CHANNELS: dict[str, Channel] = {c.name: c for c in (
             "https://us-east1-netdata-analytics-bi.cloudfunctions.net/ingest_agent_events",
             None, None, "installer-event.schema.json", ("kickstart",), "audit.channels.installer.channel",
             (("properties/event_source", "agent installer"),), options=installer_options.OPTIONS),
-    Channel("dashboard", "Dashboard", "PostHog JavaScript in the browser",
-            "https://app.posthog.com/", None, None, "dashboard-observation.schema.json", ("dashboard",), None,
-            documented=dashboard.DOCUMENTED_PROPERTIES, observer="audit.faces.observe"),
+    Channel("dashboard", "Dashboard", "the dashboard's JavaScript in the browser (PostHog, GTM, Sentry; from v1.43 "
+            "the v2 dashboard's telemetry push, from v1.45 its privacy check)",
+            "https://app.netdata.cloud/api/v1/telemetry/push", None, None, "dashboard-observation.schema.json",
+            ("dashboard",), None, documented=dashboard.DOCUMENTED_PROPERTIES, observer="audit.faces.observe",
+            options=dashboard_options.OPTIONS, builder="audit.channels.dashboard.channel", sendable=False),
 )}
 
 DEFAULT = "backend"

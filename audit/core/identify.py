@@ -52,6 +52,8 @@ EXPLANATIONS = {
     "boot-id": "the kernel boot id links every agent-events report sent during one boot of the machine",
     "invocation-id": "the agent's invocation id links a report to the agent's own logs of the run it describes",
     "node-id": "the Netdata Cloud node id ties the agent to its node in a Cloud space",
+    "person-guid": "the registry's person GUID is this browser's id at the registry (its cookie): it ties the "
+                   "visits of one person to every agent they open",
     "hardware-uuid": "the DMI/SMBIOS product UUID names this exact board or VM at its vendor or cloud provider, "
                      "and survives OS reinstalls",
     "timezone": "the time zone is a rough location",
@@ -69,6 +71,7 @@ DESCRIPTIONS = {
     "claim-token": "a SECRET: a Cloud claim token", "claim-option": "a claiming option's value",
     "url-credentials": "a SECRET: credentials inside a URL",
     "boot-id": "the kernel boot id", "invocation-id": "the agent's invocation id", "node-id": "the Cloud node id",
+    "person-guid": "the registry's person GUID (the browser's visitor)",
     "hardware-uuid": "the hardware UUID", "timezone": "the time zone", "cloud-region": "the cloud region",
 }
 # agent-events: the daemon sends these identifiers on purpose, each in the member meant for it (the schema's
@@ -78,6 +81,9 @@ AGENT_EVENTS_BY_DESIGN = frozenset({
     ("agent.claim_id", "claim-id"), ("host.id", "machine-id"), ("host.boot.id", "boot-id"),
     ("hw.sys.uuid", "hardware-uuid"), ("host.timezone", "timezone"), ("host.cloud_region", "cloud-region"),
 })
+# The dashboard's push is not Netdata's anonymous statistics: nothing in it is "by design" anonymous, every id is
+# reported as unexpected (it goes out whatever the opt-out says).
+DASHBOARD_BY_DESIGN: frozenset = frozenset()
 _ID_KINDS = frozenset({"uuid", "machine-id", "machine-guid", "claim-id", "instance-id", "system-distinct-id"})
 
 _RANK = {"exact": 3, "truncated": 2, "pattern": 1, "field": 0}
@@ -150,7 +156,26 @@ def check(source: object, identity: Identity | None = None, sensitivities: Mappi
         findings += check_field(key, text, identity, sensitivities.get(key, ""))
     if channel == "agent-events":
         findings = _agent_events_identifiers(findings, pairs, sensitivities)
+    elif channel == "dashboard":
+        findings = _identifiers(findings, pairs, sensitivities, _dashboard_identifies(), DASHBOARD_BY_DESIGN)
+        findings += _slugs(pairs, identity, sensitivities)
     return findings
+
+
+def _slugs(pairs: list[tuple[str, str]], identity: Identity, sensitivities: Mapping[str, str]) -> list[Finding]:
+    """The v2 dashboard's routes name the space after the host: /spaces/<host name slug>/ in url.full (and the
+    labels.path newer dashboards send)."""
+    from audit.channels.dashboard.push import slug
+
+    out = []
+    for name in {slug(v.value) for v in identity.of_kind("hostname")}:
+        if len(name) < _MIN_EXACT:
+            continue
+        for key, text in pairs:
+            at = text.lower().find(f"/spaces/{name}")
+            if at >= 0:
+                out.append(Finding(key, "hostname", "slug", name, sensitivities.get(key, ""), False, at + 8))
+    return out
 
 
 def _channel_of(source: object, pairs: list[tuple[str, str]]) -> str:
@@ -159,30 +184,42 @@ def _channel_of(source: object, pairs: list[tuple[str, str]]) -> str:
         return channel
     if any(key == "exit_cause" for key, _ in pairs):
         return "agent-events"
+    if any(key == "Netdata.telemetry.feature" for key, _ in pairs):
+        return "dashboard"
     return "installer" if ("event_source", "agent installer") in pairs else "backend"
 
 
 def _agent_events_identifiers(findings: list[Finding], pairs: list[tuple[str, str]],
                               sensitivities: Mapping[str, str]) -> list[Finding]:
-    """Each identifier member holding a value is reported as that identifier (this machine's, when it matched
-    exactly); what is found elsewhere (a path in the fatal message) stays unexpected."""
     from audit.plumbing import schemas
 
     identifies = {path: meta["x-identifies"] for path, meta in schemas.agent_events_properties().items()
                   if "x-identifies" in meta}
+    return _identifiers(findings, pairs, sensitivities, identifies, AGENT_EVENTS_BY_DESIGN)
+
+
+def _dashboard_identifies() -> dict[str, str]:
+    from audit.plumbing import schemas
+
+    return {path: meta["x-identifies"] for path, meta in schemas.dashboard_push_properties().items()
+            if "x-identifies" in meta}
+
+
+def _identifiers(findings: list[Finding], pairs: list[tuple[str, str]], sensitivities: Mapping[str, str],
+                 identifies: Mapping[str, str], by_design: frozenset) -> list[Finding]:
+    """Each identifier member holding a value is reported as that identifier (this machine's, when it matched
+    exactly); what is found elsewhere (a path in the fatal message) stays unexpected."""
     out = []
     for f in findings:
         kind = identifies.get(f.field) if f.kind in _ID_KINDS else None
         if kind:
-            f = Finding(f.field, kind, f.match, f.text, f.sensitivity, (f.field, kind) in AGENT_EVENTS_BY_DESIGN,
-                        f.start)
+            f = Finding(f.field, kind, f.match, f.text, f.sensitivity, (f.field, kind) in by_design, f.start)
         out.append(f)
     found = {f.field for f in out}
     for key, text in pairs:
         kind = identifies.get(key)
         if kind and key not in found and text.strip().lower() not in IGNORED_TEXTS | {"unknown"}:
-            out.append(Finding(key, kind, "field", text, sensitivities.get(key, ""),
-                               (key, kind) in AGENT_EVENTS_BY_DESIGN))
+            out.append(Finding(key, kind, "field", text, sensitivities.get(key, ""), (key, kind) in by_design))
     return out
 
 
@@ -195,8 +232,9 @@ def fields_of(source: object) -> list[tuple[str, str]]:
         return [(f.key, f.text) for f in source.fields]
     if hasattr(source, "props"):
         return [(p.key, p.value if isinstance(p.value, str) else p.text) for p in (*source.top, *source.props)]
-    if isinstance(source, Mapping) and "exit_cause" in source and "properties" not in source:
-        return _flattened(source, "")  # an agent-events document: members by dotted path
+    if isinstance(source, Mapping) and "properties" not in source and (
+            "exit_cause" in source or isinstance(source.get("Netdata"), Mapping)):
+        return _flattened(source, "")  # an agent-events document or a dashboard push: members by dotted path
     if isinstance(source, Mapping):
         props = source.get("properties")
         items = props.items() if isinstance(props, Mapping) else source.items()

@@ -9,12 +9,13 @@ import dataclasses
 from audit.plumbing import versions
 from audit.channels.backend import releases
 from audit.channels.agent_events import gate, locate
+from audit.channels.dashboard import generations
 from audit.channels.installer.machine import recorded_install_options
 from audit.plumbing.errors import AuditError, Exit
 from audit.plumbing.agentconf import parse_assignments
 from audit.facts.installed import OPT_OUT_FILE, owning_package, script_opt_out
 from audit.plumbing.system import System
-from audit.model.verdict import ChannelVerdict, ComponentVerdict, Verdict
+from audit.model.verdict import ChannelVerdict, ComponentVerdict, RequestVerdict, Verdict
 
 COMPONENTS = ("daemon", "script", "kickstart", "docker", "dashboard")
 AGENT_COMPONENTS = ("agent-events", "sentry")  # decided by the daemon's status-file code (audit/channels/agent_events)
@@ -179,8 +180,10 @@ RULE_TEXT = {
                  "when that value is exactly 1 (or with --disable-telemetry). It ignores the opt-out file.",
     "docker": "The Docker entrypoint creates the opt-out file at start when DISABLE_TELEMETRY or DO_NOT_TRACK is "
               "non-empty, and never removes it.",
-    "dashboard": "The dashboard loads PostHog unless the agent's registry hello says anonymous_statistics=false; "
-                 "that flag follows the daemon's decision.",
+    "dashboard": "The dashboard loads PostHog, Google Tag Manager and (v2) Sentry unless the agent's registry hello "
+                 "says anonymous_statistics=false; that flag follows the daemon's decision. From v1.43 the v2 "
+                 "dashboard also POSTs a telemetry push to Netdata Cloud, and from v1.45 sends a privacy check, "
+                 "whenever someone opens it: NO opt-out stops them.",
     "agent-events": "From v2.3 the daemon posts how its previous run ended at each start when `[global] crash "
                     "reports` (netdata.conf) is all, or crashes and that run crashed; any other value stops it. "
                     "Unset, it is all unless the agent is opted out (opt-out file, DISABLE_TELEMETRY) and was "
@@ -237,7 +240,7 @@ def evaluate(system: System, config_dir: str, version: str, hello: dict | None =
         comps["docker"], evidence="the entrypoint creates the opt-out file when either variable is non-empty")
     for name, why in applicability(m).items():
         comps[name] = dataclasses.replace(comps[name], not_applicable=why)
-    comps["dashboard"] = _dashboard(m, comps)
+    comps["dashboard"] = _dashboard(m, comps, version)
     comps["agent-events"] = _agent_events(system, state, comps, version)
     comps["sentry"] = _sentry(state, comps)
     backend = comps["daemon"].sends and comps["script"].sends
@@ -269,21 +272,62 @@ def channel_verdicts(comps: dict[str, ComponentVerdict], version: str) -> dict[s
     return out
 
 
-def _dashboard(m: dict, comps: dict[str, ComponentVerdict]) -> ComponentVerdict:
-    """The dashboard injects PostHog unless the agent's hello says anonymous_statistics is false."""
+def _dashboard(m: dict, comps: dict[str, ComponentVerdict], version: str) -> ComponentVerdict:
+    """PostHog and the like follow the hello's anonymous_statistics; the v2 dashboard's own requests do not."""
+    tracking_off, by, evidence = _dashboard_tracking(m, comps)
+    rows = dashboard_requests(m, version, tracking_off)
+    despite = tuple(r.title for r in rows if r.sends and not r.stopped_by_opt_out)
+    sends = not tracking_off or bool(despite)
+    if despite:
+        evidence += (f"; despite any opt-out, the {generations.generation_at(version).title} ({version}) sends: "
+                     + ", ".join(despite))
+    return ComponentVerdict(sends, () if sends else by, RULE_TEXT["dashboard"], evidence, requests=rows,
+                            opted_out=tracking_off, sends_despite_opt_out=despite)
+
+
+def _dashboard_tracking(m: dict, comps: dict[str, ComponentVerdict]) -> tuple[bool, tuple[str, ...], str]:
+    """Whether the hello turns the dashboard's analytics off, by what, and the evidence."""
     dnt = (f"browser DNT matters only with [web] respect do not track policy = yes "
            f"(now: {m['respect_do_not_track_policy'] or 'no'})")
     hello = m.get("agent_hello")
     if hello and hello.get("error") is None:
         flag = hello.get("anonymous_statistics")
-        off = flag is False
-        return ComponentVerdict(not off, ("agent hello anonymous_statistics=false",) if off else (),
-                                RULE_TEXT["dashboard"],
-                                f"{hello['url']} answered anonymous_statistics={json.dumps(flag)}; {dnt}")
-    off = not comps["daemon"].sends
+        return (flag is False, ("agent hello anonymous_statistics=false",),
+                f"{hello['url']} answered anonymous_statistics={json.dumps(flag)}; {dnt}")
     asked = f"; could not ask the agent: {hello['error']}" if hello else ""
-    return ComponentVerdict(not off, ("daemon opt-out",) if off else (), RULE_TEXT["dashboard"],
-                            f"modelled from the daemon's rule (its hello flag){asked}; {dnt}")
+    return (not comps["daemon"].sends, ("daemon opt-out",),
+            f"modelled from the daemon's rule (its hello flag){asked}; {dnt}")
+
+
+def dashboard_requests(m: dict, version: str, tracking_off: bool) -> tuple[RequestVerdict, ...]:
+    """One row per off-host request kind of the dashboard `version` serves: whether it leaves, and what stops it."""
+    assumed = generations.assumed(version)
+    hello = m.get("agent_hello") or {}
+    rows = []
+    for r in generations.requests_at(version):
+        sends, why = _request_sends(r, tracking_off, hello)
+        rows.append(RequestVerdict(
+            r.kind, r.title, r.method, _destination(r, hello), sends, r.stopped_by_opt_out, why, r.when,
+            tuple(f.path for f in r.fields if f.identifying), r.chosen_by, tuple(r.levers), r.source,
+            r.verified or None,
+            f"carried over from v1.47's bundle ({version}'s is not in Netdata's repository)" if assumed else None))
+    return tuple(rows)
+
+
+def _destination(r, hello: dict) -> str:
+    """The hello's cloud_base_url replaces Netdata Cloud for the requests it chooses (v1.47 index.html: apiUrl)."""
+    base = (hello.get("cloud_base_url") or "").rstrip("/")
+    if base and "cloud_base_url" in r.chosen_by and r.url.startswith(generations.DEFAULT_CLOUD):
+        return base + r.url[len(generations.DEFAULT_CLOUD):]
+    return r.url
+
+
+def _request_sends(r, tracking_off: bool, hello: dict) -> tuple[bool, str]:
+    if r.stopped_by_opt_out:
+        return (not tracking_off, "stopped by the opt-out" if tracking_off else "the opt-out would stop it")
+    if r.kind == "account-check" and hello.get("cloud_status") in ("disabled", "unavailable"):
+        return False, f"the agent's cloud status is {hello['cloud_status']}"
+    return True, "NOT stopped by the opt-out: " + r.gate
 
 
 def _agent_mechanisms(state: locate.AgentEventsState) -> dict:
@@ -378,6 +422,7 @@ def _disagreements(m, comps, version) -> list:
         out.append(f"The installer was given --disable-telemetry ({installer['path']}) but the opt-out file is "
                    "missing, so the agent sends: create it with `opt-out --apply`.")
     out += _agent_disagreements(m, comps)
+    out += _dashboard_disagreements(comps["dashboard"], version)
     hello = m.get("agent_hello")
     agent_sends = hello and hello.get("error") is None and hello.get("anonymous_statistics") is not False
     if hello and hello.get("error") is None and agent_sends != comps["daemon"].sends:
@@ -386,6 +431,15 @@ def _disagreements(m, comps, version) -> list:
                    f"daemon {'sends' if comps['daemon'].sends else 'is opted out'}: it may read another config "
                    "dir or environment, or decided before the change; restart it.")
     return out
+
+
+def _dashboard_disagreements(dashboard: ComponentVerdict, version: str) -> list:
+    rows = [r for r in dashboard.requests or () if r.sends and not r.stopped_by_opt_out]
+    if not (dashboard.opted_out and rows):
+        return []
+    levers = dict.fromkeys(lever for r in rows for lever in r.stopped_by)
+    return [f"Opted out, but the dashboard of {version} still sends its " + ", ".join(r.title for r in rows)
+            + " whenever someone opens it: the opt-out does not stop them. What does: " + "; ".join(levers) + "."]
 
 
 def _agent_disagreements(m: dict, comps: dict) -> list:
@@ -397,6 +451,15 @@ def _agent_disagreements(m: dict, comps: dict) -> list:
                 "still sends at each start; set `[global] crash reports = off` (`opt-out --apply` does)."]
     return ["Opted out, but this agent is claimed: agent-events still sends at each start (a claimed agent's "
             "crash reports default to all) — set `[global] crash reports = off` (`opt-out --apply` does)."]
+
+
+def not_silenced(version: str) -> str | None:
+    """What --apply leaves sending at `version`: the dashboard's requests no opt-out stops (None: nothing)."""
+    rows = [r for r in generations.requests_at(version) if not r.stopped_by_opt_out]
+    if not rows:
+        return None
+    return (f"not silenced: the opt-out does not stop the dashboard's {', '.join(r.title for r in rows)} "
+            f"({generations.generation_at(version).title}, {version}); `telemetry-audit opt-out` lists what does")
 
 
 def _path(config_dir: str) -> str:

@@ -75,17 +75,29 @@ def channel(name: str, verdict: Mapping, components: Mapping, agent_found: bool,
     moot = verdict.get("applies") is False
     state = ("sends" if sends else "no agent" if verdict["sends"] or (moot and not agent_found) else
              "inactive" if not verdict["active"] else "not applicable" if moot else "suppressed")
+    requests = components.get(name, {}).get("requests") if name == "dashboard" else None
     return {
         "sends": sends,
         "state": state,
         "active": verdict["active"],
         "by": list(verdict["by"]),
-        "why": why(state, verdict),
+        "why": _despite(components[name]) if requests and state == "sends" and components[name]["opted_out"]
+        else why(state, verdict),
         "evidence": verdict["evidence"],
         "components": comps,
         "disagreeing": [c for c, v in comps.items() if v["sends"]] if not verdict["sends"] else [],
         "check": check,
+        **({"requests": [_request_row(r) for r in requests]} if requests else {}),
     }
+
+
+def _despite(dashboard: Mapping) -> str:
+    return "sends despite the opt-out: " + ", ".join(dashboard["sends_despite_opt_out"])
+
+
+def _request_row(row: Mapping) -> dict:
+    keys = ("kind", "title", "sends", "stopped_by_opt_out", "carries", "stopped_by", "assumed")
+    return {key: row[key] for key in keys}
 
 
 def why(state: str, verdict: Mapping) -> str:
@@ -135,6 +147,9 @@ def summary_lines(doc: Mapping) -> list[str]:
         if c["check"] and c["check"].get("unexpected"):
             lines.append(f"  {'':<13} {'':<10} identifying data in {c['check']['event']}: "
                          + ", ".join(c["check"]["identifying"]))
+        unstoppable = [r["title"] for r in c.get("requests", ()) if r["sends"] and not r["stopped_by_opt_out"]]
+        if unstoppable:
+            lines.append(f"  {'':<13} {'':<10} no opt-out stops: {', '.join(unstoppable)}")
     install = doc["install_options"]
     if install["claim_token"]:
         lines.append(f"  a claim token is recorded in {install['path']} (REINSTALL_OPTIONS)")

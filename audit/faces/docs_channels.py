@@ -220,6 +220,7 @@ def _installer_examples() -> list[str]:
 
 def _dashboard(ch: channels.Channel) -> list[str]:
     from audit.channels import dashboard
+    from audit.channels.dashboard import generations
 
     lines = ["## Documented properties", "", f"From Netdata's {dashboard.DOCUMENTED_SOURCE}: documented, not built "
              "by this tool.", ""]
@@ -230,7 +231,55 @@ def _dashboard(ch: channels.Channel) -> list[str]:
               "agent, grouped by purpose:", ""]
     lines += table(("purpose", "hosts", "what it is for", "what stops it"),
                     ((p.title, f"`{p.hosts}`", p.note, p.stopped_by) for p in dashboard.PURPOSES))
+    lines += ["", "## Dashboard generations", "",
+              "Which dashboard an agent serves, and every request each generation makes beyond the agent:", ""]
+    lines += table(("generation", "Netdata versions", "served at", "requests no opt-out stops"),
+                    ((f"[{g.title}](../dashboard/{g.name}.md)", g.versions, ", ".join(f"`{p}`" for p, _ in g.served_at),
+                      ", ".join(r.title for r in _generation_requests(g) if not r.stopped_by_opt_out) or "none")
+                     for g in generations.GENERATIONS))
     return lines + [""]
+
+
+def _generation_requests(g) -> tuple:
+    from audit.channels.dashboard import generations
+
+    return tuple(r for r in generations.REQUESTS if g.name in r.generations)
+
+
+def generation_page(g) -> str:
+    """One dashboard generation: where it is served, and each off-host request field by field."""
+    from audit.channels.dashboard import generations
+
+    lines = [f"# Dashboard: {g.title}", "", *generated_note(),
+             f"- **Netdata versions:** {g.versions}", f"- **Shipped:** {g.shipped}", f"- **Read from:** {g.source}", ""]
+    lines += table(("path", "what is there"), ((f"`{p}`", what) for p, what in g.served_at))
+    if g.assumed_from:
+        base = next(x for x in generations.GENERATIONS if x.name == g.assumed_from)
+        lines += ["", f"**Assumed.** This dashboard is downloaded at build time and is not in Netdata's repository, "
+                  f"so it could not be read here: every request below is carried over from {base.title} "
+                  f"({base.versions}, v1.47.0's bundle). Users report the same telemetry push from v2.x agents "
+                  "(netdata/netdata#20969), with a `labels.path` member the v1.47 bundle does not send."]
+    requests = _generation_requests(g)
+    if not requests:
+        lines += ["", "The requests these dashboards make are the observed purposes of the "
+                  "[dashboard channel](../channels/dashboard.md#what-observe-dashboard-finds); none is outside the "
+                  "opt-out's reach but the registry, the version check, the news feed and the Cloud sign-in frame.", ""]
+        return page(lines)
+    lines += ["", "## Requests beyond the agent", ""]
+    lines += table(("request", "since", "stopped by the opt-out", "when"),
+                    ((r.title, r.since or "", "yes" if r.stopped_by_opt_out else "**NO**", r.when) for r in requests))
+    for r in requests:
+        lines += ["", f"### {r.title}", "", f"- **Request:** `{r.method} {r.url}`",
+                  f"- **Destination chosen by:** {r.chosen_by}", f"- **When:** {r.when}",
+                  f"- **What the code checks first:** {r.gate}",
+                  f"- **Stopped by the opt-out:** {'yes' if r.stopped_by_opt_out else 'NO'}",
+                  f"- **What stops it:** {'; '.join(r.levers)}", f"- **Read from:** `{r.source}`"
+                  + (f", from {r.since}" if r.since else ""),
+                  f"- **Seen in a real browser:** {r.verified or 'not run here: read from the bundle'}", ""]
+        lines += table(("field", "source", "identifying", "set by the browser"),
+                        ((f"`{f.path}`", f.source, "yes" if f.identifying else "no", "yes" if f.browser else "no")
+                         for f in r.fields))
+    return page(lines + [""])
 
 
 def _backend_layouts() -> list[str]:
@@ -269,7 +318,11 @@ def channel_page(ch: channels.Channel) -> str:
 
 
 def pages() -> dict[str, Callable[[], str]]:
-    return {f"reference/channels/{name}.md": (lambda ch=ch: channel_page(ch)) for name, ch in channels.CHANNELS.items()}
+    from audit.channels.dashboard import generations
+
+    out = {f"reference/channels/{name}.md": (lambda ch=ch: channel_page(ch)) for name, ch in channels.CHANNELS.items()}
+    out.update({f"reference/dashboard/{g.name}.md": (lambda g=g: generation_page(g)) for g in generations.GENERATIONS})
+    return out
 
 
 def index_rows() -> list[tuple]:

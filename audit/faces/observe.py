@@ -19,8 +19,13 @@ from audit.plumbing.errors import AuditError, Exit
 CHROMIUM = "/usr/bin/chromium"
 INSTALL_HINT = "the dashboard driver is not installed: pip install 'telemetry-audit[dashboard]'"
 
-# The UIs Debian's 1.37.1 package serves: the React dashboard at / and the old dashboard.js page at /old/.
+# The views opened: Debian's 1.37.1 serves the React dashboard at / and dashboard.js at /old/ (always opened, as
+# before); v1.41-v1.47 also the v1.37-era dashboard at /v1/ and the v2 dashboard at /v2/, opened when the agent serves
+# them as pages of their own. The v2 dashboard's URL-hash error view pushes at once, without waiting for a person
+# GUID (v1.47.0:src/web/gui/v2/3621.01ee70ee9c311ac163d9.chunk.js: feature "url-hash-error").
 UIS = (("dashboard", "/"), ("old dashboard.js UI", "/old/"))
+PROBED_UIS = (("v1 dashboard", "/v1/"), ("v2 dashboard", "/v2/"),
+              ("v2 dashboard, URL-hash error", "/v2/#error_msg_key=ErrUnauthenticated&error_msg=observer"))
 
 BROWSER_ARGS = (
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost, EXCLUDE [::1]",
@@ -43,6 +48,7 @@ POLICY = {
 }
 
 SETTLE_SECONDS = 3.0
+CODE = ("document", "script", "stylesheet")  # loopback requests that count as the page still starting
 LIMIT_SECONDS = 30.0
 
 
@@ -80,7 +86,7 @@ def observe(agent_url: str, settle: float = SETTLE_SECONDS, limit: float = LIMIT
         try:
             _plant_registry_cookie(browser, hello["registry"])
             version = browser.browser.version if browser.browser else "chromium"
-            for ui, path in UIS:
+            for ui, path in served_views(agent_url):
                 pages.append(_observe_page(browser, ui, agent_url + path, settle, limit))
         finally:
             browser.close()
@@ -89,6 +95,24 @@ def observe(agent_url: str, settle: float = SETTLE_SECONDS, limit: float = LIMIT
             "aborted": aborted, "allowed_non_loopback": sum(p["allowed_non_loopback"] for p in pages),
             "left_machine": any(p["allowed_non_loopback"] for p in pages), "policy": POLICY,
             "observed_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+
+
+def served_views(agent_url: str) -> list[tuple[str, str]]:
+    """UIS, and each of PROBED_UIS the agent serves as a page of its own (not its root page again): one loopback
+    GET each."""
+    import requests
+
+    def page(path: str) -> bytes | None:
+        try:
+            r = requests.get(agent_url + path, timeout=2, allow_redirects=False)
+        except requests.exceptions.RequestException:
+            return None
+        return r.content if r.status_code == 200 else None
+
+    root = page("/")
+    own = {path: body is not None and body != root for path, body in
+           ((p, page(p)) for p in dict.fromkeys(path.split("#")[0] for _, path in PROBED_UIS))}
+    return list(UIS) + [(ui, path) for ui, path in PROBED_UIS if own[path.split("#")[0]]]
 
 
 def _launch(playwright, profile: str, chromium: str):
@@ -137,7 +161,8 @@ def _hello_identity(agent_url: str) -> dict:
 
 def _observe_page(context, ui: str, url: str, settle: float, limit: float) -> dict:
     page = context.new_page()
-    record = {"ui": ui, "url": url, "loopback_requests": 0, "attempted": [], "aborted": 0, "allowed_non_loopback": 0}
+    record = {"ui": ui, "url": url, "loopback_requests": 0, "attempted": [], "aborted": 0, "allowed_non_loopback": 0,
+              "other_failures": []}
     started = time.monotonic()
     last = [started]
 
@@ -145,6 +170,8 @@ def _observe_page(context, ui: str, url: str, settle: float, limit: float) -> di
         request = route.request
         if not _beyond(request.url):
             record["loopback_requests"] += is_network(request.url)
+            if request.resource_type in CODE:  # still loading its code: what it sends comes after
+                last[0] = time.monotonic()
             route.continue_()
             return
         last[0] = time.monotonic()
@@ -154,6 +181,8 @@ def _observe_page(context, ui: str, url: str, settle: float, limit: float) -> di
     def failed(request):  # the browser's own account, independent of our list
         if _beyond(request.url) and "ERR_BLOCKED_BY_CLIENT" in (request.failure or ""):
             record["aborted"] += 1
+        elif _beyond(request.url):  # e.g. ERR_ABORTED: the page navigated while the request waited for us
+            record["other_failures"].append(request.failure or "unknown")
 
     def answered(response):
         if _beyond(response.url):

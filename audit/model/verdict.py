@@ -18,6 +18,31 @@ class State(Enum):
 
 
 @dataclass(frozen=True)
+class RequestVerdict:
+    """One off-host request kind of the dashboard a release serves: whether it leaves, and what stops it."""
+    kind: str
+    title: str
+    method: str
+    url: str
+    sends: bool
+    stopped_by_opt_out: bool
+    why: str
+    when: str
+    carries: tuple[str, ...]  # the identifying members it carries
+    chosen_by: str
+    stopped_by: tuple[str, ...]  # the levers that do stop it
+    source: str
+    verified: str | None = None
+    assumed: str | None = None  # why the request is carried over from another release's bundle
+
+    def to_json(self) -> dict:
+        return {"kind": self.kind, "title": self.title, "method": self.method, "url": self.url, "sends": self.sends,
+                "stopped_by_opt_out": self.stopped_by_opt_out, "why": self.why, "when": self.when,
+                "carries": list(self.carries), "chosen_by": self.chosen_by, "stopped_by": list(self.stopped_by),
+                "source": self.source, "verified": self.verified, "assumed": self.assumed}
+
+
+@dataclass(frozen=True)
 class ComponentVerdict:
     sends: bool
     suppressed_by: tuple[str, ...]  # the mechanisms that stop it, as labels
@@ -28,6 +53,9 @@ class ComponentVerdict:
     summary: str | None = None  # one line for a status bar (agent-events)
     not_applicable: str | None = None  # why this sender cannot run here; None: it applies
     uncertain: tuple[str, ...] = ()  # what could not be read and might stop it (agent-events)
+    requests: tuple[RequestVerdict, ...] | None = None  # per request kind (the dashboard)
+    opted_out: bool | None = None  # the opt-out turns its analytics off (the dashboard)
+    sends_despite_opt_out: tuple[str, ...] | None = None  # the requests no opt-out stops (the dashboard)
 
     @property
     def applies(self) -> bool:
@@ -52,6 +80,9 @@ class ComponentVerdict:
             out["summary"] = self.summary
         if self.uncertain:
             out["uncertain"] = list(self.uncertain)
+        if self.requests is not None:
+            out |= {"requests": [r.to_json() for r in self.requests], "opted_out": self.opted_out,
+                    "sends_despite_opt_out": list(self.sends_despite_opt_out or ())}
         if not self.applies:
             out |= {"applies": False, "not_applicable": self.not_applicable}
         return out

@@ -15,6 +15,7 @@ INSTALLER_ID = BASE + "installer-event.schema.json"
 FACTS_ID = BASE + "facts-snapshot.schema.json"
 AGENT_EVENTS_ID = BASE + "agent-events.schema.json"
 AGENT_EVENTS_FILE = "agent-events.schema.json"
+DASHBOARD_PUSH_FILE = "dashboard-push.schema.json"
 
 
 def schema_dir() -> Path:
@@ -90,6 +91,16 @@ def installer_properties() -> dict[str, dict]:
 @cache
 def agent_events_properties() -> dict[str, dict]:
     """Every agent-events body member by dotted path (host.boot.id), with its annotations, in body order."""
+    return _members(AGENT_EVENTS_FILE)
+
+
+@cache
+def dashboard_push_properties() -> dict[str, dict]:
+    """Every member of the v2 dashboard's telemetry push by dotted path (labels.machine), with its annotations."""
+    return _members(DASHBOARD_PUSH_FILE)
+
+
+def _members(file: str) -> dict[str, dict]:
     out: dict[str, dict] = {}
 
     def walk(props: dict, prefix: str) -> None:
@@ -99,7 +110,7 @@ def agent_events_properties() -> dict[str, dict]:
             else:
                 out[f"{prefix}{name}"] = meta
 
-    walk(_read(schema_dir() / AGENT_EVENTS_FILE)["properties"], "")
+    walk(_read(schema_dir() / file)["properties"], "")
     return out
 
 
@@ -116,8 +127,8 @@ def _backend_members() -> dict[str, dict]:
 
 def channel_properties(channel: str) -> dict[str, dict]:
     """A channel's body members with their annotations (agent-events by dotted path); the backend's by default."""
-    return {"installer": installer_properties, "agent-events": agent_events_properties}.get(
-        channel, _backend_members)()
+    return {"installer": installer_properties, "agent-events": agent_events_properties,
+            "dashboard": dashboard_push_properties}.get(channel, _backend_members)()
 
 
 @dataclass(frozen=True)

@@ -76,8 +76,16 @@ def _describe(error: Exception, url: str, timeout: float) -> tuple[str, str]:
 def agent_hello(agent_url: str, timeout: float = 2.0) -> dict:
     """Ask a running agent what it tells dashboards: GET <agent>/api/v1/registry?action=hello (one request)."""
     got = _agent_json(agent_url.rstrip("/") + "/api/v1/registry?action=hello", timeout)
-    flag = (got["document"] or {}).get("anonymous_statistics")
-    return {"url": got["url"], "anonymous_statistics": flag if isinstance(flag, bool) else None,
+    document = got["document"] or {}
+    flag = document.get("anonymous_statistics")
+    agent = document.get("agent") if isinstance(document.get("agent"), dict) else {}
+    strings = {key: value if isinstance(value, str) else None  # what the v2 dashboard reads besides the flag
+               for key, value in (("cloud_status", document.get("cloud_status")),
+                                  ("cloud_base_url", document.get("cloud_base_url")),
+                                  ("hostname", document.get("hostname")), ("registry", document.get("registry")),
+                                  ("machine_guid", agent.get("machine_guid", document.get("machine_guid"))),
+                                  ("node_id", agent.get("node_id")))}
+    return {"url": got["url"], "anonymous_statistics": flag if isinstance(flag, bool) else None, **strings,
             "error": got["error"]}
 
 

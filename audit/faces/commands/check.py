@@ -5,6 +5,7 @@ import os
 import textwrap
 
 from audit.channels.backend import catalog
+from audit.core import dashboard as dashboard_explain
 from audit.faces.commands import eventargs
 from audit.faces.commands.output import note, write_json, write_lines
 from audit.plumbing.errors import AuditError, Exit
@@ -51,7 +52,8 @@ def run(args) -> int:
     else:
         facts = _snapshot_facts(args)
         event, sha256, source = _received(args)
-        json_error = source.json_error  # as explain, diff and validate say it (e.g. bytes that are not UTF-8)
+        json_error = getattr(source, "json_error", None)  # as explain, diff and validate say it (e.g. bytes that
+        # are not UTF-8); a dashboard push is read as a document, valid by then
     identity = identity_for(args, facts)
     for skipped in identity.notes:
         note(f"note: identity: skipped {skipped}")
@@ -86,6 +88,11 @@ def _received(args) -> tuple[object, str, object]:
     if args.event != "-" and not os.path.lexists(args.event):
         raise AuditError(f"{args.event}: neither a known event ({', '.join(catalog.EVENTS)}) nor an existing file")
     raw = read_limited(args.event, MAX_BODY)
+    if dashboard_explain.kind_of(raw) == "push":  # the v2 dashboard's push: every member, by dotted path
+        from audit.plumbing.inputs import load_json
+
+        document = load_json(raw, label)
+        return document["Netdata"]["telemetry"].get("feature"), hashlib.sha256(raw).hexdigest(), document
     reading = read_payload(raw, label)
     wanted = "exit_cause" if reading.channel == "agent-events" else "action"
     action = next((p.value for p in reading.props if p.key == wanted), None)

@@ -40,7 +40,7 @@ def add_event_arguments(parser: argparse.ArgumentParser) -> None:
             if param.name not in seen:
                 seen.add(param.name)
                 group.add_argument(f"--{param.name}", metavar=param.name.upper(), help=param.help)
-    for ch in channels.built():
+    for ch in channels.CHANNELS.values():
         for name, metavar, text in ch.options:  # a channel's own; names already defined above are shared
             if name.replace("-", "_") not in seen:
                 seen.add(name.replace("-", "_"))

@@ -2,6 +2,7 @@
 
 import json
 
+from audit.core import dashboard as dashboard_explain
 from audit.faces.commands.output import write_json, write_lines
 from audit.plumbing.errors import Exit
 
@@ -24,6 +25,8 @@ def run(args) -> int:
 
     label = "<stdin>" if args.file == "-" else args.file
     raw = read_limited(args.file, explain.MAX_BODY)
+    if dashboard_explain.kind_of(raw):  # the v2 dashboard's push body or privacy-check data: its own reading
+        return _dashboard(raw, label, args.json)
     result = explain.explain(raw, label)
     _identifying_note(raw)
     if args.json:
@@ -31,6 +34,15 @@ def run(args) -> int:
     else:
         write_lines(render(result, label))
     return Exit.OK if result.valid else Exit.FINDING
+
+
+def _dashboard(raw: bytes, label: str, as_json: bool) -> int:
+    result = dashboard_explain.explain(raw)
+    if as_json:
+        write_json({"file": label, **result})
+    else:
+        write_lines(dashboard_explain.render(result, label))
+    return Exit.FINDING if result.get("problems") else Exit.OK
 
 
 def _identifying_note(raw: bytes) -> None:

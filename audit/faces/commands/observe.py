@@ -2,6 +2,7 @@
 page attempted beyond the agent (all aborted before they were sent)."""
 
 import argparse
+import json
 from urllib.parse import urlencode
 
 from audit.faces.commands.output import note, write_json, write_lines
@@ -37,7 +38,7 @@ def register(subparsers) -> None:
 
 def run(args) -> int:
     from audit.faces import observe
-    from audit.channels import dashboard
+    from audit.core import dashboard
 
     observation = dashboard.annotate(observe.observe(args.agent_url, args.settle, args.limit, args.chromium))
     note(f"saved the observation to {observe.save(observation)}")
@@ -70,6 +71,9 @@ def report_lines(observation: dict) -> list[str]:
                 if r["body"]:
                     lines.append(f"      body: {r['body']}")
                 lines.append(f"      carries: {'; '.join(r['carries']) or NO_IDENTIFIER}")
+                lines += [f"      check: {line}" for line in r.get("findings", ())]
+                if "decoded" in r:
+                    lines.append(f"      decrypted: {json.dumps(r['decoded'], ensure_ascii=False)}")
     lines += ["", "documented, not built: PostHog registers " + ", ".join(
         f"{name}={value}" for name, value, _ in dashboard.DOCUMENTED_PROPERTIES) + f" ({dashboard.DOCUMENTED_SOURCE})"]
     lines.append(("nothing left this machine" if not observation["left_machine"] else "REQUESTS LEFT THIS MACHINE") +

@@ -7,7 +7,7 @@ from audit.core import optout
 from audit.plumbing import transport, versions
 from audit.faces.commands.output import note, warn, write_json, write_lines, write_text
 from audit.plumbing.errors import AuditError, Exit
-from audit.model.verdict import Verdict
+from audit.model.verdict import ComponentVerdict, Verdict
 from audit.facts.agent import agent_version
 from audit.facts.collect import DEFAULT_CONFIG_DIR
 from audit.facts.installed import conffile_package
@@ -43,18 +43,18 @@ def run(args) -> int:
     bad = configdir.problem(system, args.config_dir)
     if bad:
         warn(configdir.consequence(bad))
+    version = args.netdata_version or agent_version(system, None).value
     if args.apply or args.revert:
-        _change(system, args, note if args.json and not args.dry_run else write_text)
+        _change(system, args, version, note if args.json and not args.dry_run else write_text)
         if args.dry_run:
             return Exit.OK
     hello = transport.agent_hello(args.agent_url) if args.agent_url else None
-    version = args.netdata_version or agent_version(system, None).value
     verdict = optout.evaluate(system, args.config_dir, version, hello, args.lib_dir)
     status = Exit.NETWORK if hello and hello["error"] else Exit.OK
     if args.json:
         write_json(verdict.to_json())
         return status
-    write_lines(_verdict_lines(verdict))
+    write_lines(_verdict_lines(verdict, version))
     if bad:
         warn(f"the verdict above is for {args.config_dir}, which does not look like an agent's config dir")
     if status:
@@ -62,7 +62,7 @@ def run(args) -> int:
     return status
 
 
-def _verdict_lines(verdict: Verdict) -> list[str]:
+def _verdict_lines(verdict: Verdict, version: str) -> list[str]:
     lines = ["mechanisms", *(f"  {label:<18} {text}" for label, text in _mechanism_lines(verdict.mechanisms))]
     lines.append("components")
     for name, c in verdict.components.items():
@@ -70,6 +70,7 @@ def _verdict_lines(verdict: Verdict) -> list[str]:
         if not c.applies:
             state = f"not applicable here: {c.not_applicable}"
         lines += [f"  {name:<12} {state}", f"  {'':<12} {c.rule}"]
+    lines += _dashboard_lines(verdict.components["dashboard"], version)
     lines.append(f"backend channel: {'sends' if verdict.backend_sends else 'suppressed'}")
     events = verdict.channels.get("agent-events")
     if events:
@@ -78,7 +79,30 @@ def _verdict_lines(verdict: Verdict) -> list[str]:
     return lines + [f"note: {d}" for d in verdict.disagreements]
 
 
-def _change(system: System, args, say) -> None:
+def _dashboard_lines(dashboard: ComponentVerdict, version: str) -> list[str]:
+    """One line per request kind of the dashboard this version serves, and what really stops it."""
+    from audit.channels.dashboard import generations
+
+    rows = dashboard.requests or ()
+    if not rows:
+        return []
+    lines = [f"dashboard requests ({generations.generation_at(version).title}, {version})"]
+    if rows[0].assumed:
+        lines.append(f"  {rows[0].assumed}: assumed")
+    for r in rows:
+        state = "off (the opt-out)" if not r.sends and r.stopped_by_opt_out else \
+            f"off ({r.why})" if not r.sends else \
+            "sends; the opt-out would stop it" if r.stopped_by_opt_out else \
+            "SENDS DESPITE THE OPT-OUT" if dashboard.opted_out else "sends; the opt-out does NOT stop it"
+        lines += [f"  {r.title:<22} {state}", f"  {'':<22} {r.method} {r.url}"]
+        if r.carries:
+            lines.append(f"  {'':<22} carries: {', '.join(r.carries)}")
+        if not r.stopped_by_opt_out:
+            lines.append(f"  {'':<22} what stops it: {'; '.join(r.stopped_by)}")
+    return lines
+
+
+def _change(system: System, args, version: str, say) -> None:
     """--apply/--revert: the opt-out file, then netdata.conf's crash reports (inside --root when given)."""
     config_dir = system.host_path(args.config_dir)
     if config_dir is None:
@@ -92,6 +116,9 @@ def _change(system: System, args, say) -> None:
         say(f"note: {system.display(inside)} is a conffile of {package}: when an upgrade of {package} ships a new "
             "one, dpkg asks whether to keep the local change (N, the default, keeps it) or take the package's, "
             "which drops crash reports = off")
+    left = optout.not_silenced(version) if args.apply else None
+    if left:
+        say(left)
 
 
 def _mechanism_lines(m: dict) -> list[tuple[str, str]]:

@@ -87,7 +87,11 @@ def config_dir_refusal(args) -> str | None:
 
 
 def run_send(args) -> int:
-    args.endpoint = args.endpoint or channels.channel(args.channel).endpoint
+    chosen = channels.channel(args.channel)
+    if not chosen.sendable:
+        raise AuditError(f"the {chosen.name} channel is sent by browsers, not by this tool: "
+                         f"`telemetry-audit payload --channel {chosen.name}` shows the body", Exit.USAGE)
+    args.endpoint = args.endpoint or chosen.endpoint
     transport.check_endpoint(args.endpoint)
     transport.check_timeout(args.timeout)
     facts = facts_from_args(args)

@@ -126,6 +126,8 @@ class OptOutView:
     channel_blocks: tuple[tuple[str, str], ...] = ()  # (channel, why it is refused) for the other channels
     channel_summaries: tuple[tuple[str, str], ...] = ()  # (channel, its sender's own verdict in one line)
     channels: tuple[tuple[str, str, str], ...] = ()  # (channel, sends | off | not applicable | inactive, why)
+    dashboard: tuple[tuple[str, bool, bool], ...] = ()  # (request title, sends, whether the opt-out stops it)
+    not_silenced: str | None = None  # what the opt-out leaves sending at this version (the dashboard's push, ...)
     misplaced: str | None = None  # why the config dir is not an agent's: then no channel may send
 
     def summary_for(self, channel: str) -> str | None:
@@ -156,9 +158,16 @@ def optout_view(facts: Facts, config_dir: str, env: dict[str, str] | None = None
     blocks = tuple((name, "; ".join(v.by)) for name, v in verdict.channels.items()
                    if name != "backend" and not v.sends and v.by)
     summaries = tuple((name, v.summary) for name, v in verdict.channels.items() if v.summary)
+    dashboard = tuple((r.title, r.sends, r.stopped_by_opt_out) for r in verdict.components["dashboard"].requests or ())
     return OptOutView(components, verdict.backend_sends, reason, tuple(verdict.disagreements), channel_blocks=blocks,
                       channel_summaries=summaries, channels=tuple(_channel_line(n, v) for n, v in verdict.channels.items()),
-                      misplaced=misplaced)
+                      dashboard=dashboard, not_silenced=_not_silenced(dashboard), misplaced=misplaced)
+
+
+def _not_silenced(dashboard: tuple[tuple[str, bool, bool], ...]) -> str | None:
+    """For the opt-out dialog: the dashboard requests no opt-out stops."""
+    titles = [title for title, sends, opt_out_stops in dashboard if sends and not opt_out_stops]
+    return f"the dashboard's {', '.join(titles)}: no opt-out stops them" if titles else None
 
 
 def _channel_line(name: str, v: ChannelVerdict) -> tuple[str, str, str]:

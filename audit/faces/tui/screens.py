@@ -413,9 +413,12 @@ class MainScreen(Screen):
             self.notify(f"{path}: {kept}: nothing to do", title="opt-out: revert", severity="warning")
             return
         title = "Apply the opt-out?" if what == "apply" else "Revert the opt-out?"
-        lines = [("File", str(path)), ("Effect", "creates it: the agent, script and dashboard stop sending"
-                                       if what == "apply" else "removes it: telemetry resumes unless "
+        lines = [("File", str(path)), ("Effect", "creates it: the agent, script and dashboard analytics stop "
+                                       "sending" if what == "apply" else "removes it: telemetry resumes unless "
                                        "another opt-out applies")]
+        left = self.optout.not_silenced if what == "apply" else None
+        if left:
+            lines.append(("Remains", left))
 
         def confirmed(yes: bool | None) -> None:
             if yes:

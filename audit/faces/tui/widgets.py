@@ -371,6 +371,19 @@ class FieldsTable(DataTable):
 _STATE_STYLE = {"sends": "green", "off": "bold red"}
 
 
+def _dashboard_rows(text: Text, rows: tuple[tuple[str, bool, bool], ...]) -> None:
+    """The dashboard's requests; in red those no opt-out stops."""
+    if rows:
+        text.append("\nDashboard requests\n", style="bold")
+    for title, sends, opt_out_stops in rows:
+        text.append(f"{title:<22}", style="bold")
+        if opt_out_stops:
+            text.append("sends (the opt-out stops it)\n" if sends else "off (the opt-out)\n",
+                        style="green" if sends else "dim")
+        else:
+            text.append("sends: NO opt-out stops it\n" if sends else "off\n", style="bold red" if sends else "dim")
+
+
 class OptOutPanel(VerticalScroll):
     """Each component's verdict, the mechanisms and evidence behind it, and where components disagree."""
 
@@ -392,6 +405,7 @@ class OptOutPanel(VerticalScroll):
             text.append(f"{name:<13}", style="bold")
             text.append(f"{state:<6} ", style=_STATE_STYLE.get(state, "dim"))
             text.append(f"{why}\n" if why else "\n")
+        _dashboard_rows(text, view.dashboard)
         text.append("\nComponents", style="bold")
         for c in view.components:
             text.append("\n")

@@ -6,6 +6,8 @@ a real browser, audit.faces.observe). Pure: no browser, no network here.
 import re
 from dataclasses import dataclass
 
+from audit.channels.dashboard import generations
+
 # Netdata's docs (docs/anonymous-statistics.md, v1.37.1): the properties the dashboard registers with PostHog for
 # every event of the session (`window.posthog.register(...)`). Documented, not built.
 DOCUMENTED_PROPERTIES = (
@@ -25,10 +27,36 @@ class Purpose:
     hosts: str  # regular expression on the request's host name
     stopped_by: str
     note: str
+    paths: str = ".*"  # regular expression on the request's path
+    opt_out_stops: bool | None = None  # whether Netdata's opt-out stops it (None: not known)
+
+
+def _not_the_opt_out(kind: str) -> str:
+    return "NOT the opt-out (nothing in the dashboard checks it); what stops it: " + "; ".join(
+        generations.request(kind).levers)
 
 
 # First match wins; "other" matches everything left.
 PURPOSES = (
+    Purpose("telemetry-push", "telemetry push (v2 dashboard)", r"app\.netdata\.cloud",
+            _not_the_opt_out("telemetry-push"),
+            "POSTs the machine GUID, the agent's URL (host and port), the person GUID and the view",
+            paths=r"/api/v1/telemetry/push", opt_out_stops=False),
+    Purpose("privacy-check", "privacy check (v2 dashboard, v1.45+)", r"frankfurt\.netdata\.rocks",
+            _not_the_opt_out("privacy-check"),
+            "sends {machine_guid, url} AES-encrypted with a key in the bundle (explain decodes it)",
+            paths=r"/privacy", opt_out_stops=False),
+    Purpose("account-check", "Netdata Cloud account check (v2 dashboard)", r"app\.netdata\.cloud",
+            "the agent's cloud status disabled or unavailable; the opt-out does not stop it",
+            "asks Netdata Cloud who the browser is signed in as (its cookie, if any)",
+            paths=r"/api/v2/accounts/me", opt_out_stops=False),
+    Purpose("cloud-bundles", "dashboard code loaded from Netdata Cloud", r"app\.netdata\.cloud",
+            "open /v2/ (the local copy) instead of /; the opt-out does not stop it",
+            "the root page fetches the dashboard's code from Netdata Cloud (the browser's address, the referrer)",
+            paths=r"/(bundlesManifest\.[^/]*\.json|.*\.(js|css|woff2?|svg|png|ico))", opt_out_stops=False),
+    Purpose("sentry", "Sentry error reports (v2 dashboard)", r"(.+\.)?sentry\.io",
+            "the opt-out (the hello's anonymous_statistics=false)", "JavaScript errors, with the page's URL",
+            opt_out_stops=True),
     Purpose("posthog", "PostHog analytics", r"(.+\.)?posthog\.(com|netdata\.cloud)",
             "the opt-out: the agent's hello says anonymous_statistics=false (the opt-out file in its config dir; "
             "from v1.43 also for a browser sending DNT when [web] respect do not track policy = yes)",
@@ -54,13 +82,13 @@ PURPOSES = (
 )
 
 
-def purpose_of(host: str, registry_url: str | None = None) -> Purpose:
-    """The purpose of a request to `host`; the registry the agent announces counts as the registry too."""
+def purpose_of(host: str, registry_url: str | None = None, path: str = "/") -> Purpose:
+    """The purpose of a request to `host` and `path`; the registry the agent announces counts as the registry."""
     from urllib.parse import urlsplit
 
     if registry_url and host and host == urlsplit(registry_url).hostname:
         return next(p for p in PURPOSES if p.name == "registry")
-    return next(p for p in PURPOSES if re.fullmatch(p.hosts, host or ""))
+    return next(p for p in PURPOSES if re.fullmatch(p.hosts, host or "") and re.fullmatch(p.paths, path or "/"))
 
 
 def carries(request: dict, hello: dict) -> list[str]:
@@ -87,13 +115,16 @@ def carries(request: dict, hello: dict) -> list[str]:
     return found
 
 
-def annotate(observation: dict) -> dict:
-    """The observation with each attempted request's purpose, what it carries and what stops it."""
+def annotate(observation: dict, inspect=None) -> dict:
+    """The observation with each attempted request's purpose, what it carries and what stops it; `inspect(request,
+    hello)` adds what is found inside a request (audit.core.dashboard.annotate passes check's findings)."""
     hello = dict(observation["hello"], agent_url=observation["agent_url"])
     for page in observation["pages"]:
         for request in page["attempted"]:
-            purpose = purpose_of(request["host"], hello.get("registry"))
+            purpose = purpose_of(request["host"], hello.get("registry"), request.get("path") or "/")
             request.update(purpose=purpose.name, carries=carries(request, hello), stopped_by=purpose.stopped_by)
+            if inspect is not None:
+                request.update(inspect(request, hello))
     return observation
 
 
