@@ -50,6 +50,8 @@ HOSTS = {
         "version": "v2.5.4",
         "env": {},
         "files": {"etc/hostname": "token-host\n", "usr/sbin/netdata": "",
+                  # the daemon runs the statistics script only when it is in its plugins dir (issue 21)
+                  "usr/libexec/netdata/plugins.d/anonymous-statistics.sh": "#!/bin/sh\n",
                   "etc/os-release": 'NAME="Debian GNU/Linux"\nID=debian\nVERSION_ID="12"\n'
                                     'VERSION="12 (image by ops@example.com)"\n',
                   "etc/netdata/.install-type": "INSTALL_TYPE='kickstart-static'\n",

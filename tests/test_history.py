@@ -411,3 +411,16 @@ def test_a_daemon_log_in_nd_logs_json_format_gives_the_same_starts(capsys, root)
     assert [r["what"] for r in starts] == CAUSES_NEWEST_FIRST
     assert [r["body"].encode() for r in starts if r["time"] in POSTS] == [
         (DATA / "posts" / POSTS[r["time"]]).read_bytes() for r in starts if r["time"] in POSTS]
+
+
+def test_the_tools_own_refusal_is_not_called_sent():
+    """A journal entry the tool refused (or suppressed) names the endpoint it was meant for, never 'sent by'."""
+    from audit.core.history import journal_row
+
+    refused = journal_row({"state": "refused", "endpoint": "http://127.0.0.1:9/x", "event": "START",
+                           "time": "2026-12-04T05:33:54+00:00"}, None)
+    sent = journal_row({"state": "sent", "endpoint": "http://127.0.0.1:9/x", "event": "START",
+                        "time": "2026-12-04T05:33:54+00:00"}, None)
+    assert refused.outcome == "not posted: refused"
+    assert refused.notes[0] == "recorded by telemetry-audit (endpoint http://127.0.0.1:9/x)"
+    assert sent.outcome == "posted" and sent.notes[0] == "sent by telemetry-audit to http://127.0.0.1:9/x"

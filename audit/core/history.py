@@ -167,7 +167,9 @@ def journal_row(entry: dict, body: bytes | None) -> Row:
     if entry.get("message") and state != "sent":
         outcome += f" ({entry['message']})"
     time = str(entry.get("time") or "")
-    notes = [f"sent by telemetry-audit to {entry.get('endpoint')}" if entry.get("endpoint") else "telemetry-audit"]
+    endpoint = entry.get("endpoint")
+    notes = [("telemetry-audit" if not endpoint else f"sent by telemetry-audit to {endpoint}" if state == "sent" else
+              f"recorded by telemetry-audit (endpoint {endpoint})")]
     if body is None and entry.get("sha256"):
         notes.append(f"body not kept (sha256 {entry['sha256']})")
     return Row(time, logged.parse_time(time), str(entry.get("channel") or "backend"), str(entry.get("event")),
