@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from audit.core import optout
+from audit.model.verdict import State
 from audit.channels.agent_events import body as post
 from audit.channels.agent_events import dedup, releases, status
 from audit.plumbing.system import System
@@ -127,8 +128,10 @@ def test_uncertain_reaches_the_opt_out_document(tmp_path, monkeypatch):
         return real(self, path)
 
     monkeypatch.setattr(System, "read_bytes", refuse)
-    doc = optout.evaluate(system, "/etc/netdata", "v2.11.0").to_json()
-    events = doc["channels"]["agent-events"]
+    verdict = optout.evaluate(system, "/etc/netdata", "v2.11.0")
+    assert verdict.channels["agent-events"].state is State.UNCERTAIN
+    assert verdict.components["agent-events"].state is State.UNCERTAIN
+    events = verdict.to_json()["channels"]["agent-events"]
     assert events["sends"] is True and events["uncertain"]
     assert events["summary"].startswith("uncertain: would send at next start: deadly signal")
 
