@@ -13,6 +13,7 @@ from functools import lru_cache
 
 from audit.channels.backend import wire
 from audit.facts.identity import Identity
+from audit.plumbing import jsontext
 
 # Identifiers the script sends on purpose, in the fields meant for them; anything else found is unexpected.
 BY_DESIGN = frozenset({
@@ -38,8 +39,6 @@ EXPLANATIONS = {
                           "id does not reveal the id, but anyone holding the machine-id (root here, or a support "
                           "bundle) can compute it and tie the events to this machine; a 'uuid-' value is new on "
                           "every event and links nothing",
-    "machine-id": "the raw machine-id identifies this OS install; the statistics script only ever sends its md5, "
-                  "but kickstart v1.33-v1.41 sent it as is in the installer's distinct_id",
     "claim-token": "a claim token lets whoever holds it connect agents to your Netdata Cloud space: kickstart "
                    "sends its whole command line as install_options, so a --claim-token typed there reached "
                    "Netdata's analytics; treat it as leaked and rotate it in the Space's settings",
@@ -48,7 +47,8 @@ EXPLANATIONS = {
     "url-credentials": "a user:password inside a URL (a proxy given to kickstart, say) is sent as is: change that "
                        "password",
     "machine-id": "the raw machine-id identifies this OS install across agent reinstalls; the statistics script "
-                  "only ever sent its md5, but agent-events sends it raw (host.id)",
+                  "only ever sent its md5, but agent-events sends it raw (host.id), and kickstart v1.33-v1.41 sent "
+                  "it as is in the installer's distinct_id",
     "boot-id": "the kernel boot id links every agent-events report sent during one boot of the machine",
     "invocation-id": "the agent's invocation id links a report to the agent's own logs of the run it describes",
     "node-id": "the Netdata Cloud node id ties the agent to its node in a Cloud space",
@@ -234,30 +234,12 @@ def fields_of(source: object) -> list[tuple[str, str]]:
         return [(p.key, p.value if isinstance(p.value, str) else p.text) for p in (*source.top, *source.props)]
     if isinstance(source, Mapping) and "properties" not in source and (
             "exit_cause" in source or isinstance(source.get("Netdata"), Mapping)):
-        return _flattened(source, "")  # an agent-events document or a dashboard push: members by dotted path
+        return jsontext.flattened(source)  # an agent-events document or a dashboard push: members by dotted path
     if isinstance(source, Mapping):
         props = source.get("properties")
         items = props.items() if isinstance(props, Mapping) else source.items()
-        return [(k, _as_text(v)) for k, v in items]
-    return [(k, _as_text(v)) for k, v in source]
-
-
-def _flattened(document: Mapping, prefix: str) -> list[tuple[str, str]]:
-    out = []
-    for key, value in document.items():
-        if isinstance(value, Mapping) and value:
-            out += _flattened(value, f"{prefix}{key}.")
-        else:
-            out.append((f"{prefix}{key}", _as_text(value)))
-    return out
-
-
-def _as_text(value: object) -> str:
-    if isinstance(value, str):
-        return value
-    import json
-
-    return json.dumps(value, ensure_ascii=False)
+        return [(k, jsontext.as_text(v)) for k, v in items]
+    return [(k, jsontext.as_text(v)) for k, v in source]
 
 
 def _sensitivities(channel: str = "backend") -> dict[str, str]:

@@ -97,7 +97,7 @@ def applicability(m: dict) -> dict[str, str]:
         out["docker"] = "not in a container (no /.dockerenv, /run/.containerenv or $container)"
     kind = m["install_type"]
     if not (kind or "").startswith(("kickstart-", "binpkg-")):
-        out["kickstart"] = (f"no .install-type in the config dir: nothing was installed with kickstart" if kind is None
+        out["kickstart"] = ("no .install-type in the config dir: nothing was installed with kickstart" if kind is None
                             else f"installed as {kind!r}, not with kickstart")
     return out
 

@@ -9,6 +9,7 @@ locale.
 
 import base64
 import codecs
+from collections.abc import Mapping
 
 
 def has_raw_bytes(text: str) -> bool:
@@ -62,3 +63,23 @@ def escape_raw_bytes(*streams) -> None:
     for stream in streams:
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors=RAW_BYTES)
+
+
+def flattened(document: Mapping, prefix: str = "") -> list[tuple[str, str]]:
+    """A document's members by dotted path (`host.boot.id`), each value as text (non-strings as compact JSON)."""
+    out = []
+    for key, value in document.items():
+        if isinstance(value, Mapping) and value:
+            out += flattened(value, f"{prefix}{key}.")
+        else:
+            out.append((f"{prefix}{key}", as_text(value)))
+    return out
+
+
+def as_text(value: object) -> str:
+    if isinstance(value, str):
+        return value
+    import json
+
+    return json.dumps(value, ensure_ascii=False)
+

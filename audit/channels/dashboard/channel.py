@@ -8,7 +8,7 @@ import time
 from collections.abc import Mapping
 
 from audit.model import payload
-from audit.plumbing import transport
+from audit.plumbing import jsontext, transport
 from audit.channels.dashboard import push
 from audit.plumbing.errors import AuditError, Exit
 
@@ -62,19 +62,7 @@ def build(impression: push.Impression, given: frozenset = frozenset()) -> payloa
 
 def _members(impression: push.Impression) -> list[tuple[str, str]]:
     """The body's members by dotted path (as audit.core.identify.fields_of reads a push)."""
-    return _flattened(push.body(impression), "")
-
-
-def _flattened(document: Mapping, prefix: str) -> list[tuple[str, str]]:
-    import json
-
-    out = []
-    for key, value in document.items():
-        if isinstance(value, Mapping) and value:
-            out += _flattened(value, f"{prefix}{key}.")
-        else:
-            out.append((f"{prefix}{key}", value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)))
-    return out
+    return jsontext.flattened(push.body(impression))
 
 
 def person_guid(cookie: str | None) -> str | None:
