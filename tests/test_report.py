@@ -88,6 +88,23 @@ def test_backend_check_runs_on_start(capsys, roots):
     assert doc["channels"]["dashboard"]["check"] is None  # not built: nothing to check
 
 
+@pytest.mark.parametrize("name", list(HOSTS))
+def test_report_checks_exactly_the_bytes_payload_prints(capsys, roots, name):
+    """issue 21: the report once checked other bodies than `payload` builds (the installer's distinct_id "null",
+    an agent-events body without the host's ids), so a fleet's identifying-data column stayed empty."""
+    (roots[name] / "etc/machine-id").write_text("0123456789abcdef0123456789abcdef\n")  # else kickstart's uuidgen
+    _, doc, _ = host_report(capsys, name, roots[name])
+    version = ["--netdata-version", HOSTS[name]["version"]] if HOSTS[name]["version"] else []
+    for channel in ("backend", "installer"):  # agent-events' bodies carry the time they are built
+        check = doc["channels"][channel]["check"]
+        code, out, _ = run(capsys, ["payload", check["event"], "--channel", channel, "--root", str(roots[name]),
+                                    *version])
+        assert code == 0 and check["sha256"] == hashlib.sha256(out.encode()).hexdigest(), channel
+    installer = doc["channels"]["installer"]["check"]
+    assert [f["text"] for f in installer["findings"] if f["field"] == "distinct_id"] == \
+        ["machine-" + hashlib.md5(b"0123456789abcdef0123456789abcdef\n").hexdigest()]
+
+
 def test_summary_without_json(capsys, roots):
     code, out, _ = run(capsys, ["report", "--root", str(roots["token-host"]), "--netdata-version", "v2.5.4"])
     assert code == 1

@@ -105,11 +105,17 @@ def option_values(args: argparse.Namespace) -> dict[str, object]:
 
 
 def payload_from_args(args: argparse.Namespace, facts: Facts | None = None) -> Payload:
-    ch = channels.channel(getattr(args, "channel", channels.DEFAULT))
+    return payload_for(args, getattr(args, "channel", channels.DEFAULT), args.event, facts)
+
+
+def payload_for(args: argparse.Namespace, channel: str, event: str | None, facts: Facts | None = None) -> Payload:
+    """The body `payload --channel CHANNEL EVENT` prints with the rest of these options: the one path every command
+    that builds a body takes (report checks exactly these bytes)."""
+    ch = channels.channel(channel)
     facts = facts if facts is not None else facts_from_args(args)
     if ch.name != channels.DEFAULT:
-        return ch.impl().build_request(facts, option_values(args))
-    if args.event is None:
+        return ch.impl().build_request(facts, {**option_values(args), "channel": ch.name, "event": event})
+    if event is None:
         raise AuditError(f"which event? one of {', '.join(catalog.EVENTS)}")
-    ev = catalog.event(args.event)
-    return ch.impl().build(facts, ev.name, event_params(args))
+    ev = catalog.event(event)
+    return ch.impl().build(facts, ev.name, event_params(args) if event == getattr(args, "event", None) else {})

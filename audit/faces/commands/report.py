@@ -111,7 +111,8 @@ def facts_traces(facts) -> list[str]:
 
 
 def checks(args, facts) -> dict:
-    """`check` on each built channel's default event (backend: START): what it would carry from this host."""
+    """`check` on each built channel's default event (backend: START): exactly the bytes `payload --channel C EVENT`
+    prints with these options, and what they carry from this host."""
     from audit import channels
     from audit.core import identify
     from audit.facts import identity
@@ -122,7 +123,7 @@ def checks(args, facts) -> dict:
         module = ch.impl()
         event = DEFAULT_EVENTS.get(ch.name) or getattr(module, "DEFAULT_EVENT", None) or module.events()[0].name
         try:
-            built = module.build(facts, event, {})
+            built = eventargs.payload_for(args, ch.name, event, facts)
         except AuditError as e:
             out[ch.name] = {"event": event, "error": str(e)}
             continue
