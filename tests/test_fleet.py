@@ -49,7 +49,10 @@ def test_fleet_json_names_exactly_the_hosts_that_send_and_why(capsys, reports):
     assert [c["host"] for c in tally["claim_tokens"]] == ["token-host"]
     assert tally["identifying"] == [{"host": "token-host", "found": [
         {"channel": "backend", "sends": True, "event": "START", "kinds": ["email"]},
-        {"channel": "agent-events", "sends": True, "event": "no last status", "kinds": ["email"]}]}]
+        {"channel": "agent-events", "sends": True, "event": "no last status", "kinds": ["email"]},
+        # the recorded kickstart command line the installer body carries (issue 21: the report once built another)
+        {"channel": "installer", "sends": True, "event": "INSTALL_SUCCESS",
+         "kinds": ["claim-option", "claim-token", "email"]}]}]
     claimed = tally["channels"]["agent-events"]["reasons"]
     assert [r["why"] for r in claimed if r["hosts"] == ["cloud-claimed"]] == [
         f"sends by default: crash reports unset: default all; claim_id {CLAIM_ID} in the saved status"]
@@ -119,6 +122,7 @@ def test_identifying_data_and_duplicate_names(reports):
     doc = json.loads((reports / "token-host.json").read_text())
     doc["channels"]["backend"]["check"].update(unexpected=1, identifying=["hostname"])
     doc["channels"]["agent-events"]["check"].update(unexpected=0, identifying=[])
+    doc["channels"]["installer"]["check"].update(unexpected=0, identifying=[])
     tally = fleet.Fleet(rows=[])
     tally.add(doc, "a.json")
     tally.add(doc, "b.json")

@@ -16,13 +16,24 @@ VALUES = [None, "", "0", "1", " 1", "yes", "true", "2"]
 def verdict(tmp_path, env, file=False, version="v2.5.4"):
     if file:
         (tmp_path / optout.OPT_OUT_FILE).write_text("")
+    (tmp_path / ".install-type").write_text("INSTALL_TYPE='kickstart-static'\n")  # kickstart applies here
     return optout.evaluate(System(env=env), str(tmp_path), version)
 
 
 def test_nothing_set_everything_sends(tmp_path):
     v = verdict(tmp_path, {})
-    assert all(v.components[name].sends for name in optout.COMPONENTS)
+    applying = [name for name in optout.COMPONENTS if v.components[name].applies]
+    assert set(applying) >= {"script", "daemon", "kickstart", "dashboard"}
+    assert all(v.components[name].sends for name in applying)
     assert v.backend_sends
+
+
+def test_a_component_that_cannot_run_here_never_reads_sends(tmp_path):
+    """issue 21: opt-out --json printed kickstart "sends": true beside "not applicable"."""
+    v = optout.evaluate(System(root=str(tmp_path), env={}), "/etc/netdata", "v2.5.4")
+    for name in ("kickstart", "docker"):
+        c = v.components[name]
+        assert not c.applies and not c.sends and c.to_json()["sends"] is False
 
 
 def test_zero_disables_script_and_daemon_but_not_kickstart(tmp_path):
@@ -219,12 +230,15 @@ def _sysroot(tmp_path, install_type=None, container=False):
         (cfg / ".install-type").write_text(f"INSTALL_TYPE='{install_type}'\n")
     if container:
         (tmp_path / "root" / ".dockerenv").touch()
+    if container == "netdata-image":
+        (tmp_path / "root/usr/sbin").mkdir(parents=True)
+        (tmp_path / "root/usr/sbin/run.sh").write_text("#!/bin/sh\n")  # the image's entrypoint
     return str(tmp_path / "root")
 
 
 @pytest.mark.parametrize("install_type, container, kickstart, docker", [
-    (None, False, False, False), ("kickstart-static", False, True, False), ("binpkg-deb", True, True, True),
-    ("custom", True, False, True),
+    (None, False, False, False), ("kickstart-static", False, True, False), ("binpkg-deb", True, True, False),
+    ("binpkg-deb", "netdata-image", True, True), ("custom", "netdata-image", False, True), ("oci", True, False, True),
 ])
 def test_components_that_cannot_send_from_here_read_not_applicable(tmp_path, capsys, install_type, container,
                                                                     kickstart, docker):

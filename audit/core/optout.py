@@ -53,7 +53,8 @@ def mechanisms(system: System, config_dir: str) -> dict:
                 dnt = val.strip()
     return {"opt_out_file": _file_state(system, path), "script_opt_out_file": _script_file(system, path),
             **env, "respect_do_not_track_policy": dnt, "installer_option": recorded_install_options(system, config_dir),
-            "in_container": _in_container(system), "install_type": _install_type(system, config_dir),
+            "in_container": _in_container(system), "netdata_image": _netdata_image(system, config_dir),
+            "install_type": _install_type(system, config_dir),
             "statistics_script": _statistics_script(system, conf)}
 
 
@@ -85,6 +86,13 @@ def _in_container(system: System) -> bool:
     return system.exists("/.dockerenv") or system.exists("/run/.containerenv") or bool(system.env.get("container"))
 
 
+def _netdata_image(system: System, config_dir: str) -> bool:
+    """Netdata's own image (whose entrypoint acts on the variables): its Dockerfile installs the entrypoint as
+    /usr/sbin/run.sh, sets NETDATA_OFFICIAL_IMAGE and (v2) writes INSTALL_TYPE='oci' (packaging/docker/Dockerfile)."""
+    return (system.exists("/usr/sbin/run.sh") or "NETDATA_OFFICIAL_IMAGE" in system.env
+            or _install_type(system, config_dir) == "oci")
+
+
 def _install_type(system: System, config_dir: str) -> str | None:
     text = _config_text(system, f"{config_dir.rstrip('/')}/.install-type")
     return parse_assignments(text).get("INSTALL_TYPE") if text is not None else None
@@ -95,6 +103,9 @@ def applicability(m: dict) -> dict[str, str]:
     out = {}
     if not m["in_container"]:
         out["docker"] = "not in a container (no /.dockerenv, /run/.containerenv or $container)"
+    elif not m["netdata_image"]:
+        out["docker"] = ("in a container, but not Netdata's image (no /usr/sbin/run.sh entrypoint, "
+                         "$NETDATA_OFFICIAL_IMAGE or INSTALL_TYPE='oci'): its entrypoint does not run here")
     kind = m["install_type"]
     if not (kind or "").startswith(("kickstart-", "binpkg-")):
         out["kickstart"] = ("no .install-type in the config dir: nothing was installed with kickstart" if kind is None
@@ -239,7 +250,8 @@ def evaluate(system: System, config_dir: str, version: str, hello: dict | None =
     comps["docker"] = dataclasses.replace(
         comps["docker"], evidence="the entrypoint creates the opt-out file when either variable is non-empty")
     for name, why in applicability(m).items():
-        comps[name] = dataclasses.replace(comps[name], not_applicable=why)
+        comps[name] = dataclasses.replace(comps[name], sends=False, not_applicable=why)  # it cannot send: never
+        # "sends" beside "not applicable" (what its rule would decide is still in suppressed_by)
     comps["dashboard"] = _dashboard(m, comps, version)
     comps["agent-events"] = _agent_events(system, state, comps, version)
     comps["sentry"] = _sentry(state, comps)

@@ -112,6 +112,9 @@ def why(state: str, verdict: Mapping) -> str:
 
 
 def check_result(event: str, sha256: str, findings: list[dict]) -> dict:
+    """What `check` found; a secret's text (a claim token) is never copied into the document, which is handed
+    around."""
+    findings = [{**f, "text": REDACTED} if f["sensitivity"] == "secret" else f for f in findings]
     odd = [f for f in findings if not f["expected"]]
     return {"event": event, "sha256": sha256, "findings": findings, "unexpected": len(odd),
             "identifying": sorted({f["kind"] for f in odd})}

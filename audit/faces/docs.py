@@ -349,11 +349,12 @@ def _fields_page() -> str:
 
 class _ImaginedSystem:
     """Just enough of audit.plumbing.system.System for optout.mechanisms: one config dir, one environment, and a
-    kickstart install inside a container, so that every component applies."""
+    kickstart install inside Netdata's own image (its entrypoint), so that every component applies."""
 
     def __init__(self, opt_out_file: bool, env: Mapping[str, str]):
         self.env = dict(env)
-        self._files = {f"{OPT_OUT_CONFIG_DIR}/.install-type": b"INSTALL_TYPE='kickstart-static'\n", "/.dockerenv": b""}
+        self._files = {f"{OPT_OUT_CONFIG_DIR}/.install-type": b"INSTALL_TYPE='kickstart-static'\n", "/.dockerenv": b"",
+                       "/usr/sbin/run.sh": b""}
         if opt_out_file:
             self._files[f"{OPT_OUT_CONFIG_DIR}/{optout.OPT_OUT_FILE}"] = b""
 

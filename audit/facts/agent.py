@@ -138,7 +138,7 @@ def analytics_facts(system: System, config_dir: str, version: str | None, instal
     v.set("config_memory_mode", f'"{memory_mode or "dbengine"}"', memory_mode, "netdata.conf", f"[{mode_section}] {mode_name}")
     v.size("config_page_cache_size", conf, *defaults.page_cache_setting, 32)
     v.assume("config_multidb_disk_quota", str(defaults.multidb_disk_quota_mb),
-             f"the compiled default of {ver} ({defaults.source}): the daemon fixes this value before it reads "
+             f"the compiled default of {defaults.span} ({defaults.source}): the daemon fixes this value before it reads "
              "the disk quota from netdata.conf, so the setting never reaches START or META")
     installed = installed or {}
     built = lambda name: installed.get(f"agent.{name}")
@@ -152,8 +152,7 @@ def analytics_facts(system: System, config_dir: str, version: str | None, instal
     if channel in ("stable", "nightly"):
         v.observe("netdata_release_channel", f'"{channel}"', f"file:{config_dir}/.environment RELEASE_CHANNEL")
     else:
-        v.assume("netdata_release_channel", '"nightly"' if "-" in ver else '"stable"',
-                 "no RELEASE_CHANNEL in .environment: nightly when the version has a '-', else stable")
+        v.facts.update(_assumed_release_channel(ver))
     if (features := built("features")) and features.value is not None:
         v.observe("netdata_buildinfo", f'"{features.value}"', features.source, features.note)
     else:
@@ -196,6 +195,18 @@ def analytics_facts(system: System, config_dir: str, version: str | None, instal
         v.observe("config_is_parent", "true", f"file:{config_dir}/stream.conf [{key}] enabled",
                   "a configured parent: the daemon counts an enabled API key as one, with or without children")
     return v.facts
+
+
+def release_channel_fact(facts: Facts, version: str) -> Facts:
+    """The release channel for another agent version: .environment's when it names one, else by the version."""
+    current = facts.get(fact_name("netdata_release_channel"))
+    return {} if current is not None and current.observed else _assumed_release_channel(version)
+
+
+def _assumed_release_channel(version: str) -> Facts:
+    return {fact_name("netdata_release_channel"): Fact(
+        '"nightly"' if "-" in version else '"stable"', "default",
+        "no RELEASE_CHANNEL in .environment: nightly when the version has a '-', else stable", observed=False)}
 
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)

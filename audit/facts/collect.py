@@ -4,7 +4,11 @@ from dataclasses import dataclass
 
 from audit.channels.backend.analytics import fact_name
 from audit.facts import snapshot
-from audit.facts.agent import agent_version, collect_agent_facts, machine_guid_option, netdata_version_option
+from audit.channels.backend import releases
+from audit.facts.agent import (agent_version, analytics_facts, collect_agent_facts, machine_guid_option,
+                               netdata_version_option, release_channel_fact)
+from audit.plumbing import versions
+from audit.plumbing.errors import AuditError
 from audit.model.fact import Facts
 from audit.plumbing.system import System
 
@@ -24,24 +28,89 @@ class FactsRequest:
 
 def gather(request: FactsRequest) -> Facts:
     if request.facts_file:
-        facts = snapshot.load(request.facts_file)
-        _override(facts, request)
+        facts, variants = snapshot.load_with_variants(request.facts_file)
+        _override(facts, variants, request)
         if request.agent_url:
             facts.update(_runtime(request.agent_url, facts))
         return facts
-    from audit.facts.installed import buildinfo_commands  # not needed when a snapshot is given
-    from audit.facts.sysinfo import collect_system_info, commands_run
+    system = _live_system(request)
+    facts = _gather_live(system, request)
+    if request.agent_url:
+        facts.update(_runtime(request.agent_url, facts))
+    return facts
+
+
+def gather_with_variants(request: FactsRequest) -> tuple[Facts, list[snapshot.Variant]]:
+    """The facts, and what changes in them for every other agent version a later `--facts FILE --netdata-version V`
+    may ask for (so the snapshot rebuilds what the live machine would)."""
+    if request.facts_file:
+        old, variants = snapshot.load_with_variants(request.facts_file)
+        facts = dict(old)
+        _override(facts, variants, request)
+        if request.agent_url:
+            facts.update(_runtime(request.agent_url, facts))
+        return facts, snapshot.rebase(variants, old, facts)
+    system = _live_system(request)
+    facts = _gather_live(system, request)
+    variants = _variants(system, request, facts)  # before the running agent's values, which no version changes
+    if request.agent_url:
+        facts.update(_runtime(request.agent_url, facts))
+    return facts, variants
+
+
+def version_override_note(facts: Facts, request: FactsRequest) -> str | None:
+    """What --netdata-version V means when V is not the installed agent's version (README: "Another version")."""
+    installed = facts.get("agent.version")
+    wanted = request.netdata_version
+    if not wanted or installed is None or installed.value == netdata_version_option(wanted).value:
+        return None
+    return (f"modelling Netdata {wanted} on this machine, not the installed {installed.value}: the machine's facts "
+            f"as {wanted}'s system-info.sh reads them, {wanted}'s compiled defaults and a typical build's features "
+            f"(the installed binary's build info is {installed.value}'s); the config files are read as they are")
+
+
+def _live_system(request: FactsRequest) -> System:
+    from audit.facts.installed import buildinfo_commands
+    from audit.facts.sysinfo import commands_run
 
     system = System(root=request.root)
     if not system.confined:  # start the commands at once: their run times overlap
         system.prefetch(commands_run(system) + buildinfo_commands(system))
+    return system
+
+
+def _gather_live(system: System, request: FactsRequest) -> Facts:
+    from audit.facts.sysinfo import collect_system_info
+
     version = agent_version(system, request.netdata_version)  # system-info.sh's behaviour depends on it
     facts = collect_system_info(system, version.value)
     facts.update(collect_agent_facts(system, request.config_dir, request.netdata_version, request.machine_guid,
                                      version=version))
-    if request.agent_url:
-        facts.update(_runtime(request.agent_url, facts))
     return facts
+
+
+def _version_facts(system: System, request: FactsRequest, version: str, installed_build: bool) -> Facts:
+    """The facts that depend on the agent's version: system-info.sh's release and the daemon's compiled defaults;
+    the installed binary's build facts only for its own version."""
+    from audit.facts.installed import collect_installed
+    from audit.facts.sysinfo import collect_system_info
+
+    facts = collect_system_info(system, version)
+    facts.update(analytics_facts(system, request.config_dir, version,
+                                 collect_installed(system, request.config_dir) if installed_build else None))
+    return facts
+
+
+def _variants(system: System, request: FactsRequest, base: Facts) -> list[snapshot.Variant]:
+    """One per stretch of releases that reads this machine alike (every row boundary of the release tables), each
+    as another build than the installed one; and the installed build at its own version."""
+    found = [snapshot.variant(since, "other", base, _version_facts(system, request, since, False))
+             for since in releases.boundaries()]
+    installed = base.get("agent.version")
+    if installed is not None and isinstance(installed.value, str) and _is_version(installed.value):
+        found.append(snapshot.variant(installed.value, "installed", base,
+                                      _version_facts(system, request, installed.value, True)))
+    return found
 
 
 def _runtime(agent_url: str, facts: Facts) -> Facts:
@@ -57,9 +126,22 @@ def _runtime(agent_url: str, facts: Facts) -> Facts:
     return runtime_facts(answer["document"], answer["url"], configured_parent)
 
 
-def _override(facts: Facts, request: FactsRequest) -> None:
-    """Options given on the command line win over the snapshot's values."""
+def _is_version(text: str) -> bool:
+    try:
+        versions.parse(text)
+    except AuditError:
+        return False
+    return True
+
+
+def _override(facts: Facts, variants: list, request: FactsRequest) -> None:
+    """Options given on the command line win over the snapshot's values. Another agent version takes the facts
+    that version would read on the machine the snapshot was taken on (its variants), as a live run would."""
     if request.netdata_version:
-        facts["netdata_version"] = netdata_version_option(request.netdata_version)
+        wanted = netdata_version_option(request.netdata_version)
+        if wanted.value != getattr(facts.get("netdata_version"), "value", None):
+            snapshot.apply_variant(facts, variants, wanted.value)
+        facts["netdata_version"] = wanted
+        facts.update(release_channel_fact(facts, wanted.value))
     if request.machine_guid:
         facts["machine_guid"] = machine_guid_option(request.machine_guid)

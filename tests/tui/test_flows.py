@@ -663,3 +663,28 @@ async def test_history_dialog_lists_the_real_six_starts_newest_first(make_app, t
         assert "journald is not read under --root" in notes
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen.id != "history", what="closed")
+
+
+async def test_the_optout_tab_and_status_bar_speak_of_the_shown_channel_and_its_real_reason(make_app, tmp_path):
+    """issue 21: an agent-events entry was headed "Backend channel: NOT SENT" and the status bar said "send: off
+    (opt-out)" when the reason was the version (v2.2 predates agent-events, v2.3.0)."""
+    from audit.faces.tui.widgets import StatusLine
+    from audit.model.fact import Fact
+    from sample import sample_facts
+
+    facts = {**sample_facts(), "netdata_version": Fact("v2.2.0", "command:netdata -v")}  # the installed agent
+    facts_file = tmp_path / "v2.2.json"
+    facts_file.write_text(snapshot.dumps(facts))
+    app = make_app(facts_file=str(facts_file))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot)
+        await wait_for(pilot, lambda: screen.optout.components, what="opt-out verdict")
+        await choose(pilot, screen, "killed hard")
+        panel = lambda: str(screen.query_one("#optout-body").render())  # noqa: E731
+        await wait_for(pilot, lambda: panel().startswith("Agent events channel: NOT SENT"), what="heading")
+        assert "predates agent-events" in panel() and "Backend channel" not in panel()
+        status = str(screen.query_one(StatusLine).render())
+        assert "send: off (Netdata v2.2.0 predates agent-events)" in " ".join(status.split())
+        assert "opt-out)" not in status
+        await choose(pilot, screen, "START")
+        await wait_for(pilot, lambda: panel().startswith("Agent backend channel: sent"), what="backend heading")

@@ -153,6 +153,14 @@ def _pick(table, version: str):
     return table[0] if versions.parse(version)[:2] < versions.parse(FIRST_MODELLED)[:2] else table[-1]
 
 
+def boundaries() -> list[str]:
+    """The first release of every stretch in which system-info.sh and the daemon's defaults stay the same (each row
+    boundary of SYSTEM_INFO and DAEMON_DEFAULTS): any version reads a machine as the greatest of these at or below
+    it does (the first for older ones)."""
+    starts = {row.span.since for row in (*SYSTEM_INFO, *DAEMON_DEFAULTS)}
+    return sorted((f"{since}.0" for since in starts), key=versions.parse)
+
+
 def script_layout(version: str) -> ScriptLayout:
     return _pick(SCRIPT_LAYOUTS, version)
 

@@ -7,7 +7,8 @@ from audit.model.payload import Payload
 from audit.channels.backend import catalog
 from audit.faces.commands.output import note, warn
 from audit.plumbing.errors import AuditError
-from audit.facts.collect import DEFAULT_CONFIG_DIR, FactsRequest, gather
+from audit.facts.collect import (DEFAULT_CONFIG_DIR, FactsRequest, gather, gather_with_variants,
+                                 version_override_note)
 from audit.model.fact import Facts
 
 
@@ -60,7 +61,23 @@ def facts_request(args: argparse.Namespace) -> FactsRequest:
 
 
 def facts_from_args(args: argparse.Namespace) -> Facts:
-    return gather(facts_request(args))
+    request = facts_request(args)
+    facts = gather(request)
+    _version_note(facts, request)
+    return facts
+
+
+def snapshot_from_args(args: argparse.Namespace) -> tuple[Facts, list]:
+    """The facts and their variants for other versions: what `facts --json` saves."""
+    request = facts_request(args)
+    facts, variants = gather_with_variants(request)
+    _version_note(facts, request)
+    return facts, variants
+
+
+def _version_note(facts: Facts, request: FactsRequest) -> None:
+    if (text := version_override_note(facts, request)) is not None:
+        note(text)
 
 
 def event_params(args: argparse.Namespace) -> dict:

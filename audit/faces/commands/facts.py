@@ -15,10 +15,10 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    facts = eventargs.facts_from_args(args)
     if args.json:
-        write_json(snapshot.to_json(facts))
+        write_json(snapshot.to_json(*eventargs.snapshot_from_args(args)))
         return Exit.OK
+    facts = eventargs.facts_from_args(args)
     width = max(len(name) for name in facts)
     for name, fact in facts.items():
         marker = "" if fact.observed else "  (assumed)"

@@ -40,7 +40,7 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    facts = eventargs.facts_from_args(args)
+    facts, variants = eventargs.snapshot_from_args(args)
     files_only = System(root=args.root)
     system = System(root=args.root, env=environment(files_only, args.env_file, args.env))
     version = getattr(facts.get("netdata_version"), "value", None) or versions.LAST_SCRIPT_VERSION
@@ -50,7 +50,7 @@ def run(args) -> int:
     found_by = facts_traces(facts) if args.facts and args.root is None else agent_traces(system, args)
     doc = report.document(
         host=host_name(system), agent=report.agent_section(facts, bool(found_by), found_by), verdict=verdict,
-        checks=checks(args, facts), facts_sha256=hashlib.sha256(snapshot.dumps(facts).encode()).hexdigest(),
+        checks=checks(args, facts), facts_sha256=hashlib.sha256(snapshot.dumps(facts, variants).encode()).hexdigest(),
         tool_version=__version__)
     if args.json:
         write_json(doc)

@@ -89,6 +89,7 @@ class MainScreen(Screen):
         self.findings: dict[str, list[Finding]] = {}
         self.error = ""
         self.optout = adapters.OptOutView(summary="checking opt-outs…")
+        self._optout_shown: tuple[adapters.OptOutView | None, str | None] = (None, None)
         self._pending: Timer | None = None
         self._built_at = 0.0  # time.monotonic() of the last rebuild
         self._dirty: set[str] = set()
@@ -176,7 +177,6 @@ class MainScreen(Screen):
         except AuditError as e:
             view = adapters.OptOutView(summary=f"opt-out evaluation failed: {e}")
         self.optout = view
-        self.query_one(OptOutPanel).show(view)
         self._show_status()
         self.refresh_bindings()
 
@@ -282,6 +282,10 @@ class MainScreen(Screen):
 
     def _show_status(self) -> None:
         channel = self.built.channel if self.built is not None else None
+        shown_view, shown_channel = self._optout_shown
+        if shown_view is not self.optout or shown_channel != channel:  # headed by the shown channel's verdict
+            self._optout_shown = (self.optout, channel)
+            self.query_one(OptOutPanel).show(self.optout, channel or "backend")
         self.query_one(StatusLine).show(self.built if self.facts else None, self.error, self._block_reason(),
                                         wide=self.size.width >= WIDE, findings=self.findings,
                                         verdict=self.optout.summary_for(channel) if channel else None)

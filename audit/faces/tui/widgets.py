@@ -390,13 +390,16 @@ class OptOutPanel(VerticalScroll):
     def compose(self) -> ComposeResult:
         yield Static("", id="optout-body")
 
-    def show(self, view: adapters.OptOutView) -> None:
+    def show(self, view: adapters.OptOutView, channel: str = "backend") -> None:
+        """Headed by the verdict of the shown payload's channel (each channel by its own sender's rule)."""
         text = Text()
-        if view.block_reason:
-            text.append("Backend channel: NOT SENT. ", style="bold red")
-            text.append(view.block_reason + "\n")
-        else:
-            text.append("Backend channel: sent (no opt-out applies)\n", style="bold green")
+        title = channels.channel(channel).title
+        refused = view.block_for(channel)
+        if refused:
+            text.append(f"{title} channel: NOT SENT. ", style="bold red")
+            text.append(refused + "\n")
+        elif view.components:
+            text.append(f"{title} channel: sent (no opt-out applies)\n", style="bold green")
         if view.summary:
             text.append("\n" + view.summary + "\n", style="italic")
         if view.channels:
@@ -443,8 +446,8 @@ class StatusLine(Static):
                         style="bold green" if built.valid_json else "bold red")
             if error:
                 text.append("  (last edit not applied: see the form)", style="bold red")
-            if send_block:
-                text.append("  send: off (opt-out)", style="bold yellow")
+            if send_block:  # what stops it, in its first words: an opt-out, the version, the config dir…
+                text.append(f"  send: off ({send_block.split(' (')[0].split(';')[0]})", style="bold yellow")
             if verdict:
                 text.append(f"\n{built.channel}: {verdict}", style="bold")
             leaks = sum(not f.expected for found in (findings or {}).values() for f in found)
