@@ -312,3 +312,26 @@ def test_an_agent_older_than_the_channel_is_why_no_status_file_is_found(root, tm
     assert (code, out) == (2, b"") and len(errors) == 1
     assert f"Netdata v1.37.1 has no status file and no agent-events channel (both start at {releases.FIRST.tag})" \
         in err and "has not run here" not in err
+
+
+@pytest.mark.parametrize("cause, posted", [("exit instructed", False), ("out of memory", False),
+                                           ("killed hard", True), ("fatal and exit", True)])
+def test_send_gates_the_body_by_its_own_cause(tmp_path, capfdbinary, monkeypatch, httpserver, cause, posted):
+    """issue 21: `crash reports = crashes` posts only after a crash (the crash flag of the exit-cause table,
+    v2.11.0:src/daemon/status-file.c); send once asked the gate about the machine's saved status, not the body's."""
+    _no_ci(monkeypatch)
+    config = tmp_path / "netdata"
+    _write(config, "netdata.conf", "[global]\n    crash reports = crashes\n")
+    (tmp_path / "lib").mkdir()
+    journal = tmp_path / "journal.jsonl"
+    httpserver.expect_request("/agent-events", method="POST").respond_with_data("ok")
+    code, out, err = run(capfdbinary, "send", "--channel", "agent-events", cause, "--netdata-version", "v2.11.0",
+                         "--config-dir", str(config), "--lib-dir", str(tmp_path / "lib"), "--yes",
+                         "--endpoint", httpserver.url_for("/agent-events"), "--journal", str(journal))
+    entry = json.loads(journal.read_text().splitlines()[-1])
+    if posted:
+        assert code == 0 and len(httpserver.log) == 1 and entry["state"] == "sent"
+    else:
+        assert code == 1 and httpserver.log == [] and entry["state"] == "refused"
+        assert f"not sent: the daemon would not post this body: crash reports = crashes ('{cause}' is not a crash)" \
+            in err

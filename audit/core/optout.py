@@ -373,6 +373,24 @@ def agent_events_verdict(system: System, config_dir: str, version: str, lib_dir:
     return gate.evaluate(locate.gate_input(state, opted_out, system.env, version, system, now_us, **cause))
 
 
+def body_verdict(system: System, config_dir: str, built, agent_version: str | None, lib_dir: str | None = None,
+                 saved_status: bool = False) -> gate.GateVerdict | None:
+    """The daemon's gate for this agent-events body (payload's note, send's refusal, the TUI): its own exit
+    cause, unless it is the machine's own saved status (`saved_status`), whose cause the gate reads from the
+    machine anyway; at the agent's version (the installed or modelled one: an agent that predates the channel
+    posts nothing, whatever release a body is built for), else the body's. None: not an agent-events body."""
+    from audit.channels.agent_events import causes
+
+    document = built.document() if built.channel == "agent-events" else None
+    if not isinstance(document, dict):
+        return None
+    version = agent_version or document.get("agent_version_now")
+    if not isinstance(version, str):
+        return None
+    given = {} if saved_status else causes.gate_cause(built.event, document)
+    return agent_events_verdict(system, config_dir, version, lib_dir, **given)
+
+
 def _agent_events(system: System, state: locate.AgentEventsState, comps: dict[str, ComponentVerdict],
                   version: str) -> ComponentVerdict:
     """The daemon's own gate; it reads the opt-out exactly as the daemon's analytics_check_enabled() does."""

@@ -688,3 +688,22 @@ async def test_the_optout_tab_and_status_bar_speak_of_the_shown_channel_and_its_
         assert "opt-out)" not in status
         await choose(pilot, screen, "START")
         await wait_for(pilot, lambda: panel().startswith("Agent backend channel: sent"), what="backend heading")
+
+
+async def test_an_agent_events_body_is_gated_by_its_own_exit_cause(make_app, config_dir, monkeypatch, tmp_path):
+    """`crash reports = crashes` posts only after a crash: the TUI asks the daemon's gate about the shown body's
+    cause, as `payload` and `send` do (issue 21)."""
+    from audit.channels.agent_events import gate
+
+    for name in gate.CI_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    (config_dir / "netdata.conf").write_text("[global]\n    crash reports = crashes\n")
+    (tmp_path / "lib").mkdir()
+    app = make_app(netdata_version="v2.11.0", lib_dir=str(tmp_path / "lib"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot)
+        await wait_for(pilot, lambda: screen.optout.components, what="opt-out verdict")
+        await choose(pilot, screen, "exit instructed")
+        assert screen.send_block() == "crash reports = crashes ('exit instructed' is not a crash)"
+        await choose(pilot, screen, "killed hard")
+        assert screen.send_block() is None

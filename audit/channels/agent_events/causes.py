@@ -124,6 +124,16 @@ ON_START = {
 BY_NAME = {c.name: c for c in CAUSES}
 
 
+def gate_cause(event: str, document: object) -> dict:
+    """What the daemon's gate reads of a body that is not the machine's own saved status: its exit cause (and the
+    crash flag of the cause table), its priority, and whether a previous status existed (audit.core.optout's
+    agent_events_verdict takes these)."""
+    known = BY_NAME.get(event)
+    priority = document.get("priority") if isinstance(document, dict) else None
+    return {"cause": event, "crash": known.crash if known else None, "priority": priority,
+            "previous": event != "no last status"}
+
+
 def cause(name: str) -> Cause:
     from audit.plumbing.errors import AuditError
 

@@ -136,3 +136,15 @@ def payload_for(args: argparse.Namespace, channel: str, event: str | None, facts
         raise AuditError(f"which event? one of {', '.join(catalog.EVENTS)}")
     ev = catalog.event(event)
     return ch.impl().build(facts, ev.name, event_params(args) if event == getattr(args, "event", None) else {})
+
+
+def saved_status_body(args: argparse.Namespace) -> bool:
+    """agent-events: the body is the machine's own saved status (no exit cause, no --status-file given), whose
+    cause the daemon's gate reads from the machine; otherwise the gate reads the body's own cause."""
+    return getattr(args, "event", None) is None and not getattr(args, "status_file", None)
+
+
+def agent_version(facts: Facts) -> str | None:
+    """The agent version the facts model (the installed one, or --netdata-version's)."""
+    fact = facts.get("netdata_version")
+    return fact.value if fact is not None and isinstance(fact.value, str) else None

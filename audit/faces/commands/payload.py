@@ -22,7 +22,7 @@ def run(args) -> int:
     built = eventargs.payload_from_args(args, facts)
     for warning in built.warnings:
         warn(warning)
-    _send_note(args, built)
+    _send_note(args, built, facts)
     _identifying_note(built, args, facts)
     if args.json:
         document = built.document()
@@ -39,7 +39,7 @@ def run(args) -> int:
     return Exit.OK
 
 
-def _send_note(args, built) -> None:
+def _send_note(args, built, facts) -> None:
     """agent-events: the body is printed either way; stderr says when the daemon would not post it, and why
     (crash reports, CI, no previous status, the 23 h dedup), from this machine's state (or --root's)."""
     if built.channel != "agent-events" or (args.facts and args.root is None):
@@ -47,20 +47,13 @@ def _send_note(args, built) -> None:
     import os
 
     from audit.core import optout
-    from audit.channels.agent_events import causes
     from audit.plumbing.system import System
 
-    document = built.document()
-    version = document.get("agent_version_now") if isinstance(document, dict) else None
-    if not isinstance(version, str):
+    verdict = optout.body_verdict(System(root=args.root, env=os.environ), args.config_dir, built,
+                                  eventargs.agent_version(facts), getattr(args, "lib_dir", None),
+                                  saved_status=eventargs.saved_status_body(args))
+    if verdict is None:
         return
-    given = {}
-    if args.event is not None or getattr(args, "status_file", None):  # not the machine's own saved status
-        cause = causes.BY_NAME.get(built.event)
-        given = {"cause": built.event, "crash": cause.crash if cause else None,
-                 "priority": document.get("priority"), "previous": built.event != "no last status"}
-    verdict = optout.agent_events_verdict(System(root=args.root, env=os.environ), args.config_dir, version,
-                                          getattr(args, "lib_dir", None), **given)
     if not verdict.sends:
         note(f"this body would not be sent: {verdict.summary.removeprefix('not sent: ')}")
     elif verdict.uncertain:

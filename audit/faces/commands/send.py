@@ -9,7 +9,8 @@ from audit.model.verdict import Verdict
 from audit.facts import configdir
 from audit.plumbing import journal, transport, versions
 from audit.core import optout
-from audit.faces.commands.eventargs import add_event_arguments, event_params, facts_from_args, payload_from_args
+from audit.faces.commands.eventargs import (add_event_arguments, event_params, facts_from_args, payload_from_args,
+                                           saved_status_body)
 from audit.faces.commands.output import note, warn, write_bytes, write_text
 from audit.plumbing.errors import AuditError, Exit
 from audit.plumbing.system import System
@@ -67,6 +68,19 @@ def sender_verdict(args, facts) -> Verdict:
     return optout.evaluate(System(root=args.root, env=os.environ), args.config_dir, version)
 
 
+def _body_gate(args, p, version: str):
+    """agent-events: the daemon's gate for this very body (its exit cause: `crash reports = crashes` posts only
+    after a crash), on the machine that would send (this one; --root's too when given)."""
+    if p.channel != "agent-events":
+        return None
+    here = optout.body_verdict(System(), args.config_dir, p, version, getattr(args, "lib_dir", None),
+                               saved_status=saved_status_body(args))
+    if here is None or not here.sends or not args.root:
+        return here
+    return optout.body_verdict(System(root=args.root, env=os.environ), args.config_dir, p, version,
+                               getattr(args, "lib_dir", None), saved_status=saved_status_body(args))
+
+
 def _confirm(p, endpoint: str) -> bool:
     if not (sys.stdin and sys.stdin.isatty() and sys.stdout and sys.stdout.isatty()):
         raise AuditError("refusing to send without confirmation: pass --yes (stdin is not a terminal)")
@@ -103,8 +117,12 @@ def run_send(args) -> int:
         if refusal:
             record("refused", message=refusal)
             raise AuditError(f"not sent: {refusal}")
+        gate = _body_gate(args, p, _version(args, facts))  # agent-events: the daemon's gate for this body decides, opt-out included
+        if gate is not None and not gate.sends:
+            record("refused", message=gate.summary, suppressed_by=list(gate.by))
+            return _refused(f"the daemon would not post this body: {gate.summary.removeprefix('not sent: ')}")
         verdict = sender_verdict(args, facts)
-        if not _channel_sends(verdict, p.channel):
+        if gate is None and not _channel_sends(verdict, p.channel):
             stopped = _stopped_by(verdict, p.channel)
             reason = ", ".join(stopped)
             record("refused", message=f"opted out by {reason}", suppressed_by=stopped)

@@ -86,6 +86,15 @@ def build(channel: str, facts: Facts, event: str, values: dict, inputs: dict) ->
     return impl.build(facts, event, {**given, **inputs})
 
 
+def body_gate(built: Payload, facts: Facts, config_dir: str, lib_dir: str | None, env: dict[str, str]):
+    """agent-events: the daemon's gate for the shown body's own exit cause, as `payload` and `send` ask it
+    (audit.core.optout.body_verdict); None for the other channels."""
+    if built.channel != "agent-events":
+        return None
+    fact = facts.get("netdata_version")
+    return optout.body_verdict(System(env=env), config_dir, built, fact.value if fact else None, lib_dir)
+
+
 def findings_by_field(built: Payload, found_in: Identity) -> dict[str, list[Finding]]:
     from audit.core import identify
 

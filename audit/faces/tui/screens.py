@@ -89,7 +89,8 @@ class MainScreen(Screen):
         self.findings: dict[str, list[Finding]] = {}
         self.error = ""
         self.optout = adapters.OptOutView(summary="checking opt-outs…")
-        self._optout_shown: tuple[adapters.OptOutView | None, str | None] = (None, None)
+        self._optout_shown: tuple = (None, None, None)
+        self._gate: tuple = (None, None)  # (the body it was asked for, the agent-events gate's verdict)
         self._pending: Timer | None = None
         self._built_at = 0.0  # time.monotonic() of the last rebuild
         self._dirty: set[str] = set()
@@ -282,13 +283,15 @@ class MainScreen(Screen):
 
     def _show_status(self) -> None:
         channel = self.built.channel if self.built is not None else None
-        shown_view, shown_channel = self._optout_shown
-        if shown_view is not self.optout or shown_channel != channel:  # headed by the shown channel's verdict
-            self._optout_shown = (self.optout, channel)
-            self.query_one(OptOutPanel).show(self.optout, channel or "backend")
-        self.query_one(StatusLine).show(self.built if self.facts else None, self.error, self._block_reason(),
+        refused, gate = self._block_reason(), self._body_gate()
+        shown = (self.optout, channel, refused)
+        if shown != self._optout_shown:  # the opt-out tab is headed by the shown channel's verdict
+            self._optout_shown = shown
+            self.query_one(OptOutPanel).show(self.optout, channel or "backend", refused)
+        self.query_one(StatusLine).show(self.built if self.facts else None, self.error, refused,
                                         wide=self.size.width >= WIDE, findings=self.findings,
-                                        verdict=self.optout.summary_for(channel) if channel else None)
+                                        verdict=gate.summary if gate is not None else
+                                        self.optout.summary_for(channel) if channel else None)
 
     # ------------------------------------------------------------------------------------------------ actions
     def endpoint_for(self, built: Payload) -> str:
@@ -304,8 +307,26 @@ class MainScreen(Screen):
         return self._block_reason()
 
     def _block_reason(self) -> str | None:
-        """The opt-out that stops the shown payload's channel (each by its own sender's rule)."""
+        """What stops the shown payload: its channel's opt-out (each by its own sender's rule); for an agent-events
+        body, the daemon's gate for that body's own exit cause, as `send` asks it."""
+        gate = self._body_gate()
+        if gate is not None and self.optout.components:
+            return self.optout.misplaced or (None if gate.sends else gate.summary.removeprefix("not sent: "))
         return self.optout.block_for(self.built.channel if self.built is not None else "backend")
+
+    def _body_gate(self):
+        built = self.built
+        if built is None or built.channel != "agent-events" or self.error:
+            return None
+        cached_for, gate = self._gate
+        if cached_for is not built:
+            request = self.options.request
+            try:
+                gate = adapters.body_gate(built, self.facts or {}, request.config_dir, request.lib_dir, dict(os.environ))
+            except AuditError:
+                gate = None  # unreadable state: the opt-out view's own verdict says so
+            self._gate = (built, gate)
+        return gate
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("suppress", "save"):
@@ -319,7 +340,8 @@ class MainScreen(Screen):
             self.notify(f"Sending is off: {reason}", title="payload: send", severity="warning")
             refused = self.built is not None and self._block_reason()
             if refused:
-                self.record(adapters.Outcome("refused", refused if refused == self.optout.misplaced
+                gated = self._body_gate() is not None  # the daemon's gate says why in its own words
+                self.record(adapters.Outcome("refused", refused if gated or refused == self.optout.misplaced
                                              else f"opt-out applies: {refused}"))
             return
         built, params = self.built, dict(self.values)

@@ -390,11 +390,10 @@ class OptOutPanel(VerticalScroll):
     def compose(self) -> ComposeResult:
         yield Static("", id="optout-body")
 
-    def show(self, view: adapters.OptOutView, channel: str = "backend") -> None:
-        """Headed by the verdict of the shown payload's channel (each channel by its own sender's rule)."""
+    def show(self, view: adapters.OptOutView, channel: str = "backend", refused: str | None = None) -> None:
+        """Headed by the verdict of the shown payload (`refused`: what stops it, as Send says; None: nothing)."""
         text = Text()
         title = channels.channel(channel).title
-        refused = view.block_for(channel)
         if refused:
             text.append(f"{title} channel: NOT SENT. ", style="bold red")
             text.append(refused + "\n")
