@@ -91,7 +91,7 @@ def test_apply_creates_netdata_conf_and_revert_removes_it(tmp_path, capsys):
 def test_human_output_shows_the_agent_events_row(claimed, capsys):
     assert main(["opt-out", "--root", str(claimed), "--netdata-version", "v2.11.0"]) == 0
     out = capsys.readouterr().out
-    assert "agent-events channel: would send at next start" in out
+    assert "  agent-events  sends: would send at next start" in out
     assert f"claim_id {CLAIM} in the saved status" in out
     assert "world-readable (mode 0664)" in out
     assert "only telemetry the daemon sends" in out

@@ -111,6 +111,7 @@ def test_send_follows_kickstarts_rule(capsys, root, monkeypatch, tmp_path, env, 
         monkeypatch.setenv(name, value)
     cfg = root.parent / "cfg"  # an agent's config dir (the file makes it one; kickstart ignores the file)
     (cfg / ".opt-out-from-anonymous-statistics").write_text("")
+    (cfg / ".install-type").write_text("INSTALL_TYPE='kickstart-static'\n")  # kickstart installed this agent
     code, out, err = run(capsys, "send", "INSTALL_SUCCESS", "--yes", "--endpoint", "http://127.0.0.1:9/x",
                          "--timeout", "0.5", "--journal", str(tmp_path / "j.jsonl"), "--channel", "installer",
                          "--config-dir", str(cfg))
@@ -118,6 +119,16 @@ def test_send_follows_kickstarts_rule(capsys, root, monkeypatch, tmp_path, env, 
         assert code == 1 and "not sent" in err
     else:
         assert code == 3  # it tried: the closed loopback port refused the connection
+
+
+def test_send_refuses_an_installer_event_where_kickstart_never_ran(capsys, root, tmp_path):
+    """The verdict says "not applicable" (no .install-type): send agrees and sends nothing (issue 21)."""
+    cfg = root.parent / "cfg"
+    (cfg / "netdata.conf").write_text("")
+    code, out, err = run(capsys, "send", "INSTALL_SUCCESS", "--yes", "--endpoint", "http://127.0.0.1:9/x",
+                         "--timeout", "0.5", "--journal", str(tmp_path / "j.jsonl"), "--channel", "installer",
+                         "--config-dir", str(cfg))
+    assert code == 1 and "not sent: not applicable here: no .install-type" in err
 
 
 def test_schema_names_every_property_of_every_release_in_order():

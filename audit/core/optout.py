@@ -291,7 +291,7 @@ def _dashboard(m: dict, comps: dict[str, ComponentVerdict], version: str) -> Com
     despite = tuple(r.title for r in rows if r.sends and not r.stopped_by_opt_out)
     sends = not tracking_off or bool(despite)
     if despite:
-        evidence += (f"; despite any opt-out, the {generations.generation_at(version).title} ({version}) sends: "
+        evidence += (f"; despite any opt-out, {generations.generation_at(version).title} ({version}) sends: "
                      + ", ".join(despite))
     return ComponentVerdict(sends, () if sends else by, RULE_TEXT["dashboard"], evidence, requests=rows,
                             opted_out=tracking_off, sends_despite_opt_out=despite)

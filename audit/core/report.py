@@ -71,10 +71,8 @@ def _fact(fact: dict | None) -> dict:
 def channel(name: str, verdict: Mapping, components: Mapping, agent_found: bool, check: dict | None) -> dict:
     comps = {c: {"sends": components[c]["sends"], "suppressed_by": components[c]["suppressed_by"]}
              for c in verdict["components"] if c in components}
-    sends = bool(verdict["sends"]) and agent_found
-    moot = verdict.get("applies") is False
-    state = ("sends" if sends else "no agent" if verdict["sends"] or (moot and not agent_found) else
-             "inactive" if not verdict["active"] else "not applicable" if moot else "suppressed")
+    state = _REPORT_STATE[verdict["state"]] if agent_found else "no agent"
+    sends = state == "sends"
     requests = components.get(name, {}).get("requests") if name == "dashboard" else None
     return {
         "sends": sends,
@@ -91,6 +89,12 @@ def channel(name: str, verdict: Mapping, components: Mapping, agent_found: bool,
     }
 
 
+# The typed verdict's state (audit.model.verdict.State) in the report's words: "uncertain" sends unless what could
+# not be read stops it (its evidence says what); with no agent found, every channel reads "no agent".
+_REPORT_STATE = {"sends": "sends", "uncertain": "sends", "not sent": "suppressed", "inactive": "inactive",
+                 "not applicable": "not applicable"}
+
+
 def _despite(dashboard: Mapping) -> str:
     return "sends despite the opt-out: " + ", ".join(dashboard["sends_despite_opt_out"])
 
@@ -105,7 +109,9 @@ def why(state: str, verdict: Mapping) -> str:
         return ("sends by default: " + "; ".join(verdict["by"])) if verdict["by"] else \
             "nothing stops it: " + verdict["evidence"]
     if state == "no agent":
-        return "no Netdata agent found on this host (it would send if one were installed as configured)"
+        would = _REPORT_STATE[verdict["state"]]
+        return ("no Netdata agent found on this host (one installed as configured: "
+                + ("sends" if would == "sends" else why(would, verdict)) + ")")
     if state in ("inactive", "not applicable"):
         return verdict["evidence"]
     return "suppressed by " + ", ".join(verdict["by"])

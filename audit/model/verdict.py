@@ -100,6 +100,23 @@ class ChannelVerdict:
     uncertain: tuple[str, ...] = ()  # it sends unless what could not be read here stops it
 
     @property
+    def may_send(self) -> bool:
+        """What a sender of this tool may do: send when the channel sends (or would, unless something unreadable
+        stops it); every face's gate asks this one question."""
+        return self.state in (State.SENDS, State.UNCERTAIN)
+
+    @property
+    def reason(self) -> str:
+        """Why it does not send, in words: what stops it, else the evidence (the version, not applicable here)."""
+        return "; ".join(self.by) if self.state is State.NOT_SENT and self.by else self.evidence
+
+    @property
+    def why(self) -> str:
+        """The verdict's reason for a line that already names the state: what decided it, else the evidence."""
+        text = self.summary or ("; ".join(self.by) if self.may_send else self.reason)
+        return text.removeprefix("not sent: ").removeprefix("not applicable here: ") or self.evidence
+
+    @property
     def state(self) -> State:
         if not self.active:
             return State.INACTIVE
@@ -110,8 +127,8 @@ class ChannelVerdict:
         return State.SENDS if self.sends else State.NOT_SENT
 
     def to_json(self) -> dict:
-        out = {"sends": self.sends, "active": self.active, "applies": self.applies, "by": list(self.by),
-               "components": list(self.components), "evidence": self.evidence}
+        out = {"sends": self.sends, "state": self.state.value, "active": self.active, "applies": self.applies,
+               "by": list(self.by), "components": list(self.components), "evidence": self.evidence}
         if self.uncertain:
             out["uncertain"] = list(self.uncertain)
         if self.summary is not None:

@@ -510,8 +510,9 @@ async def test_installer_events_are_their_own_channel_with_secrets_flagged(make_
 
 
 @pytest.mark.parametrize("value, blocked", [("1", True), ("0", False)])
-async def test_installer_sending_follows_kickstarts_rule(make_app, monkeypatch, value, blocked):
+async def test_installer_sending_follows_kickstarts_rule(make_app, config_dir, monkeypatch, value, blocked):
     monkeypatch.setenv("DISABLE_TELEMETRY", value)  # 0 stops the backend but not kickstart
+    (config_dir / ".install-type").write_text("INSTALL_TYPE='kickstart-static'\n")  # else kickstart never ran here
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         screen = await loaded(pilot)

@@ -10,6 +10,8 @@ from audit.plumbing.errors import AuditError
 from audit.facts.collect import (DEFAULT_CONFIG_DIR, FactsRequest, gather, gather_with_variants,
                                  version_override_note)
 from audit.model.fact import Facts
+from audit.plumbing.agentconf import parse_assignments
+from audit.plumbing.system import System
 
 
 def add_facts_arguments(parser: argparse.ArgumentParser) -> None:
@@ -26,6 +28,33 @@ def add_facts_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--agent-url", metavar="URL", help="read the runtime values (collectors, charts, metrics, "
                        "alerts, cloud state) from the agent running at URL, e.g. http://localhost:19999: one GET of "
                        "/api/v1/info, the only network request")
+
+
+def add_env_arguments(parser: argparse.ArgumentParser) -> None:
+    """The environment the agent and its installers run with on the host (report, opt-out)."""
+    parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
+                        help="a variable the agent and its installers run with on this host (repeatable); wins "
+                             "over this process's environment, which is not read under --root")
+    parser.add_argument("--env-file", action="append", default=[], metavar="FILE",
+                        help="read NAME=VALUE lines from FILE (e.g. /etc/environment; inside --root) as the "
+                             "environment's defaults (repeatable; a missing file sets nothing)")
+
+
+def environment(system: System, files: list[str], given: list[str]) -> dict:
+    """Files first (defaults), then this process's environment (not under --root), then --env."""
+    env = {}
+    for path in files:
+        text = system.read_text(path)
+        if text is None:
+            continue  # no such file: no variables from it (most hosts have no /etc/environment)
+        env.update({k.removeprefix("export ").strip(): v for k, v in parse_assignments(text).items()})
+    env.update(system.env)
+    for item in given:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise AuditError(f"--env {item!r}: expected NAME=VALUE")
+        env[name] = value
+    return env
 
 
 def add_event_arguments(parser: argparse.ArgumentParser) -> None:
@@ -61,22 +90,19 @@ def facts_request(args: argparse.Namespace) -> FactsRequest:
 
 
 def facts_from_args(args: argparse.Namespace) -> Facts:
-    request = facts_request(args)
-    facts = gather(request)
-    _version_note(facts, request)
-    return facts
+    return gather(facts_request(args))
 
 
 def snapshot_from_args(args: argparse.Namespace) -> tuple[Facts, list]:
     """The facts and their variants for other versions: what `facts --json` saves."""
-    request = facts_request(args)
-    facts, variants = gather_with_variants(request)
-    _version_note(facts, request)
-    return facts, variants
+    return gather_with_variants(facts_request(args))
 
 
-def _version_note(facts: Facts, request: FactsRequest) -> None:
-    if (text := version_override_note(facts, request)) is not None:
+def version_note(args: argparse.Namespace, facts: Facts) -> None:
+    """Once per run, when it applies, once the command's input proved usable (a refusal stays one line): what
+    --netdata-version means when it is not the installed agent's version (README, "Another version")."""
+    if not getattr(args, "_version_noted", False) and (text := version_override_note(facts, facts_request(args))):
+        args._version_noted = True
         note(text)
 
 
@@ -131,11 +157,15 @@ def payload_for(args: argparse.Namespace, channel: str, event: str | None, facts
     ch = channels.channel(channel)
     facts = facts if facts is not None else facts_from_args(args)
     if ch.name != channels.DEFAULT:
-        return ch.impl().build_request(facts, {**option_values(args), "channel": ch.name, "event": event})
+        built = ch.impl().build_request(facts, {**option_values(args), "channel": ch.name, "event": event})
+        version_note(args, facts)
+        return built
     if event is None:
         raise AuditError(f"which event? one of {', '.join(catalog.EVENTS)}")
     ev = catalog.event(event)
-    return ch.impl().build(facts, ev.name, event_params(args) if event == getattr(args, "event", None) else {})
+    built = ch.impl().build(facts, ev.name, event_params(args) if event == getattr(args, "event", None) else {})
+    version_note(args, facts)
+    return built
 
 
 def saved_status_body(args: argparse.Namespace) -> bool:

@@ -16,9 +16,12 @@ def register(subparsers) -> None:
 
 def run(args) -> int:
     if args.json:
-        write_json(snapshot.to_json(*eventargs.snapshot_from_args(args)))
+        facts, variants = eventargs.snapshot_from_args(args)
+        write_json(snapshot.to_json(facts, variants))
+        eventargs.version_note(args, facts)
         return Exit.OK
     facts = eventargs.facts_from_args(args)
+    eventargs.version_note(args, facts)
     width = max(len(name) for name in facts)
     for name, fact in facts.items():
         marker = "" if fact.observed else "  (assumed)"

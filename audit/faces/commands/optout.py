@@ -3,6 +3,7 @@
 import json
 
 from audit.facts import configdir
+from audit.faces.commands import eventargs
 from audit.core import optout
 from audit.plumbing import transport, versions
 from audit.faces.commands.output import note, warn, write_json, write_lines, write_text
@@ -25,7 +26,9 @@ def register(subparsers) -> None:
     action.add_argument("--revert", action="store_true", help="remove the opt-out file and undo --apply's "
                         "netdata.conf change")
     parser.add_argument("--dry-run", action="store_true", help="with --apply/--revert: only say what would change")
-    parser.add_argument("--root", metavar="DIR", help="read a sysroot instead of / (environment is then empty)")
+    parser.add_argument("--root", metavar="DIR", help="read a sysroot instead of / (its environment: --env, "
+                        "--env-file; this process's is not read)")
+    eventargs.add_env_arguments(parser)
     parser.add_argument("--config-dir", metavar="DIR", default=DEFAULT_CONFIG_DIR,
                         help=f"the agent's config dir (default {DEFAULT_CONFIG_DIR})")
     parser.add_argument("--lib-dir", metavar="DIR", help="the agent's var-lib dir, where its status file lives "
@@ -39,7 +42,7 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    system = System(root=args.root)
+    system = System(root=args.root, env=eventargs.environment(System(root=args.root), args.env_file, args.env))
     bad = configdir.problem(system, args.config_dir)
     if bad:
         warn(configdir.consequence(bad))
@@ -71,11 +74,11 @@ def _verdict_lines(verdict: Verdict, version: str) -> list[str]:
             state = f"not applicable here: {c.not_applicable}"
         lines += [f"  {name:<12} {state}", f"  {'':<12} {c.rule}"]
     lines += _dashboard_lines(verdict.components["dashboard"], version)
-    lines.append(f"backend channel: {'sends' if verdict.backend_sends else 'suppressed'}")
-    events = verdict.channels.get("agent-events")
-    if events:
-        lines.append(f"agent-events channel: {events.summary or ('sends' if events.sends else 'not sent')}")
-        lines += [f"  {text}" for text in verdict.components["agent-events"].details]
+    lines.append("channels")
+    for name, ch in verdict.channels.items():  # the typed verdict, as report, send and the TUI give it
+        lines.append(f"  {name:<13} {ch.state.value}: {ch.why}")
+        if name == "agent-events" and ch.active:
+            lines += [f"  {'':<13} {text}" for text in verdict.components["agent-events"].details]
     return lines + [f"note: {d}" for d in verdict.disagreements]
 
 

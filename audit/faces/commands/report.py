@@ -10,7 +10,6 @@ from audit.faces.commands import eventargs
 from audit.faces.commands.output import write_json, write_lines
 from audit.plumbing.errors import AuditError, Exit
 from audit.facts import snapshot
-from audit.plumbing.agentconf import parse_assignments
 from audit.plumbing.system import System
 
 # Where an installed agent leaves traces (inside --root when given); any one counts as found.
@@ -29,12 +28,7 @@ def register(subparsers) -> None:
                     "state and the host name are read from --root, else from this machine (also with --facts, "
                     "which carries neither). Exit 0: no channel sends; 1: a channel sends; 2: unusable input.")
     parser.add_argument("--json", action="store_true", help="print the document (default: a short summary)")
-    parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
-                        help="a variable the agent and its installers run with on this host (repeatable); wins "
-                             "over this process's environment, which is not read under --root")
-    parser.add_argument("--env-file", action="append", default=[], metavar="FILE",
-                        help="read NAME=VALUE lines from FILE (e.g. /etc/environment; inside --root) as the "
-                             "environment's defaults (repeatable; a missing file sets nothing)")
+    eventargs.add_env_arguments(parser)
     eventargs.add_facts_arguments(parser)
     parser.set_defaults(func=run)
 
@@ -42,7 +36,7 @@ def register(subparsers) -> None:
 def run(args) -> int:
     facts, variants = eventargs.snapshot_from_args(args)
     files_only = System(root=args.root)
-    system = System(root=args.root, env=environment(files_only, args.env_file, args.env))
+    system = System(root=args.root, env=eventargs.environment(files_only, args.env_file, args.env))
     version = getattr(facts.get("netdata_version"), "value", None) or versions.LAST_SCRIPT_VERSION
     verdict = optout.evaluate(system, args.config_dir, version).to_json()
     if system.confined:
@@ -57,23 +51,6 @@ def run(args) -> int:
     else:
         write_lines(report.summary_lines(doc))
     return Exit.FINDING if report.exit_sends(doc) else Exit.OK
-
-
-def environment(system: System, files: list[str], given: list[str]) -> dict:
-    """Files first (defaults), then this process's environment (not under --root), then --env."""
-    env = {}
-    for path in files:
-        text = system.read_text(path)
-        if text is None:
-            continue  # no such file: no variables from it (most hosts have no /etc/environment)
-        env.update({k.removeprefix("export ").strip(): v for k, v in parse_assignments(text).items()})
-    env.update(system.env)
-    for item in given:
-        name, sep, value = item.partition("=")
-        if not sep or not name:
-            raise AuditError(f"--env {item!r}: expected NAME=VALUE")
-        env[name] = value
-    return env
 
 
 def as_seen_inside(value, root: str):

@@ -5,7 +5,7 @@ import sys
 from functools import partial
 
 from audit import channels
-from audit.model.verdict import Verdict
+from audit.model.verdict import State, Verdict
 from audit.facts import configdir
 from audit.plumbing import journal, transport, versions
 from audit.core import optout
@@ -42,18 +42,16 @@ def _version(args, facts) -> str:
 
 
 def _channel_sends(verdict: Verdict, channel: str) -> bool:
-    """Whether the chosen channel's own rule lets it send (kickstart's is not the statistics script's)."""
-    if channel == "backend" or channel not in verdict.channels:
-        return verdict.backend_sends
-    return verdict.channels[channel].sends or verdict.channels[channel].by == ()
+    """Whether the chosen channel sends from this machine (each by its own sender's rule, at the agent's version):
+    the typed verdict every face renders."""
+    return verdict.channels[channel].may_send
 
 
 def _stopped_by(verdict: Verdict, channel: str = "backend") -> list[str]:
-    """The mechanisms stopping the channel (for the backend: the script's and the daemon's, once each)."""
-    if channel != "backend" and channel in verdict.channels:
-        return [] if verdict.channels[channel].sends else list(verdict.channels[channel].by)
-    c = verdict.components
-    return list(dict.fromkeys(c["script"].suppressed_by + c["daemon"].suppressed_by))
+    """What stops the channel: its mechanisms (for the backend, the script's and the daemon's, once each), else
+    why it does not send here (the version, a sender that cannot run here)."""
+    ch = verdict.channels[channel]
+    return [] if ch.may_send else list(ch.by) or [ch.reason]
 
 
 def sender_verdict(args, facts) -> Verdict:
@@ -125,8 +123,9 @@ def run_send(args) -> int:
         if gate is None and not _channel_sends(verdict, p.channel):
             stopped = _stopped_by(verdict, p.channel)
             reason = ", ".join(stopped)
-            record("refused", message=f"opted out by {reason}", suppressed_by=stopped)
-            return _refused(f"telemetry is opted out by {reason}")
+            opted_out = verdict.channels[p.channel].state is State.NOT_SENT
+            record("refused", message=f"opted out by {reason}" if opted_out else reason, suppressed_by=stopped)
+            return _refused(f"telemetry is opted out by {reason}" if opted_out else reason)
         if not p.valid_json and not args.allow_invalid:
             why = "; ".join(p.invalid)
             record("refused", message=f"not valid JSON: {why}")

@@ -147,29 +147,28 @@ class OptOutView:
         """Why sending on `channel` is refused (each channel by its own sender's rule; every channel when the config
         dir is not an agent's); None: allowed."""
         own = self.block_reason if channel == "backend" else dict(self.channel_blocks).get(channel)
-        return own or self.misplaced
+        return "; ".join(dict.fromkeys(why for why in (own, self.misplaced) if why)) or None
 
 
-def optout_view(facts: Facts, config_dir: str, env: dict[str, str] | None = None) -> OptOutView:
+def optout_view(facts: Facts, config_dir: str, env: dict[str, str] | None = None,
+                root: str | None = None) -> OptOutView:
+    """The typed verdict as the tab shows it (under --root, the sysroot's opt-out, as `opt-out --root` reads it)."""
     fact = facts.get("netdata_version")
     version = fact.value if fact and fact.value else versions.LAST_SCRIPT_VERSION
-    verdict = optout.evaluate(System(env=dict(os.environ if env is None else env)), config_dir, version)
+    given = dict(env) if env is not None else {} if root else dict(os.environ)  # a sysroot's environment is not ours
+    system = System(root=root, env=given)
+    verdict = optout.evaluate(system, config_dir, version)
     components = tuple(ComponentVerdict(name, c.sends, c.suppressed_by, (c.rule, c.evidence), c.not_applicable or "")
                        for name, c in verdict.components.items())
-    reason = None
-    if not verdict.backend_sends:
-        stopped_by = dict.fromkeys(m for c in components if not c.sends and c.component in ("script", "daemon")
-                                   for m in c.mechanisms)
-        reason = "; ".join(stopped_by) or "an opt-out applies to the backend channel"
-    misplaced = configdir.problem(System(), config_dir, option="the config dir")
+    misplaced = configdir.problem(System(root=root), config_dir, option="the config dir")
     misplaced = misplaced and f"{misplaced}, so the opt-out cannot be checked"  # every channel's verdict reads it
-    reason = reason or misplaced
-    blocks = tuple((name, "; ".join(v.by)) for name, v in verdict.channels.items()
-                   if name != "backend" and not v.sends and v.by)
+    refused = {name: "; ".join(v.by) or v.reason for name, v in verdict.channels.items() if not v.may_send}
+    blocks = tuple((name, why) for name, why in refused.items() if name != "backend")
     summaries = tuple((name, v.summary) for name, v in verdict.channels.items() if v.summary)
     dashboard = tuple((r.title, r.sends, r.stopped_by_opt_out) for r in verdict.components["dashboard"].requests or ())
-    return OptOutView(components, verdict.backend_sends, reason, tuple(verdict.disagreements), channel_blocks=blocks,
-                      channel_summaries=summaries, channels=tuple(_channel_line(n, v) for n, v in verdict.channels.items()),
+    return OptOutView(components, verdict.channels["backend"].may_send, refused.get("backend"),
+                      tuple(verdict.disagreements), channel_blocks=blocks, channel_summaries=summaries,
+                      channels=tuple(_channel_line(n, v) for n, v in verdict.channels.items()),
                       dashboard=dashboard, not_silenced=_not_silenced(dashboard), misplaced=misplaced)
 
 
@@ -180,11 +179,8 @@ def _not_silenced(dashboard: tuple[tuple[str, bool, bool], ...]) -> str | None:
 
 
 def _channel_line(name: str, v: ChannelVerdict) -> tuple[str, str, str]:
-    if v.state is State.INACTIVE:
-        return name, "inactive", v.evidence
-    if v.state is State.NOT_APPLICABLE:
-        return name, "not applicable", v.evidence.removeprefix("not applicable here: ")
-    return name, "sends" if v.sends else "off", v.summary or "; ".join(v.by)
+    """The typed state in the tab's short words (not sent: "off"), and why."""
+    return name, "off" if v.state is State.NOT_SENT else v.state.value, v.why
 
 
 def apply_optout(config_dir: str) -> str:

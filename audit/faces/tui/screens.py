@@ -174,7 +174,9 @@ class MainScreen(Screen):
     async def evaluate_optout(self) -> None:
         config_dir = self.options.request.config_dir
         try:
-            view = await asyncio.to_thread(adapters.optout_view, self.facts or {}, config_dir, dict(os.environ))
+            root = self.options.request.root
+            view = await asyncio.to_thread(adapters.optout_view, self.facts or {}, config_dir,
+                                           None if root else dict(os.environ), root)
         except AuditError as e:
             view = adapters.OptOutView(summary=f"opt-out evaluation failed: {e}")
         self.optout = view
@@ -340,9 +342,7 @@ class MainScreen(Screen):
             self.notify(f"Sending is off: {reason}", title="payload: send", severity="warning")
             refused = self.built is not None and self._block_reason()
             if refused:
-                gated = self._body_gate() is not None  # the daemon's gate says why in its own words
-                self.record(adapters.Outcome("refused", refused if gated or refused == self.optout.misplaced
-                                             else f"opt-out applies: {refused}"))
+                self.record(adapters.Outcome("refused", refused))  # what stops it, in the verdict's words
             return
         built, params = self.built, dict(self.values)
 
