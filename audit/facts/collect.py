@@ -89,41 +89,41 @@ def _gather_live(system: System, request: FactsRequest) -> Facts:
     return facts
 
 
-def _version_facts(system: System, request: FactsRequest, version: str, installed_build: bool) -> Facts:
-    """The facts that depend on the agent's version: system-info.sh's release and the daemon's compiled defaults;
-    the installed binary's build facts only for its own version."""
-    from audit.facts.installed import collect_installed
-    from audit.facts.sysinfo import collect_system_info
+class _VersionFacts:
+    """The facts that depend on the agent's version: system-info.sh's release (SYSTEM_INFO's row) and the daemon's
+    compiled defaults (DAEMON_DEFAULTS' row); the installed binary's build facts only for its own version. Each row
+    is read once: versions of the same rows read the machine alike."""
 
-    facts = collect_system_info(system, version)
-    facts.update(analytics_facts(system, request.config_dir, version,
-                                 collect_installed(system, request.config_dir) if installed_build else None))
-    return facts
+    def __init__(self, system: System, request: FactsRequest):
+        self.system = system.remembering()  # the same files, read for every version: once
+        self.request = request
+        self._seen: dict = {}
+
+    def __call__(self, version: str, installed_build: bool) -> Facts:
+        from audit.facts.installed import collect_installed
+        from audit.facts.sysinfo import collect_system_info
+
+        config_dir = self.request.config_dir
+        system_info = self._once(releases.system_info_rules(version), lambda: collect_system_info(self.system, version))
+        analytics = self._once((releases.daemon_defaults(version), installed_build), lambda: analytics_facts(
+            self.system, config_dir, version, collect_installed(self.system, config_dir) if installed_build else None))
+        return {**system_info, **analytics}
+
+    def _once(self, key, read):
+        if key not in self._seen:
+            self._seen[key] = read()
+        return self._seen[key]
 
 
 def _variants(system: System, request: FactsRequest, base: Facts) -> list[snapshot.Variant]:
     """One per stretch of releases that reads this machine alike (every row boundary of the release tables), each
     as another build than the installed one; and the installed build at its own version."""
-    found = [snapshot.variant(since, "other", base, _version_facts(system, request, since, False))
-             for since in releases.boundaries()]
+    facts_at = _VersionFacts(system, request)
+    found = [snapshot.variant(since, "other", base, facts_at(since, False)) for since in releases.boundaries()]
     installed = base.get("agent.version")
     if installed is not None and isinstance(installed.value, str) and _is_version(installed.value):
-        found.append(snapshot.variant(installed.value, "installed", base,
-                                      _version_facts(system, request, installed.value, True)))
+        found.append(snapshot.variant(installed.value, "installed", base, facts_at(installed.value, True)))
     return found
-
-
-def _runtime(agent_url: str, facts: Facts) -> Facts:
-    from audit.plumbing import transport
-    from audit.plumbing.errors import AuditError, Exit
-    from audit.facts.runtime import runtime_facts
-
-    answer = transport.agent_info(agent_url)
-    if answer["error"]:
-        raise AuditError(f"--agent-url: {answer['error']}", Exit.NETWORK)
-    parent = facts.get(fact_name("config_is_parent"))
-    configured_parent = parent is not None and parent.value == "true" and parent.source.startswith("file:")
-    return runtime_facts(answer["document"], answer["url"], configured_parent)
 
 
 def _is_version(text: str) -> bool:

@@ -26,6 +26,14 @@ class System:
             self.root = None
             self.env = dict(os.environ if env is None else env)
 
+    def remembering(self) -> "System":
+        """The same machine, answering each file question once: for reading it again and again within one run (the
+        facts of every version a snapshot carries); its commands' answers are shared."""
+        twin = _Remembering.__new__(_Remembering)
+        twin.__dict__.update(self.__dict__)
+        twin._memo = {}
+        return twin
+
     @property
     def confined(self) -> bool:
         return self.root is not None
@@ -213,3 +221,30 @@ def _escapes(current: list[str], target: str) -> bool:
         elif part not in ("", "."):
             depth += 1
     return False
+
+
+class _Remembering(System):
+    """System.remembering(): each (question, path) is answered from the file system once."""
+
+    _memo: dict
+
+    def _once(self, question: str, path: str, ask):
+        key = (question, path)
+        if key not in self._memo:
+            self._memo[key] = ask(path)
+        return self._memo[key]
+
+    def exists(self, path: str) -> bool:
+        return self._once("exists", path, super().exists)
+
+    def is_file(self, path: str) -> bool:
+        return self._once("is_file", path, super().is_file)
+
+    def is_dir(self, path: str) -> bool:
+        return self._once("is_dir", path, super().is_dir)
+
+    def listdir(self, path: str) -> list[str]:
+        return list(self._once("listdir", path, super().listdir))
+
+    def read_bytes(self, path: str) -> bytes | None:
+        return self._once("read_bytes", path, super().read_bytes)

@@ -3,6 +3,7 @@ packaging/cmake/Modules/NetdataVersion.cmake at master) and nightly builds ("v2.
 "v1.44.0-123-nightly": `git describe` of a commit after a tag)."""
 
 import re
+from functools import lru_cache
 
 from audit.plumbing.errors import AuditError
 
@@ -16,6 +17,7 @@ LAST_SCRIPT_VERSION = "v2.5.4"
 LAST_1X_MINOR = 47  # v1.47 was the last 1.x release
 
 
+@lru_cache(maxsize=1024)  # pure, and asked hundreds of times per run (every release table lookup)
 def parse(version: str, what: str = "--netdata-version") -> tuple[int, int, int]:
     """The release whose behaviour `version` has: itself for a release or a nightly build (a build after that tag),
     the release before it for a release candidate (v2.12.0-rc1 is not yet v2.12.0: v2.11.x; v2.5.3-rc1: v2.5.2)."""
