@@ -4,6 +4,7 @@ crashes) to Netdata's analytics, with the whole kickstart command line in instal
 Pure core: build(facts, event, params) with params["machine"] (audit.channels.installer.machine.Machine) already
 collected; build_request does the collecting (the files through the root-confined System)."""
 
+import dataclasses
 import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -108,7 +109,13 @@ def build_request(facts: Facts, options: Mapping[str, object]) -> Payload:
             params["install_options"] = recorded
             params["options_from"] = "recorded"
     params["machine"] = machine.collect(system, facts)
-    return build(facts, options.get("event"), params)
+    built = build(facts, options.get("event"), params)
+    if options.get("facts") and options.get("root") is None:  # the readings are not in a snapshot (identifiers)
+        note = ("with --facts, kickstart's own readings (os-release, lsb-release, /proc/meminfo, the machine-id "
+                "chain) come from this machine, not from the snapshot: for another machine's installer body, use "
+                "--root on a copy of its files")
+        return dataclasses.replace(built, warnings=built.warnings + (note,))
+    return built
 
 
 @dataclass(frozen=True)
