@@ -106,5 +106,6 @@ def test_a_refusal_names_each_opt_out_file_when_daemon_and_script_read_different
         "/usr/lib/netdata/plugins.d/anonymous-statistics.sh": STAND_IN_SCRIPT, packaged: "", private: "",
         "/srv/nd/netdata.conf": "", "/var/lib/dpkg/info/netdata-core.list": f"{packaged}\n"})
     stopped = _stopped_by(audit_optout.evaluate(system, "/srv/nd", "v1.37.1"))
-    assert stopped == [f"opt-out file {system.display(packaged)} (opted out by the distribution's package: "
-                       "netdata-core ships this file)", f"opt-out file {system.display(private)}"]
+    assert stopped == [f"opt-out file {system.display(private)}",  # the daemon's, then the script's
+                       f"opt-out file {system.display(packaged)} (opted out by the distribution's package: "
+                       "netdata-core ships this file)"]

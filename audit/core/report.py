@@ -150,15 +150,15 @@ def summary_lines(doc: Mapping) -> list[str]:
              if agent["found"] else "no Netdata agent found")
     lines = [f"{doc['host'] or '(unknown host)'}: {found}"]
     for name, c in doc["channels"].items():
-        lines.append(f"  {name:<13} {c['state']:<10} {c['why']}")
+        lines.append(f"  {name:<13} {c['state']:<14} {c['why']}")
         if c["disagreeing"]:
-            lines.append(f"  {'':<13} {'':<10} still on: {', '.join(c['disagreeing'])}")
+            lines.append(f"  {'':<13} {'':<14} still on: {', '.join(c['disagreeing'])}")
         if c["check"] and c["check"].get("unexpected"):
-            lines.append(f"  {'':<13} {'':<10} identifying data in {c['check']['event']}: "
+            lines.append(f"  {'':<13} {'':<14} identifying data in {c['check']['event']}: "
                          + ", ".join(c["check"]["identifying"]))
         unstoppable = [r["title"] for r in c.get("requests", ()) if r["sends"] and not r["stopped_by_opt_out"]]
         if unstoppable:
-            lines.append(f"  {'':<13} {'':<10} no opt-out stops: {', '.join(unstoppable)}")
+            lines.append(f"  {'':<13} {'':<14} no opt-out stops: {', '.join(unstoppable)}")
     install = doc["install_options"]
     if install["claim_token"]:
         lines.append(f"  a claim token is recorded in {install['path']} (REINSTALL_OPTIONS)")

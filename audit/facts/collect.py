@@ -89,6 +89,19 @@ def _gather_live(system: System, request: FactsRequest) -> Facts:
     return facts
 
 
+def _runtime(agent_url: str, facts: Facts) -> Facts:
+    from audit.plumbing import transport
+    from audit.plumbing.errors import Exit
+    from audit.facts.runtime import runtime_facts
+
+    answer = transport.agent_info(agent_url)
+    if answer["error"]:
+        raise AuditError(f"--agent-url: {answer['error']}", Exit.NETWORK)
+    parent = facts.get(fact_name("config_is_parent"))
+    configured_parent = parent is not None and parent.value == "true" and parent.source.startswith("file:")
+    return runtime_facts(answer["document"], answer["url"], configured_parent)
+
+
 class _VersionFacts:
     """The facts that depend on the agent's version: system-info.sh's release (SYSTEM_INFO's row) and the daemon's
     compiled defaults (DAEMON_DEFAULTS' row); the installed binary's build facts only for its own version. Each row
