@@ -9,7 +9,7 @@ import pytest
 from audit.channels.backend import releases
 from audit.facts import snapshot
 from audit.faces.cli import main
-from fleet_hosts import HOSTS, build
+from fleet_hosts import CLAIM_TOKEN, HOSTS, build
 
 # One release of every minor the tool models (the statistics script to v2.5, agent-events after), v2.3's patches,
 # a candidate and a nightly build.
@@ -119,3 +119,25 @@ def test_malformed_variants_are_one_line_errors(capsys, tmp_path, bad, message):
     code = main(["payload", "START", "--facts", str(path)])
     err = capsys.readouterr().err
     assert code == 2 and message in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("name", [n for n, h in HOSTS.items() if h["version"]])
+def test_a_snapshot_rebuilds_the_installer_body_on_another_machine(capsys, tmp_path, name, monkeypatch):
+    """kickstart's own readings (os-release, MemTotal, the md5 chain of the machine-id, the recorded options) travel
+    in the snapshot: without --root, its body is the sysroot's, not this machine's; a claim token stays out."""
+    root = build(tmp_path / "hosts")[name]
+    (root / "etc/machine-id").write_text("0123456789abcdef0123456789abcdef\n")
+    (root / "proc").mkdir(exist_ok=True)
+    (root / "proc/meminfo").write_text("MemTotal:       16303740 kB\nMemFree:         1000 kB\n")
+    snap = snapshot_of(capsys, tmp_path, "--root", str(root))
+    assert CLAIM_TOKEN not in snap.read_text()
+    monkeypatch.chdir(tmp_path)
+    for kickstart in ("master", "v1.42.0"):
+        code, live = run(capsys, ["payload", "INSTALL_SUCCESS", "--channel", "installer", "--root", str(root),
+                                  "--kickstart-version", kickstart])
+        code, rebuilt = run(capsys, ["payload", "INSTALL_SUCCESS", "--channel", "installer", "--facts", str(snap),
+                                     "--kickstart-version", kickstart])
+        assert rebuilt == live.replace(CLAIM_TOKEN, "<redacted>"), kickstart
+    code, rebuilt = run(capsys, ["payload", "INSTALL_SUCCESS", "--channel", "installer", "--facts", str(snap),
+                                 "--kickstart-version", "v1.33.0"])  # it sent the machine-id itself: not kept
+    assert '"distinct_id": "null"' in rebuilt and "0123456789abcdef" not in rebuilt

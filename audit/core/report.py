@@ -3,8 +3,9 @@ values in, a JSON-ready dict out). The command (audit/faces/commands/report.py) 
 documents back (audit/core/fleet.py). Schema: schemas/host-report.schema.json.
 """
 
-import re
 from collections.abc import Mapping
+
+from audit.channels.installer import machine
 
 FORMAT = "telemetry-audit-host-report"
 VERSION = 1
@@ -18,10 +19,8 @@ PACKAGE_FACTS = {"install_type": "analytics.netdata_install_type",
 BUILD_FACT = "analytics.netdata_buildinfo"
 AGENT_FACTS = (VERSION_FACT, "config_dir", BUILD_FACT, *PACKAGE_FACTS.values(), "analytics.host_agent_claimed")
 
-# netdata-installer.sh records its own arguments verbatim as REINSTALL_OPTIONS in .environment
-# (v2.5.0:netdata-installer.sh:143-148), and accepted --claim-token until commit 0bdc2893cb.
-_CLAIM_TOKEN = re.compile(r"(--claim-token(?:=|\s+)|NETDATA_CLAIM_TOKEN=)(\"[^\"]*\"|'[^']*'|\S+)")
-REDACTED = "<redacted>"
+REDACTED = machine.REDACTED
+redact = machine.redact
 
 
 def document(*, host: str | None, agent: dict, verdict: Mapping, checks: Mapping[str, dict],
@@ -131,12 +130,6 @@ def install_options(installer: Mapping) -> dict:
     redacted, claim_token = redact(recorded) if recorded is not None else (None, False)
     return {"path": installer["path"], "recorded": redacted, "claim_token": claim_token,
             "disable_telemetry": bool(installer.get("recorded"))}
-
-
-def redact(options: str) -> tuple[str, bool]:
-    """The options with any claim token's value replaced (the document is handed around), and whether one was."""
-    replaced, count = _CLAIM_TOKEN.subn(lambda m: m.group(1) + REDACTED, options)
-    return replaced, count > 0
 
 
 def exit_sends(doc: Mapping) -> bool:

@@ -53,9 +53,23 @@ def gather_with_variants(request: FactsRequest) -> tuple[Facts, list[snapshot.Va
     system = _live_system(request)
     facts = _gather_live(system, request)
     variants = _variants(system, request, facts)  # before the running agent's values, which no version changes
+    facts.update(_channel_readings(system, request, facts))
     if request.agent_url:
         facts.update(_runtime(request.agent_url, facts))
     return facts, variants
+
+
+def _channel_readings(system: System, request: FactsRequest, facts: Facts) -> Facts:
+    """What each channel reads of the machine besides the facts, kept so that a snapshot rebuilds its bodies on
+    another machine (a channel's snapshot_readings; identifiers stay out)."""
+    from audit import channels
+
+    found: Facts = {}
+    for ch in channels.built():
+        impl = ch.impl()
+        if hasattr(impl, "snapshot_readings"):
+            found.update(impl.snapshot_readings(system, facts, request.config_dir))
+    return found
 
 
 def version_override_note(facts: Facts, request: FactsRequest) -> str | None:

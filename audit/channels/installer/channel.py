@@ -103,19 +103,29 @@ def build_request(facts: Facts, options: Mapping[str, object]) -> Payload:
 
     system = System(root=options.get("root"))
     params = {name: options[name] for name in _PARAM_NAMES if options.get(name) is not None}
+    snapshot_only = options.get("facts") and options.get("root") is None  # the snapshot's machine, not this one
     if "install_options" not in params:
-        recorded = machine.recorded_install_options(system, options["config_dir"])["reinstall_options"]
+        recorded = machine.snapshot_options(facts) if snapshot_only else \
+            machine.recorded_install_options(system, options["config_dir"])["reinstall_options"]
         if recorded is not None:
             params["install_options"] = recorded
             params["options_from"] = "recorded"
-    params["machine"] = machine.collect(system, facts)
+    params["machine"] = machine.from_snapshot(facts) if snapshot_only else machine.collect(system, facts)
     built = build(facts, options.get("event"), params)
-    if options.get("facts") and options.get("root") is None:  # the readings are not in a snapshot (identifiers)
-        note = ("with --facts, kickstart's own readings (os-release, lsb-release, /proc/meminfo, the machine-id "
-                "chain) come from this machine, not from the snapshot: for another machine's installer body, use "
-                "--root on a copy of its files")
-        return dataclasses.replace(built, warnings=built.warnings + (note,))
-    return built
+    notes = []
+    if snapshot_only and machine.READINGS_FACT not in facts:
+        notes.append("this snapshot holds no kickstart readings (os-release, /proc/meminfo; it comes from an older "
+                     "telemetry-audit): they are shown unknown")
+    if snapshot_only and machine.REDACTED in str(params.get("install_options", "")) and \
+            params.get("options_from") == "recorded":
+        notes.append("a facts snapshot keeps no claim token: the recorded options show it as <redacted>")
+    return dataclasses.replace(built, warnings=built.warnings + tuple(notes)) if notes else built
+
+
+def snapshot_readings(system, facts: Facts, config_dir: str) -> Facts:
+    """What a facts snapshot keeps for this channel (audit.facts.collect asks every channel)."""
+    recorded = machine.recorded_install_options(system, config_dir)["reinstall_options"]
+    return {machine.READINGS_FACT: machine.readings_fact(machine.collect(system, facts), recorded)}
 
 
 @dataclass(frozen=True)
@@ -246,7 +256,10 @@ def _warnings(name, var, state, values, the_machine, params) -> tuple[str, ...]:
     if state.dry_run and versions.parse(var.since) >= (1, 34, 0):
         out.append("--dry-run is in the options: kickstart would send no event at all")
     id_source = machine.distinct_id_and_source(the_machine, var)[1]
-    if id_source == "uuidgen":
+    if id_source == "not in the snapshot":
+        out.append(f"kickstart {var.since} to {var.until or 'today'} sent the machine-id itself as distinct_id, "
+                   "which a facts snapshot does not keep: shown as \"null\" (use --root for the real value)")
+    elif id_source == "uuidgen":
         out.append("distinct_id comes from uuidgen: the real kickstart sends a new random value every time")
     elif id_source != "none" and var.distinct_id != "md5":
         out.append(f"kickstart {var.since} to {var.until or 'today'} sent {id_source} itself (not its md5) as "

@@ -3,12 +3,13 @@ System) and, pure, what its shell code makes of them (eval of os-release lines, 
 x 1024, the distinct-id chain)."""
 
 import hashlib
+import json
 import re
 import uuid
 from dataclasses import dataclass, field
 
 from audit.channels.installer.kickstart import Variant
-from audit.model.fact import Facts
+from audit.model.fact import Fact, Facts
 from audit.plumbing.agentconf import parse_assignments
 from audit.plumbing.shellwords import eval_assignment
 from audit.plumbing.system import System
@@ -31,6 +32,7 @@ class Machine:
     has_md5sum: bool = True
     uuidgen: str | None = None  # what uuidgen printed, or None when there is no uuidgen
     sources: dict = field(default_factory=dict, compare=False)  # value name -> where it was read
+    hashed_id: tuple[str, str] | None = None  # from a snapshot: (machine-/dbus- + md5, path), the raw id unknown
 
 
 def collect(system: System, facts: Facts) -> Machine:
@@ -51,6 +53,55 @@ def collect(system: System, facts: Facts) -> Machine:
         sources={"os": system.display(OS_RELEASE), "lsb": system.display(LSB_RELEASE),
                  "ram": system.display(MEMINFO)},
     )
+
+
+READINGS_FACT = "installer.readings"
+
+
+def readings_fact(m: Machine, recorded_options: str | None) -> Fact:
+    """What a facts snapshot keeps of kickstart's readings: os-release and lsb-release as they are, /proc/meminfo's
+    MemTotal line, which commands exist, the installer's recorded options with any claim token redacted; not the
+    machine-id (the snapshot's system_distinct_id is its md5 chain)."""
+    memtotal = [line for line in (m.meminfo or "").split("\n") if "MemTotal" in line][:1]
+    kept = {"os_release": m.os_release, "lsb_release": m.lsb_release,
+            "meminfo": None if m.meminfo is None else "\n".join(memtotal), "has_md5sum": m.has_md5sum,
+            "has_uuidgen": m.uuidgen is not None,
+            "reinstall_options": None if recorded_options is None else redact(recorded_options)[0]}
+    return Fact(json.dumps(kept, ensure_ascii=False), f"file:{OS_RELEASE}, {LSB_RELEASE}, {MEMINFO}, .environment",
+                "kickstart's own readings, kept so that a snapshot rebuilds its installer bodies")
+
+
+def snapshot_options(facts: Facts) -> str | None:
+    """The recorded REINSTALL_OPTIONS a snapshot kept (a claim token redacted), or None."""
+    fact = facts.get(READINGS_FACT)
+    try:
+        kept = json.loads(fact.value) if fact is not None and fact.value else {}
+    except ValueError:
+        return None
+    value = kept.get("reinstall_options") if isinstance(kept, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def from_snapshot(facts: Facts) -> Machine:
+    """The machine as a snapshot kept it: its readings (none in a snapshot of an older telemetry-audit) and the md5
+    chain of its machine-id (system_distinct_id)."""
+    fact = facts.get(READINGS_FACT)
+    try:
+        kept = json.loads(fact.value) if fact is not None and fact.value else {}
+    except ValueError:
+        kept = {}
+    kept = kept if isinstance(kept, dict) else {}
+    distinct = facts.get("system_distinct_id")
+    hashed = (distinct.value, distinct.source.removeprefix("file:")) if distinct is not None and \
+        isinstance(distinct.value, str) and distinct.value.startswith(("machine-", "dbus-")) else ("null", "none")
+    text = lambda name: kept.get(name) if isinstance(kept.get(name), str) else None  # noqa: E731
+    return Machine(text("os_release"), text("lsb_release"), text("meminfo"),
+                   tuple((p, path, None) for p, path in ID_FILES), _fact(facts, "NETDATA_SYSTEM_KERNEL_NAME"),
+                   _fact(facts, "NETDATA_SYSTEM_KERNEL_VERSION"), _fact(facts, "NETDATA_SYSTEM_ARCHITECTURE"),
+                   kept.get("has_md5sum") is not False,
+                   str(uuid.uuid4()) if kept.get("has_uuidgen") and hashed[0] == "null" else None,
+                   {"os": f"snapshot:{OS_RELEASE}", "lsb": f"snapshot:{LSB_RELEASE}", "ram": f"snapshot:{MEMINFO}"},
+                   hashed if hashed[0] != "null" else None)
 
 
 def _fact(facts: Facts, name: str) -> str:
@@ -122,6 +173,10 @@ def distinct_id(machine: Machine, var: Variant) -> str:
 def distinct_id_and_source(machine: Machine, var: Variant) -> tuple[str, str]:
     """The first of machine-id, the D-Bus machine-ids and uuidgen that the release's chain accepts, and which one
     (a path, "uuidgen" or "none")."""
+    if machine.hashed_id is not None:  # a snapshot: the md5 chain's answer, never the raw id
+        if var.distinct_id == "md5":
+            return machine.hashed_id
+        return "null", "not in the snapshot"
     files = machine.id_files if var.distinct_id != "raw" else machine.id_files[:1]
     for prefix, path, content in files:
         if content is None or (var.distinct_id == "md5" and not machine.has_md5sum):
@@ -134,6 +189,19 @@ def distinct_id_and_source(machine: Machine, var: Variant) -> tuple[str, str]:
         made = machine.uuidgen.lower() if var.uuid_lower else machine.uuidgen
         return (made if var.distinct_id == "raw" else f"uuid-{made}"), "uuidgen"
     return "null", "none"
+
+
+# netdata-installer.sh records its own arguments verbatim as REINSTALL_OPTIONS in .environment
+# (v2.5.0:netdata-installer.sh:143-148), and accepted --claim-token until commit 0bdc2893cb.
+_CLAIM_TOKEN = re.compile(r"(--claim-token(?:=|\s+)|NETDATA_CLAIM_TOKEN=)(\"[^\"]*\"|'[^']*'|\S+)")
+REDACTED = "<redacted>"
+
+
+def redact(options: str) -> tuple[str, bool]:
+    """The options with any claim token's value replaced (a report or snapshot is handed around), and whether one
+    was."""
+    replaced, count = _CLAIM_TOKEN.subn(lambda m: m.group(1) + REDACTED, options)
+    return replaced, count > 0
 
 
 def recorded_install_options(system: System, config_dir: str) -> dict:
