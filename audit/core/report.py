@@ -5,7 +5,7 @@ documents back (audit/core/fleet.py). Schema: schemas/host-report.schema.json.
 
 from collections.abc import Mapping
 
-from audit.channels.installer import machine
+from audit.channels.installer.machine import REDACTED, redact
 
 FORMAT = "telemetry-audit-host-report"
 VERSION = 1
@@ -18,10 +18,6 @@ PACKAGE_FACTS = {"install_type": "analytics.netdata_install_type",
                  "release_channel": "analytics.netdata_release_channel"}
 BUILD_FACT = "analytics.netdata_buildinfo"
 AGENT_FACTS = (VERSION_FACT, "config_dir", BUILD_FACT, *PACKAGE_FACTS.values(), "analytics.host_agent_claimed")
-
-REDACTED = machine.REDACTED
-redact = machine.redact
-
 
 def document(*, host: str | None, agent: dict, verdict: Mapping, checks: Mapping[str, dict],
              facts_sha256: str, tool_version: str) -> dict:

@@ -138,8 +138,8 @@ def analytics_facts(system: System, config_dir: str, version: str | None, instal
     v.set("config_memory_mode", f'"{memory_mode or "dbengine"}"', memory_mode, "netdata.conf", f"[{mode_section}] {mode_name}")
     v.size("config_page_cache_size", conf, *defaults.page_cache_setting, 32)
     v.assume("config_multidb_disk_quota", str(defaults.multidb_disk_quota_mb),
-             f"the compiled default of {defaults.span} ({defaults.source}): the daemon fixes this value before it reads "
-             "the disk quota from netdata.conf, so the setting never reaches START or META")
+             f"the compiled default of {defaults.span} ({defaults.source}): the daemon fixes this value before it "
+             "reads the disk quota from netdata.conf, so the setting never reaches START or META")
     installed = installed or {}
     built = lambda name: installed.get(f"agent.{name}")
     if (https := built("https_built")) and https.value is not None:

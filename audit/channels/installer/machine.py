@@ -99,7 +99,7 @@ def from_snapshot(facts: Facts) -> Machine:
                    tuple((p, path, None) for p, path in ID_FILES), _fact(facts, "NETDATA_SYSTEM_KERNEL_NAME"),
                    _fact(facts, "NETDATA_SYSTEM_KERNEL_VERSION"), _fact(facts, "NETDATA_SYSTEM_ARCHITECTURE"),
                    kept.get("has_md5sum") is not False,
-                   str(uuid.uuid4()) if kept.get("has_uuidgen") and hashed[0] == "null" else None,
+                   str(uuid.uuid4()) if kept.get("has_uuidgen") else None,
                    {"os": f"snapshot:{OS_RELEASE}", "lsb": f"snapshot:{LSB_RELEASE}", "ram": f"snapshot:{MEMINFO}"},
                    hashed if hashed[0] != "null" else None)
 

@@ -115,7 +115,7 @@ def run_send(args) -> int:
         if refusal:
             record("refused", message=refusal)
             raise AuditError(f"not sent: {refusal}")
-        gate = _body_gate(args, p, _version(args, facts))  # agent-events: the daemon's gate for this body decides, opt-out included
+        gate = _body_gate(args, p, _version(args, facts))  # agent-events: its gate decides, the opt-out included
         if gate is not None and not gate.sends:
             record("refused", message=gate.summary, suppressed_by=list(gate.by))
             return _refused(f"the daemon would not post this body: {gate.summary.removeprefix('not sent: ')}")

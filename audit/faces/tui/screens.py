@@ -324,7 +324,8 @@ class MainScreen(Screen):
         if cached_for is not built:
             request = self.options.request
             try:
-                gate = adapters.body_gate(built, self.facts or {}, request.config_dir, request.lib_dir, dict(os.environ))
+                gate = adapters.body_gate(built, self.facts or {}, request.config_dir, request.lib_dir,
+                                          dict(os.environ))
             except AuditError:
                 gate = None  # unreadable state: the opt-out view's own verdict says so
             self._gate = (built, gate)
