@@ -423,15 +423,28 @@ def generate_ci_variables(mirror: Mirror, out: Path) -> list[dict]:
 # ------------------------------------------------------------ real daemon captures (not regenerable: kept as is)
 
 CAPTURES = "data/agent-events-v2.11.0"
-CAPTURE_RUN = ("a v2.11.0 daemon built from the tag ran in a Debian 12 container; its libcurl POST was intercepted "
-               "in-process and status-netdata.json copied from its lib dir (see the README beside it)")
+# Real daemons' captures (not regenerable: a real daemon made them), each with its README: folder, tag, commit, date
+CAPTURE_SOURCES = (
+    ("data/agent-events-v2.11.0", "v2.11.0", "bb8f509e99cad230d3acc1fdfc840224f3b3db3a", "2026-08-12",
+     "src/daemon/status-file.c",
+     "a v2.11.0 daemon built from the tag ran in a Debian 12 container; its libcurl POST was intercepted in-process "
+     "and status-netdata.json copied from its lib dir (see the README beside it)"),
+    ("data/agent-events-v2.3.0", "v2.3.0", "040942cf5bb6b35cc97e208a33a2eaad084a6721", "2025-03-19",
+     "src/daemon/daemon-status-file.c",
+     "a v2.3.0 daemon built from the tag (C core only) ran sealed (unshare -n) in a Debian 12 container; an "
+     "LD_PRELOAD shim wrote its libcurl POST to a file instead of sending it, and status-netdata.json was copied "
+     "from its lib dir before each start (see the README beside it)"),
+)
 
 
 def capture_entries() -> list[dict]:
-    files = sorted(p for p in (ROOT / CAPTURES).rglob("*") if p.suffix in (".json", ".dat"))  # not notes
-    source = {"repository": REPOSITORY, "ref": "v2.11.0", "commit": "bb8f509e99cad230d3acc1fdfc840224f3b3db3a",
-              "file": "src/daemon/status-file.c", "date": "2026-08-12", "run": CAPTURE_RUN, "regenerable": False}
-    return [{"golden": "../" + str(p.relative_to(ROOT)), "source": source} for p in files]
+    entries = []
+    for folder, ref, commit, date, file, run in CAPTURE_SOURCES:
+        source = {"repository": REPOSITORY, "ref": ref, "commit": commit, "file": file, "date": date, "run": run,
+                  "regenerable": False}
+        files = sorted(p for p in (ROOT / folder).rglob("*") if p.suffix in (".json", ".dat"))  # not notes
+        entries += [{"golden": "../" + str(p.relative_to(ROOT)), "source": source} for p in files]
+    return entries
 
 
 # ------------------------------------------------------------------------------------------------------ writing

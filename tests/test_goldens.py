@@ -155,3 +155,35 @@ _POSTS = {2: "deadly-signal-segv", 4: "killed-fatal-abrt", 5: "killed-hard"}
 def test_ci_variables_are_the_v2_11_daemons():
     golden = load(goldens.GOLDEN / "agent-events" / "ci-variables.json")
     assert tuple(golden["variables"]) == gate.CI_VARIABLES
+
+
+# ------------------------------------------------------------- agent-events: real daemons of other releases (v2.3.0)
+
+def _other_captures() -> list:
+    """post-<n>-<cause>.json beside status-before-<cause>.json in each real daemon's folder but v2.11.0's restarts."""
+    found = []
+    for folder, ref, *_ in goldens.CAPTURE_SOURCES:
+        for post_file in sorted((goldens.ROOT / folder).glob("post-*-*.json")):
+            cause = post_file.stem.split("-", 2)[2]
+            before = post_file.with_name(f"status-before-{cause}.json")
+            if before.exists():
+                found.append(pytest.param(ref, before, post_file, id=f"{ref}-{cause}"))
+    return found
+
+
+@pytest.mark.parametrize("ref, before, want", _other_captures())
+def test_a_real_daemons_post_of_each_captured_release_is_rebuilt_byte_for_byte(ref, before, want):
+    """The saved status as the next start of the same release on the same boot would post it; the v2.3.0 body has
+    no agent_pid_now (v2.3.0:src/daemon/daemon-status-file.c:954-961), later ones carry the real post's pid."""
+    from audit.channels.agent_events import channel
+
+    raw, body = before.read_bytes(), want.read_bytes()
+    saved = status.parse(status.read_document(raw, str(before)), str(before))
+    pid = re.search(rb'"agent_pid_now":(\d+)', body)
+    pid_now = int(pid.group(1)) if pid else None
+    built = channel.build_saved(raw, str(before), {}, saved.get("host.boot.id"), ref, pid_now)
+    assert built.wire == body
+
+
+def test_every_modelled_agent_events_release_with_a_capture_is_checked():
+    assert {ref for _, ref, *_ in goldens.CAPTURE_SOURCES} >= {"v2.3.0", "v2.11.0"}
