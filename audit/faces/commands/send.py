@@ -51,7 +51,9 @@ def _stopped_by(verdict: Verdict, channel: str = "backend") -> list[str]:
     """What stops the channel: its mechanisms (for the backend, the script's and the daemon's, once each), else
     why it does not send here (the version, a sender that cannot run here)."""
     ch = verdict.channels[channel]
-    return [] if ch.may_send else list(ch.by) or [ch.reason]
+    if ch.may_send:
+        return []
+    return list(ch.by) if ch.state is State.NOT_SENT and ch.by else [ch.reason]
 
 
 def sender_verdict(args, facts) -> Verdict:

@@ -162,7 +162,7 @@ def optout_view(facts: Facts, config_dir: str, env: dict[str, str] | None = None
                        for name, c in verdict.components.items())
     misplaced = configdir.problem(System(root=root), config_dir, option="the config dir")
     misplaced = misplaced and f"{misplaced}, so the opt-out cannot be checked"  # every channel's verdict reads it
-    refused = {name: "; ".join(v.by) or v.reason for name, v in verdict.channels.items() if not v.may_send}
+    refused = {name: v.reason for name, v in verdict.channels.items() if not v.may_send}
     blocks = tuple((name, why) for name, why in refused.items() if name != "backend")
     summaries = tuple((name, v.summary) for name, v in verdict.channels.items() if v.summary)
     dashboard = tuple((r.title, r.sends, r.stopped_by_opt_out) for r in verdict.components["dashboard"].requests or ())
