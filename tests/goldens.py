@@ -434,6 +434,10 @@ CAPTURE_SOURCES = (
      "a v2.3.0 daemon built from the tag (C core only) ran sealed (unshare -n) in a Debian 12 container; an "
      "LD_PRELOAD shim wrote its libcurl POST to a file instead of sending it, and status-netdata.json was copied "
      "from its lib dir before each start (see the README beside it)"),
+    ("data/agent-events-v2.3.1", "v2.3.1", "3417b1eeda82e77e3873de7ff15925b10c9f59e0", "2025-03-24",
+     "src/daemon/daemon-status-file.c", "as v2.3.0's (see the README beside it)"),
+    ("data/agent-events-v2.3.2", "v2.3.2", "38d751453d39d92b7d58493ecfebcacd0349fd88", "2025-04-02",
+     "src/daemon/status-file.c", "as v2.3.0's (see the README beside it)"),
 )
 
 

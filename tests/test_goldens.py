@@ -187,3 +187,21 @@ def test_a_real_daemons_post_of_each_captured_release_is_rebuilt_byte_for_byte(r
 
 def test_every_modelled_agent_events_release_with_a_capture_is_checked():
     assert {ref for _, ref, *_ in goldens.CAPTURE_SOURCES} >= {"v2.3.0", "v2.11.0"}
+
+
+@pytest.mark.parametrize("ref, before, want", _other_captures())
+def test_each_posted_reports_hash_is_the_one_the_real_daemon_kept(ref, before, want):
+    """The dedup hash of every posted report (v2.3.0/.1: slots in the status file; v2.3.2 on: dedup-netdata.dat) is
+    among the slots the daemon kept after its last run: the tool's 23 h dedup rule hashes as that release does."""
+    from audit.channels.agent_events import causes, dedup
+
+    folder = before.parent
+    after = sorted(folder.glob("dedup-after-*.dat"))
+    if after:
+        kept = dedup.read_table(after[0].read_bytes())
+    else:
+        raw_after = sorted(folder.glob("status-after-*.json"))[0].read_bytes()
+        kept = dedup.table_from_status(raw_after, json.loads(raw_after)["version"])
+    saved = status.parse(status.read_document(before.read_bytes(), str(before)), str(before))
+    verdict = causes.classify(saved, saved.get("host.boot.id"), ref)
+    assert dedup.report_hash(saved, verdict.message, verdict.cause, dedup.layout_for(ref)) in {s.hash for s in kept}
