@@ -438,6 +438,8 @@ CAPTURE_SOURCES = (
      "src/daemon/daemon-status-file.c", "as v2.3.0's (see the README beside it)"),
     ("data/agent-events-v2.3.2", "v2.3.2", "38d751453d39d92b7d58493ecfebcacd0349fd88", "2025-04-02",
      "src/daemon/status-file.c", "as v2.3.0's (see the README beside it)"),
+    ("data/agent-events-v2.4.0", "v2.4.0", "bfe1e17e1163334ecb7afb2bed90df754c4a5662", "2025-04-14",
+     "src/daemon/status-file.c", "as v2.3.0's (see the README beside it)"),
 )
 
 
