@@ -440,6 +440,10 @@ CAPTURE_SOURCES = (
      "src/daemon/status-file.c", "as v2.3.0's (see the README beside it)"),
     ("data/agent-events-v2.4.0", "v2.4.0", "bfe1e17e1163334ecb7afb2bed90df754c4a5662", "2025-04-14",
      "src/daemon/status-file.c", "as v2.3.0's (see the README beside it)"),
+    ("data/agent-events-v2.5.0", "v2.5.0", "35cc14df9a911f41e68d7231ca34874507e8488c", "2025-05-05",
+     "src/daemon/status-file.c", "as v2.3.0's (see the README beside it)"),
+    ("data/agent-events-v2.8.0", "v2.8.0", "661d37bedda1561cc1a1cbee8c4ed12dabc0b0a5", "2025-11-19",
+     "src/daemon/status-file.c", "as v2.3.0's (see the README beside it)"),
 )
 
 
