@@ -19,6 +19,17 @@ from audit.facts.identity import Identity, IdentityValue
 GUID = "11111111-2222-3333-4444-555555555555"
 PERSON = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee"
 NODE = "99999999-8888-4777-8666-555555555555"
+# A stand-in for the bundle's key: the tool ships none, it reads the agent's (privacy.find_key)
+KEY = bytes(range(32))
+
+
+def bundle_dir(tmp_path: Path, key: bytes = KEY) -> Path:
+    """An agent's web files with a v2 chunk that writes the privacy check's key, as v1.47.0's 7471.*.chunk.js does."""
+    chunk = tmp_path / "web" / "v2" / "7471.0123.chunk.js"
+    chunk.parent.mkdir(parents=True)
+    chunk.write_text(f'var a=i.enc.Hex.parse("{key.hex()}");fetch("{privacy.URL}?data="+d)')
+    (chunk.parent / "1.other.chunk.js").write_text('i.enc.Hex.parse("' + "ab" * 32 + '")')  # not the privacy chunk
+    return tmp_path / "web"
 
 
 @pytest.mark.parametrize("host, path, purpose", [
@@ -50,11 +61,12 @@ def test_push_and_privacy_say_the_opt_out_does_not_stop_them():
 
 
 def test_privacy_data_round_trips_with_the_bundles_parameters():
-    data = privacy.encode(GUID, "http://db-prod-7:19999", iv=bytes(range(16)))
+    data = privacy.encode(GUID, "http://db-prod-7:19999", KEY, iv=bytes(range(16)))
     assert data[:32] == bytes(range(16)).hex() and len(data) == 2 * (16 + 96 + 32)  # IV, 6 AES blocks, HMAC
-    decoded = privacy.decode(data)
+    decoded = privacy.decode(data, KEY)
     assert decoded["hmac_valid"] and decoded["plaintext"] == f'{{"machine_guid":"{GUID}","url":"http://db-prod-7:19999"}}'
-    assert privacy.decode(privacy.data_of(f"{privacy.URL}?data={data}"))["document"]["url"] == "http://db-prod-7:19999"
+    assert privacy.decode(privacy.data_of(f"{privacy.URL}?data={data}"), KEY)["document"]["url"] == \
+        "http://db-prod-7:19999"
 
 
 def test_privacy_data_independent_of_our_encoder():
@@ -67,10 +79,10 @@ def test_privacy_data_independent_of_our_encoder():
     plain = json.dumps({"machine_guid": GUID, "url": "http://h:1"}, separators=(",", ":")).encode()
     pad = 16 - len(plain) % 16
     iv = b"\x42" * 16
-    enc = Cipher(algorithms.AES(bytes.fromhex(privacy.KEY_HEX)), modes.CBC(iv)).encryptor()
+    enc = Cipher(algorithms.AES(KEY), modes.CBC(iv)).encryptor()
     ciphertext = enc.update(plain + bytes([pad]) * pad) + enc.finalize()
-    mac = hmac.new(bytes.fromhex(privacy.KEY_HEX), iv + ciphertext, hashlib.sha256).hexdigest()
-    assert privacy.decode(iv.hex() + ciphertext.hex() + mac)["document"] == {"machine_guid": GUID, "url": "http://h:1"}
+    mac = hmac.new(KEY, iv + ciphertext, hashlib.sha256).hexdigest()
+    assert privacy.decode(iv.hex() + ciphertext.hex() + mac, KEY)["document"] == {"machine_guid": GUID, "url": "http://h:1"}
 
 
 @pytest.mark.parametrize("data, message", [
@@ -78,7 +90,7 @@ def test_privacy_data_independent_of_our_encoder():
 ])
 def test_bad_privacy_data_is_a_clear_error(data, message):
     with pytest.raises(AuditError, match=message):
-        privacy.decode(data)
+        privacy.decode(data, KEY)
 
 
 def test_the_key_is_the_bundles():
@@ -86,9 +98,19 @@ def test_the_key_is_the_bundles():
 
     if v2_dashboard.missing():
         pytest.skip(v2_dashboard.missing())
-    chunk = v2_dashboard.bundle_file("7471.*.chunk.js").decode()
-    assert f'enc.Hex.parse("{privacy.KEY_HEX}")' in chunk and '"https://frankfurt.netdata.rocks/privacy"' in chunk
+    raw = v2_dashboard.bundle_file("7471.*.chunk.js")
+    chunk = raw.decode()
+    key = privacy.key_in(raw)
+    assert key is not None and f'enc.Hex.parse("{key.hex()}")' in chunk and f'"{privacy.URL}"' in chunk
     assert "i.AES.encrypt(o,a,{iv:r})" in chunk and "i.HmacSHA256(i.enc.Hex.parse(c),a)" in chunk
+
+
+def test_the_key_is_read_from_the_agents_bundle_never_shipped(tmp_path):
+    """The key comes from the chunk that names the privacy URL; no bundle, no key (and no decryption)."""
+    web = bundle_dir(tmp_path)
+    assert privacy.find_key((str(tmp_path / "nowhere"), str(web))) == (KEY, str(web / "v2" / "7471.0123.chunk.js"))
+    assert privacy.find_key((str(tmp_path / "nowhere"),)) == (None, str(tmp_path / "nowhere"))
+
 
 
 IMPRESSION = push.Impression(GUID, "http://db-prod-7:19999", "db-prod-7", feature="Overview", tab="overview",
@@ -191,8 +213,11 @@ def test_explain_decodes_a_push_body(tmp_path, capsys):
 
 def test_explain_decrypts_a_privacy_check_url(tmp_path, capsys):
     captured = tmp_path / "privacy.txt"
-    captured.write_text(f"{privacy.URL}?data={privacy.encode(GUID, 'http://db-prod-7:19999')}\n")
-    assert main(["explain", str(captured)]) == 0
+    captured.write_text(f"{privacy.URL}?data={privacy.encode(GUID, 'http://db-prod-7:19999', KEY)}\n")
+    assert main(["explain", str(captured), "--dashboard-dir", str(tmp_path / "none")]) == 0
+    out = capsys.readouterr().out
+    assert "not decrypted: its key is in the v2 dashboard's bundle" in out and GUID not in out
+    assert main(["explain", str(captured), "--dashboard-dir", str(bundle_dir(tmp_path))]) == 0
     out = capsys.readouterr().out
     assert f'  {{"machine_guid":"{GUID}","url":"http://db-prod-7:19999"}}\n' in out and "HMAC-SHA256 valid" in out
 

@@ -188,13 +188,14 @@ def test_report_shows_the_push_check_and_the_decrypted_privacy_check():
     from audit.channels.dashboard import privacy, push
 
     body = push.wire(push.Impression(GUID, "http://127.0.0.1:19999", "audit-observed-host")).decode()
-    data = privacy.encode(GUID, "http://127.0.0.1:19999")
+    key = bytes(range(32))  # the bundle's, as observe-dashboard reads it from --dashboard-dir
+    data = privacy.encode(GUID, "http://127.0.0.1:19999", key)
     o = observation(f"https://frankfurt.netdata.rocks/privacy?data={data}")
     o["pages"][0]["attempted"].insert(0, dict(request("https://app.netdata.cloud/api/v1/telemetry/push", body=body),
                                               method="POST"))
     from audit.core import dashboard as with_checks  # annotate plus what check finds inside each request
 
-    lines = report_lines(with_checks.annotate(o))
+    lines = report_lines(with_checks.annotate(o, key))
     assert "  telemetry push (v2 dashboard) (POSTs the machine GUID, the agent's URL (host and port), the person " \
            "GUID and the view)" in lines
     assert f"      check: labels.machine: machine-guid (exact), sensitivity identifier, UNEXPECTED: {GUID}" in lines

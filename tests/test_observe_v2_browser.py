@@ -23,7 +23,7 @@ HOSTNAME = "audit-v2-host"
 RUN = r'''
 import json, subprocess, sys, time
 from pathlib import Path
-serve, port_file, config_dir, out = json.loads(sys.argv[1]), Path(sys.argv[2]), sys.argv[3], sys.argv[4]
+serve, port_file, config_dir, out, web = json.loads(sys.argv[1]), Path(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
 server = subprocess.Popen(serve)
 try:
     deadline = time.monotonic() + 20
@@ -35,7 +35,7 @@ try:
     optout = subprocess.run(tool + ["opt-out", "--json", "--netdata-version", "v1.47.0", "--config-dir", config_dir,
                                     "--agent-url", agent], capture_output=True, text=True)
     observed = subprocess.run(tool + ["observe-dashboard", "--json", "--settle", "8", "--limit", "90",
-                                      "--agent-url", agent], capture_output=True, text=True)
+                                      "--agent-url", agent, "--dashboard-dir", web], capture_output=True, text=True)
 finally:
     server.terminate()
     server.wait()
@@ -72,7 +72,8 @@ def observe_agent(case: str, web: Path, tmp: Path, cloud_base_url: str):
     (tmp / "run.py").write_text(RUN)
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).parents[1]), XDG_STATE_HOME=str(tmp / "state"))
     subprocess.run(in_loopback_netns([sys.executable, str(tmp / "run.py"), json.dumps(serve), str(port_file),
-                                      str(config_dir), str(tmp / "out.json")]), check=True, timeout=240, env=env)
+                                      str(config_dir), str(tmp / "out.json"), str(web)]), check=True, timeout=240,
+                   env=env)
     result = json.loads((tmp / "out.json").read_text())
     rc, stdout, stderr = result["observe"]
     assert rc == 0, stderr

@@ -25,9 +25,14 @@ def kind_of(raw: bytes) -> str | None:
     return "push" if push.is_push(document) else None
 
 
-def explain_privacy(raw: bytes) -> dict:
-    decoded = privacy.decode(privacy.data_of(raw.decode("utf-8", "replace")))
-    return {"kind": "privacy-check", "source": privacy.SOURCE, "key": privacy.KEY_HEX, **decoded}
+def explain_privacy(raw: bytes, key: bytes | None, key_from: str) -> dict:
+    """Decrypted with the key read from the agent's bundle (`key_from`: that chunk; with no key, where it was looked
+    for: the data is shown, not decrypted)."""
+    data = privacy.data_of(raw.decode("utf-8", "replace"))
+    if key is None:
+        return {"kind": "privacy-check", "source": privacy.SOURCE, "key_from": None, "looked_in": key_from,
+                "data": data, "iv": data[:32], "hmac_valid": None, "plaintext": None, "document": None}
+    return {"kind": "privacy-check", "source": privacy.SOURCE, "key_from": key_from, **privacy.decode(data, key)}
 
 
 def explain_push(raw: bytes) -> dict:
@@ -56,19 +61,25 @@ def explain_push(raw: bytes) -> dict:
 SCHEMA_ID = "https://telemetry-audit.dev/schemas/dashboard-push.schema.json"
 
 
-def explain(raw: bytes) -> dict:
+def explain(raw: bytes, key: bytes | None = None, key_from: str = "") -> dict:
+    """`key`: the privacy check's, read from the agent's bundle (privacy.find_key); None: not found."""
     kind = kind_of(raw)
     if kind == "privacy-check":
-        return explain_privacy(raw)
+        return explain_privacy(raw, key, key_from)
     if kind == "push":
         return explain_push(raw)
     raise AuditError("neither a dashboard telemetry push body nor a privacy-check data parameter")
 
 
 def render(result: dict, label: str) -> list[str]:
+    if result["kind"] == "privacy-check" and result["plaintext"] is None:
+        return [f"{label}: the v2 dashboard's privacy check (sent to {privacy.URL}; no opt-out stops it)",
+                "not decrypted: its key is in the v2 dashboard's bundle, which telemetry-audit does not ship, and no "
+                f"bundle chunk holding it was found in {result['looked_in']} (give --dashboard-dir DIR: the agent's "
+                "web files)", f"  IV {result['iv']}"]
     if result["kind"] == "privacy-check":
         return [f"{label}: the v2 dashboard's privacy check (sent to {privacy.URL}; no opt-out stops it)",
-                f"decrypted with the key in {result['source']}:",
+                f"decrypted with the key in {result['key_from']} (as in {result['source']}):",
                 f"  {result['plaintext']}",
                 f"  IV {result['iv']}; HMAC-SHA256 " + ("valid" if result["hmac_valid"] else "INVALID")]
     out = [f"{label}: the v2 dashboard's telemetry push ({result['feature']}); sent to "
@@ -83,14 +94,15 @@ def render(result: dict, label: str) -> list[str]:
     return out
 
 
-def annotate(observation: dict) -> dict:
-    """audit.channels.dashboard.annotate, with what check finds in each push body and the privacy check's data."""
+def annotate(observation: dict, key: bytes | None = None) -> dict:
+    """audit.channels.dashboard.annotate, with what check finds in each push body and the privacy check's data
+    (decrypted with `key`, the bundle's, when it was found)."""
     from audit.channels.dashboard import purposes
 
-    return purposes.annotate(observation, inspect)
+    return purposes.annotate(observation, lambda request, hello: inspect(request, hello, key))
 
 
-def inspect(request: dict, hello: dict) -> dict:
+def inspect(request: dict, hello: dict, key: bytes | None = None) -> dict:
     """What `check` finds in a telemetry push's body, and a privacy check's decrypted data."""
     from audit.channels.dashboard import privacy
     from audit.plumbing.errors import AuditError
@@ -104,8 +116,11 @@ def inspect(request: dict, hello: dict) -> dict:
             return {"findings": [str(e)]}
         return {"findings": check_lines(document, hello)}
     if request["purpose"] == "privacy-check" and request.get("query", {}).get("data"):
+        if key is None:
+            return {"decoded": {"error": "not decrypted: no v2 dashboard bundle with its key was found "
+                                         "(observe-dashboard --dashboard-dir DIR)"}}
         try:
-            return {"decoded": privacy.decode(request["query"]["data"][0])["document"]}
+            return {"decoded": privacy.decode(request["query"]["data"][0], key)["document"]}
         except AuditError as e:
             return {"decoded": {"error": str(e)}}
     return {}

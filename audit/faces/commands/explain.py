@@ -16,7 +16,23 @@ def register(subparsers) -> None:
                     "read line by line. Exit 0: valid; 1: problems found; 2: unusable input.")
     parser.add_argument("file", metavar="FILE", help="the payload body, or - for stdin")
     parser.add_argument("--json", action="store_true", help="print the explanation as JSON")
+    add_dashboard_dir(parser)
     parser.set_defaults(func=run)
+
+
+def add_dashboard_dir(parser) -> None:
+    """Where the v2 dashboard's bundle is read for the privacy check's key (explain, observe-dashboard)."""
+    from audit.channels.dashboard.privacy import WEB_DIRS
+
+    parser.add_argument("--dashboard-dir", metavar="DIR", action="append",
+                        help="the agent's web files, whose v2 dashboard bundle holds the privacy check's key "
+                             f"(repeatable; default: {', '.join(WEB_DIRS)})")
+
+
+def dashboard_key(args) -> tuple[bytes | None, str]:
+    from audit.channels.dashboard import privacy
+
+    return privacy.find_key(tuple(args.dashboard_dir or privacy.WEB_DIRS))
 
 
 def run(args) -> int:
@@ -26,7 +42,7 @@ def run(args) -> int:
     label = "<stdin>" if args.file == "-" else args.file
     raw = read_limited(args.file, explain.MAX_BODY)
     if dashboard_explain.kind_of(raw):  # the v2 dashboard's push body or privacy-check data: its own reading
-        return _dashboard(raw, label, args.json)
+        return _dashboard(raw, label, args.json, *dashboard_key(args))
     result = explain.explain(raw, label)
     _identifying_note(raw)
     if args.json:
@@ -36,8 +52,8 @@ def run(args) -> int:
     return Exit.OK if result.valid else Exit.FINDING
 
 
-def _dashboard(raw: bytes, label: str, as_json: bool) -> int:
-    result = dashboard_explain.explain(raw)
+def _dashboard(raw: bytes, label: str, as_json: bool, key: bytes | None, key_from: str) -> int:
+    result = dashboard_explain.explain(raw, key, key_from)
     if as_json:
         write_json({"file": label, **result})
     else:

@@ -5,6 +5,7 @@ import argparse
 import json
 from urllib.parse import urlencode
 
+from audit.faces.commands.explain import add_dashboard_dir, dashboard_key
 from audit.faces.commands.output import note, write_json, write_lines
 from audit.plumbing.errors import Exit
 
@@ -33,6 +34,7 @@ def register(subparsers) -> None:
                         help="a page is done when it attempts nothing new for this long (default 3)")
     parser.add_argument("--limit", metavar="SECONDS", type=seconds, default=30.0,
                         help="stop watching a page after this long (default 30)")
+    add_dashboard_dir(parser)
     parser.set_defaults(func=run)
 
 
@@ -40,7 +42,8 @@ def run(args) -> int:
     from audit.faces import observe
     from audit.core import dashboard
 
-    observation = dashboard.annotate(observe.observe(args.agent_url, args.settle, args.limit, args.chromium))
+    key, _ = dashboard_key(args)
+    observation = dashboard.annotate(observe.observe(args.agent_url, args.settle, args.limit, args.chromium), key)
     note(f"saved the observation to {observe.save(observation)}")
     if args.json:
         write_json(observation)
