@@ -26,11 +26,11 @@ class Variant:
 
 def variant(since: str, build: str, base: Facts, version_facts: Facts) -> Variant:
     changed = {name: fact for name, fact in version_facts.items() if base.get(name) != fact}
-    absent = tuple(name for name in base if name not in version_facts and _version_dependent(name, version_facts))
+    absent = tuple(name for name in base if name not in version_facts and _version_dependent(name))
     return Variant(since, build, changed, absent)
 
 
-def _version_dependent(name: str, version_facts: Facts) -> bool:
+def _version_dependent(name: str) -> bool:
     """A fact the version-dependent readings may or may not produce (system-info.sh's NETDATA_*, analytics.*)."""
     return name.startswith(("NETDATA_", "analytics."))
 

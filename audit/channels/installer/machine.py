@@ -71,26 +71,25 @@ def readings_fact(m: Machine, recorded_options: str | None) -> Fact:
                 "kickstart's own readings, kept so that a snapshot rebuilds its installer bodies")
 
 
-def snapshot_options(facts: Facts) -> str | None:
-    """The recorded REINSTALL_OPTIONS a snapshot kept (a claim token redacted), or None."""
+def _kept(facts: Facts) -> dict:
+    """The readings a snapshot kept ({} in a snapshot of an older telemetry-audit, or a damaged one)."""
     fact = facts.get(READINGS_FACT)
     try:
         kept = json.loads(fact.value) if fact is not None and fact.value else {}
     except ValueError:
-        return None
-    value = kept.get("reinstall_options") if isinstance(kept, dict) else None
+        return {}
+    return kept if isinstance(kept, dict) else {}
+
+
+def snapshot_options(facts: Facts) -> str | None:
+    """The recorded REINSTALL_OPTIONS a snapshot kept (a claim token redacted), or None."""
+    value = _kept(facts).get("reinstall_options")
     return value if isinstance(value, str) else None
 
 
 def from_snapshot(facts: Facts) -> Machine:
-    """The machine as a snapshot kept it: its readings (none in a snapshot of an older telemetry-audit) and the md5
-    chain of its machine-id (system_distinct_id)."""
-    fact = facts.get(READINGS_FACT)
-    try:
-        kept = json.loads(fact.value) if fact is not None and fact.value else {}
-    except ValueError:
-        kept = {}
-    kept = kept if isinstance(kept, dict) else {}
+    """The machine as a snapshot kept it: its readings and the md5 chain of its machine-id (system_distinct_id)."""
+    kept = _kept(facts)
     distinct = facts.get("system_distinct_id")
     hashed = (distinct.value, distinct.source.removeprefix("file:")) if distinct is not None and \
         isinstance(distinct.value, str) and distinct.value.startswith(("machine-", "dbus-")) else ("null", "none")

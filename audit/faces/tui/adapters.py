@@ -128,7 +128,6 @@ class ComponentVerdict:
 @dataclass(frozen=True)
 class OptOutView:
     components: tuple[ComponentVerdict, ...] = ()
-    backend_sends: bool = True
     block_reason: str | None = None  # why sending the backend payload is refused; None: allowed
     disagreements: tuple[str, ...] = ()
     summary: str = ""  # a status line while checking, or why the check failed
@@ -166,7 +165,7 @@ def optout_view(facts: Facts, config_dir: str, env: dict[str, str] | None = None
     blocks = tuple((name, why) for name, why in refused.items() if name != "backend")
     summaries = tuple((name, v.summary) for name, v in verdict.channels.items() if v.summary)
     dashboard = tuple((r.title, r.sends, r.stopped_by_opt_out) for r in verdict.components["dashboard"].requests or ())
-    return OptOutView(components, verdict.channels["backend"].may_send, refused.get("backend"),
+    return OptOutView(components, refused.get("backend"),
                       tuple(verdict.disagreements), channel_blocks=blocks, channel_summaries=summaries,
                       channels=tuple(_channel_line(n, v) for n, v in verdict.channels.items()),
                       dashboard=dashboard, not_silenced=_not_silenced(dashboard), misplaced=misplaced)
