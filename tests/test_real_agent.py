@@ -111,7 +111,8 @@ class Agent:
 
     def bodies(self) -> dict[str, bytes]:
         out = {}
-        for path in sorted(self.captures.iterdir(), key=lambda p: int(p.name.split("-")[1])):
+        # only whole bodies: the stand-in writes .partial-N and renames it, so a listing can race the rename
+        for path in sorted(self.captures.glob("body-*"), key=lambda p: int(p.name.split("-")[1])):
             data = path.read_bytes()
             event = data.split(b'"event": "', 1)[1].split(b" ", 1)[0].decode()
             out.setdefault(event, data)
