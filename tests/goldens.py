@@ -420,6 +420,204 @@ def generate_ci_variables(mirror: Mirror, out: Path) -> list[dict]:
                                                                 "source")}]
 
 
+# --------------------------------------------------- system-info.sh, every minor v1.33..v2.5, on three fake machines
+
+SYSTEM_INFO = "daemon/system-info.sh"
+_DEVICES = ("Character devices:\n  1 mem\n  4 tty\n\nBlock devices:\n  7 loop\n  8 sd\n 11 sr\n179 mmc\n"
+            "253 device-mapper\n254 virtblk\n259 blkext\n")
+_NOT_GNU = (1, "")
+
+
+def _block(dev: str, size: str, removable: str) -> dict[str, str]:
+    return {"dev": dev + "\n", "size": size + "\n", "removable": removable + "\n"}
+
+
+def _sys_block(disks: dict[str, dict[str, str]]) -> dict[str, str]:
+    return {f"/sys/block/{disk}/{name}": text for disk, files in disks.items() for name, text in files.items()}
+
+
+def _cpus(count: int) -> dict[str, str]:
+    return {f"/sys/devices/system/cpu/cpu{n}/online": "1\n" for n in range(count)}
+
+
+def _cpuinfo(count: int, flags: str, mhz: str) -> str:
+    return "".join(f"processor\t: {n}\nvendor_id\t: GenuineIntel\nmodel name\t: Intel(R) Xeon(R) CPU E5-2680 v4 @ "
+                   f"2.40GHz\ncpu MHz\t\t: {mhz}\nflags\t\t: fpu vme {flags}\n\n" for n in range(count))
+
+
+def _uname(release: str, gnu: bool) -> dict[str, tuple[int, str]]:
+    return {"-s": (0, "Linux\n"), "-r": (0, release + "\n"), "-m": (0, "x86_64\n"), "-p": (0, "unknown\n"),
+            "-i": (0, "unknown\n"), "--version": (0, "uname (GNU coreutils) 9.1\n") if gnu else _NOT_GNU}
+
+
+_LSCPU_KVM = ("Architecture:            x86_64\nCPU(s):                  4\nVendor ID:               GenuineIntel\n"
+              "Model name:              Intel(R) Xeon(R) CPU E5-2680 v4 @ 2.40GHz\nHypervisor vendor:       KVM\n"
+              "Virtualization type:     full\nCPU MHz:                 2399.996\n")
+_LSCPU_VMWARE = ("Architecture:            x86_64\nCPU(s):                  8\nVendor ID:               GenuineIntel\n"
+                 "Model name:              Intel(R) Xeon(R) Gold 5120 CPU @ 2.20GHz\nHypervisor vendor:       VMware\n"
+                 "Virtualization type:     full\n")
+_LSCPU_METAL = ("Architecture:            x86_64\nCPU(s):                  16\nVendor ID:               GenuineIntel\n"
+                "Model name:              Intel(R) Xeon(R) Silver 4210R CPU @ 2.40GHz\nVirtualization:         VT-x\n"
+                "CPU max MHz:             3200.0000\nCPU min MHz:             1000.0000\n")
+_DF = (0, "Filesystem     1B-blocks\n/dev/sda1    52521566208\noverlay      52521566208\n/dev/sdb1   107374182400\n")
+# Each machine: the files it holds (the script's machine paths point into them), the commands it has (argv after the
+# name -> exit status and stdout; any other argv exits 1 silently; a command not listed is absent) and its environment
+SYSTEM_INFO_MACHINES = {
+    "kvm-guest": {
+        "files": {"/etc/os-release": DEBIAN, "/proc/meminfo": MEMINFO, "/proc/devices": _DEVICES,
+                  "/proc/1/sched": "systemd (1, #threads: 1)\n", "/proc/self/mounts": "/dev/vda1 / ext4 rw 0 0\n",
+                  "/proc/cpuinfo": _cpuinfo(4, "hypervisor", "2399.996"), **_cpus(4),
+                  **_sys_block({"vda": _block("254:0", "41943040", "0"), "mmcblk0": _block("179:0", "2048", "0"),
+                                "sr0": _block("11:0", "2097151", "1"), "loop0": _block("7:0", "0", "0")})},
+        "commands": {"uname": _uname("6.1.0-18-amd64", False), "lscpu": {"": (0, _LSCPU_KVM)},
+                     "systemd-detect-virt": {"-v": (0, "kvm\n"), "-c": (1, "none\n")}, "nproc": {"": (0, "4\n")},
+                     "pgrep": {"kubelet": (1, "")}},
+        "env": {},
+    },
+    "lxc-container": {
+        "files": {"/etc/lsb-release": _LSB, "/host/etc/os-release": DEBIAN, "/proc/meminfo": MEMINFO,
+                  "/proc/devices": _DEVICES, "/proc/1/sched": "init (1, #threads: 1)\n",
+                  "/proc/self/mounts": "overlay / overlay rw 0 0\nlxcfs /proc/cpuinfo fuse.lxcfs rw 0 0\n",
+                  "/proc/cpuinfo": _cpuinfo(2, "hypervisor", "2399.996"),
+                  **_sys_block({"sda": _block("8:0", "104857600", "0")})},
+        "commands": {"uname": _uname("5.15.0-91-generic", True), "nproc": {"": (0, "2\n")},
+                     "pgrep": {"kubelet": (1, "")},
+                     "df": {"--version": (0, "df (GNU coreutils) 9.1\n"),
+                            "-x tmpfs -x devtmpfs -x squashfs -l -B1 --output=source,size": _DF},
+                     "/bin/running-in-container": {"": (0, "lxc\n")}},
+        "env": {"KUBERNETES_SERVICE_HOST": "10.96.0.1", "KUBERNETES_SERVICE_PORT": "443"},
+    },
+    "vmware-guest": {
+        "files": {"/etc/os-release": DEBIAN, "/proc/meminfo": MEMINFO, "/proc/devices": _DEVICES,
+                  "/proc/1/sched": "systemd (1, #threads: 1)\n",
+                  "/proc/self/mounts": "/dev/sda1 / ext4 rw 0 0\nlxcfs /proc/cpuinfo fuse.lxcfs rw 0 0\n",
+                  "/proc/cpuinfo": _cpuinfo(3, "sse2", "2194.843"), **_cpus(8),
+                  **_sys_block({"sda": _block("8:0", "83886080", "0")})},
+        "commands": {"uname": _uname("6.1.0-18-amd64", False), "lscpu": {"": (0, _LSCPU_VMWARE)},
+                     "dmidecode": {"-s system-product-name": (0, "VMware Virtual Platform\n")},
+                     "nproc": {"": (0, "8\n")}, "pgrep": {"kubelet": (1, "")},
+                     "df": {"--version": (0, "df (GNU coreutils) 9.1\n"),
+                            "-x tmpfs -x devtmpfs -x squashfs -l -B1 --output=source,size": _DF}},
+        "env": {},
+    },
+    "proxmox-host": {
+        "files": {"/etc/os-release": 'NAME="Debian GNU/Linux"\nID=debian\n', "/etc/lsb-release": _LSB,
+                  "/etc/pve/.version": "1\n", "/proc/meminfo": MEMINFO, "/proc/devices": _DEVICES,
+                  "/proc/1/sched": "systemd (1, #threads: 1)\n", "/proc/self/mounts": "/dev/nvme0n1p2 / ext4 rw 0 0\n",
+                  "/proc/cpuinfo": _cpuinfo(16, "vmx", "1000.000"), **_cpus(16),
+                  "/sys/devices/system/cpu/cpu0/cpufreq/base_frequency": "2400000\n",
+                  "/sys/devices/system/cpu/cpu0/cpufreq/cpuinfo_max_freq": "3200000\n",
+                  **_sys_block({"nvme0n1": _block("259:0", "1000215216", "0"), "sdb": _block("8:16", "62531584", "1")})},
+        "commands": {"uname": _uname("6.5.13-1-pve", False), "lscpu": {"": (0, _LSCPU_METAL)},
+                     "dmidecode": {"-s system-product-name": (0, "PowerEdge R640\n")}, "nproc": {"": (0, "16\n")},
+                     "pgrep": {"kubelet": (1, "")}, "pveversion": {"": (0, "pve-manager/8.1.4/ec5affc9e41f1d79\n")},
+                     "lsb_release": {"-is": (0, "Debian\n"), "-rs": (0, "12\n"), "-cs": (0, "bookworm\n")}},
+        "env": {},
+    },
+}
+# What a fake machine's PATH holds besides its own commands: the tools the script pipes through, never one that
+# reads the machine or reaches a network (no curl, wget, lscpu, df ... unless the machine lists it)
+SHELL_TOOLS = ("sh", "dash", "grep", "sed", "mawk", "cut", "tr", "head", "tail", "sort", "uniq", "rev", "find",
+               "cat", "wc", "expr", "env", "basename", "dirname", "readlink", "xargs", "ls", "true", "false", "test",
+               "[", "printf", "echo", "id", "tee", "od")
+_MACHINE_PATH = re.compile(r"(?<![\w/.$}])(/proc/|/sys/|/etc/|/host/|/bin/running-in-container|/\.dockerenv)")
+
+
+def machine_root(root: Path, machine: dict) -> Path:
+    """The machine's files, its awk (mawk, as Debian's), and its absolute-path commands as stand-ins, under `root`."""
+    write_root(root, machine["files"])
+    (root / "usr/bin").mkdir(parents=True, exist_ok=True)
+    (root / "usr/bin/awk").symlink_to("/usr/bin/mawk")
+    for name, answers in machine["commands"].items():
+        if name.startswith("/"):
+            _stand_in(root / name.lstrip("/"), answers, root.parent / "answers")
+    return root
+
+
+def _stand_in(path: Path, answers: dict[str, tuple[int, str]], store: Path) -> None:
+    """A command answering each argv (joined by spaces) with its exit status and stdout; any other exits 1."""
+    store.mkdir(parents=True, exist_ok=True)
+    cases = []
+    for n, (args, (status, stdout)) in enumerate(answers.items()):
+        answer = store / f"{path.name}-{n}"
+        answer.write_text(stdout)
+        cases.append(f"  {shlex.quote(args)}) cat {shlex.quote(str(answer))}; exit {status} ;;")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("#!/bin/sh\ncase \"$*\" in\n" + "\n".join(cases) + "\n  *) exit 1 ;;\nesac\n")
+    path.chmod(0o755)
+
+
+def machine_path(bin_dir: Path, machine: dict) -> str:
+    """A PATH of exactly the shell tools and the machine's own commands."""
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    mawk = shutil.which("mawk", path="/usr/bin:/bin")
+    if not mawk:  # its number format beyond a C int is one of the cuts (cpuinfo MHz, v1.34..v1.41)
+        raise SystemExit("goldens: system-info.sh runs with mawk, Debian's awk: install it (apt-get install mawk)")
+    (bin_dir / "awk").symlink_to(mawk)
+    for tool in SHELL_TOOLS:
+        if (found := shutil.which(tool, path="/usr/bin:/bin")) and not (bin_dir / tool).exists():
+            (bin_dir / tool).symlink_to(found)
+    for name, answers in machine["commands"].items():
+        if not name.startswith("/"):
+            _stand_in(bin_dir / name, answers, bin_dir.parent / "answers")
+    return str(bin_dir)
+
+
+def system_info_script(text: str) -> str:
+    """The tag's system-info.sh without its cloud-metadata block, its machine paths under ${FAKE_ROOT}."""
+    from tests.realscripts import without_cloud_block
+
+    return _MACHINE_PATH.sub(r"${FAKE_ROOT}\1", without_cloud_block(text))
+
+
+def run_system_info(tmp: Path, script: str, machine: dict) -> dict[str, str]:
+    from audit.channels.backend import wire
+
+    root = machine_root(tmp / "root", machine)
+    (tmp / "system-info.sh").write_text(script)
+    done = run(["sh", str(tmp / "system-info.sh")],
+               {**machine["env"], "PATH": machine_path(tmp / "bin", machine), "FAKE_ROOT": str(root)}, tmp)
+    assert done.returncode == 0, done.stderr.decode()
+    values = {}  # a detection label naming a path printed it under the fake root: read back as the machine's path
+    for line in done.stdout.decode("utf-8", "surrogateescape").replace(str(root), "").splitlines():
+        name, sep, value = line.partition("=")
+        if sep and name in wire.SYSTEM_INFO_NAMES:
+            values[name] = value
+    return values
+
+
+def fake_machine(root: Path, machine: dict):
+    """The same machine as the tool reads it: files under `root`, commands answered from the machine's table."""
+    from audit.plumbing.system import System
+
+    class FakeMachine(System):
+        def has_command(self, name: str) -> bool:
+            return name in machine["commands"]
+
+        def _answer(self, argv, extra_env, timeout):
+            answers = machine["commands"].get(argv[0])
+            return None if answers is None else answers.get(" ".join(argv[1:]), (1, ""))
+
+    return FakeMachine(root=str(machine_root(root, machine)), env=machine["env"])
+
+
+def generate_system_info(mirror: Mirror, tmp: Path, out: Path) -> list[dict]:
+    entries = []
+    for tag in STATISTICS_TAGS:
+        path = mirror.find(tag, SYSTEM_INFO)
+        script = system_info_script(mirror.show(tag, path))
+        machines = {name: run_system_info(tmp / f"si-{tag}-{name}", script, machine)
+                    for name, machine in SYSTEM_INFO_MACHINES.items()}
+        name = f"system-info/{tag}.json"
+        write_json(out / name, {"tag": tag, "machines": machines})
+        entries.append({"golden": name, "source": mirror.source(
+            tag, path, "the tag's script, its cloud-metadata block deleted and its machine paths (/proc, /sys, /etc, "
+            "/host, /bin/running-in-container, /.dockerenv) moved under a fake root holding the machine's files, run by /bin/sh "
+            "with `env -i` plus the machine's env, LC_ALL=C and a PATH of only shell tools and the machine's command "
+            "stand-ins (tests/goldens.py SYSTEM_INFO_MACHINES); the NAME=value lines the daemon reads")})
+    return entries
+
+
 # ------------------------------------------------------------ real daemon captures (not regenerable: kept as is)
 
 CAPTURES = "data/agent-events-v2.11.0"
@@ -464,7 +662,7 @@ def write_json(path: Path, document: object) -> None:
     path.write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-GENERATED = ("statistics", "installer", "backend", "agent-events")
+GENERATED = ("statistics", "system-info", "installer", "backend", "agent-events")
 
 
 def generate(mirror_path: Path, out: Path) -> None:
@@ -472,7 +670,8 @@ def generate(mirror_path: Path, out: Path) -> None:
     mirror = Mirror(mirror_path)
     with tempfile.TemporaryDirectory(prefix="goldens-") as scratch:
         tmp = Path(scratch)
-        entries = (generate_statistics(mirror, tmp, out) + generate_installer(mirror, tmp, out)
+        entries = (generate_statistics(mirror, tmp, out) + generate_system_info(mirror, tmp, out)
+                   + generate_installer(mirror, tmp, out)
                    + generate_backend_cases(mirror, tmp, out) + generate_ci_variables(mirror, out)
                    + capture_entries())
     write_json(out / MANIFEST.name, {"regenerate": REGENERATE, "goldens": entries})

@@ -83,6 +83,35 @@ def test_the_statistics_goldens_distinct_id_is_what_the_tool_reads_from_their_ma
     assert _system_distinct_id(System(root=str(root))).value == golden["system_distinct_id"]
 
 
+# ------------------------------------------------------- system-info.sh, every minor release, on fake machines
+
+SYSTEM_INFO = sorted((goldens.GOLDEN / "system-info").glob("*.json"), key=lambda p: versions.parse(p.stem))
+
+
+def _machines(paths: list[Path]) -> list:
+    return [pytest.param(load(p)["tag"], name, values, id=f"{p.stem}-{name}")
+            for p in paths for name, values in load(p)["machines"].items()]
+
+
+@pytest.mark.parametrize("tag,machine,real", _machines(SYSTEM_INFO))
+def test_system_info_values_equal_the_real_script_of_each_release_on_each_machine(tmp_path, tag, machine, real):
+    from audit.facts.sysinfo import collect_system_info
+
+    facts = collect_system_info(goldens.fake_machine(tmp_path / "root", goldens.SYSTEM_INFO_MACHINES[machine]), tag)
+    assert {name: wire.system_info_value(name, facts[name].value, tag) for name in real} == real
+
+
+def test_every_system_info_cut_shows_in_the_goldens():
+    """Each release where the tool's system-info rules change prints something else on some fake machine than the
+    release before it, so the goldens check every cut, and the machines are not all alike."""
+    machines = {versions.parse(p.stem)[:2]: load(p)["machines"] for p in SYSTEM_INFO}
+    assert set(machines) == {versions.parse(p.stem)[:2] for p in STATISTICS}
+    for rules in releases.SYSTEM_INFO[1:]:
+        since = versions.parse(rules.span.since)[:2]
+        before = max(m for m in machines if m < since)
+        assert machines[since] != machines[before], f"no fake machine tells {rules.span.since} from the release before"
+
+
 # ---------------------------------------------------------------------- kickstart, every revision (tag or master)
 
 def test_every_kickstart_revision_has_a_golden():
