@@ -618,6 +618,31 @@ def generate_system_info(mirror: Mirror, tmp: Path, out: Path) -> list[dict]:
     return entries
 
 
+EMITTER_TAGS = ("v2.3.0", "v2.3.1", "v2.3.2", "v2.4.0")
+_MEMBER = re.compile(r'(?:buffer_json_member_add_\w+|ND_PROFILE_2json|EXIT_REASON_2json)\(wb, "([^"]+)"')
+
+
+def emitter_members(source: str) -> list[str]:
+    """The member names the post writes, in source order: post_status_file's wrapper, then the status emitter."""
+    post_fn = source[source.index("post_status_file(struct post_status_file_thread_data *d) {"):]
+    wrapper = _MEMBER.findall(post_fn[:post_fn.index("daemon_status_file_to_json(wb")])
+    body = source[source.index("static void daemon_status_file_to_json"):]
+    body = re.sub(r"//[^\n]*", "", body[:body.index("\n}\n")])  # commented-out members are not emitted
+    return wrapper + _MEMBER.findall(body)
+
+
+def generate_emitter_members(mirror: Mirror, out: Path) -> list[dict]:
+    entries = []
+    for tag in EMITTER_TAGS:
+        path = "src/daemon/daemon-status-file.c" if tag in ("v2.3.0", "v2.3.1") else "src/daemon/status-file.c"
+        name = f"agent-events/members-{tag}.json"
+        write_json(out / name, {"tag": tag, "members": emitter_members(mirror.show(tag, path))})
+        entries.append({"golden": name, "source": mirror.source(tag, path, (
+            "the member names post_status_file() writes before daemon_status_file_to_json() and those that function "
+            "writes (commented-out lines dropped), in source order, read from the source"))})
+    return entries
+
+
 # ------------------------------------------------------------ real daemon captures (not regenerable: kept as is)
 
 CAPTURES = "data/agent-events-v2.11.0"
@@ -673,6 +698,7 @@ def generate(mirror_path: Path, out: Path) -> None:
         entries = (generate_statistics(mirror, tmp, out) + generate_system_info(mirror, tmp, out)
                    + generate_installer(mirror, tmp, out)
                    + generate_backend_cases(mirror, tmp, out) + generate_ci_variables(mirror, out)
+                   + generate_emitter_members(mirror, out)
                    + capture_entries())
     write_json(out / MANIFEST.name, {"regenerate": REGENERATE, "goldens": entries})
 
