@@ -128,6 +128,12 @@ FATAL_AT = {"thread": "WEB_SERVER[static1]", "function": "web_client_api_request
 EXTRA_CASES = (("EXIT", {"result": "ERROR"}), ("FATAL", FATAL_AT), ("EXPORTING_START", {"result": "FAIL"}))
 
 
+# START with each opt-out a user may set (the file in the config dir, or a directory there; the variables)
+STOP_CASES = tuple({"optout": optout, "env": env} for optout, env in (
+    ("file", {}), ("directory", {}), (None, {"DO_NOT_TRACK": "1"}), (None, {"DISABLE_TELEMETRY": "1"}),
+    (None, {"DO_NOT_TRACK": "0"}), (None, {"DISABLE_TELEMETRY": "yes"}), (None, {"DO_NOT_TRACK": ""})))
+
+
 def statistics_cases(tag: str) -> list[tuple[str, dict]]:
     """Every event this release sends, with its default parameters, and a few with others."""
     from audit.channels.backend import catalog
@@ -160,12 +166,17 @@ class StatisticsBox:
         self.script = tmp / "anonymous-statistics.sh"
         self.script.write_text(rooted(mirror.show(tag, self.path).replace("@configdir_POST@", str(self.config))))
 
-    def run(self, argv: list[str], env: dict[str, str], shell: str = "sh", optout: bool = False) -> dict:
+    def run(self, argv: list[str], env: dict[str, str], shell: str = "sh", optout: bool | str | None = None) -> dict:
+        """optout: True or "file" for the opt-out file in the config dir, "directory" for a directory there."""
         for old in self.captures.iterdir():
             old.unlink()
         optout_file = self.config / ".opt-out-from-anonymous-statistics"
+        if optout_file.is_dir():
+            optout_file.rmdir()
         optout_file.unlink(missing_ok=True)
-        if optout:
+        if optout == "directory":
+            optout_file.mkdir()
+        elif optout:
             optout_file.touch()
         path = f"{self.bin}:{env.get('PATH', '/usr/bin:/bin')}"
         done = run([shell, str(self.script), *argv], {**env, "PATH": path, "CAPTURE_DIR": str(self.captures),
@@ -191,13 +202,18 @@ def generate_statistics(mirror: Mirror, tmp: Path, out: Path) -> list[dict]:
             got = box.run(argv, env)
             assert got["body"] is not None, f"{tag} {event}: the real script sent nothing"
             cases.append({"event": event, "params": params, "argv": argv, "body": got["body"].decode("utf-8")})
+        argv, _ = payload.daemon_call(facts, "START", {})
+        stops = [{**stop, "sent": box.run(argv, {**env, **stop["env"]}, optout=stop["optout"])["body"] is not None}
+                 for stop in STOP_CASES]
         name = f"statistics/{tag}.json"
         write_json(out / name, {"tag": tag, "shell": "dash", "system_distinct_id": statistics_distinct_id(),
-                                "machine_id": MACHINE_ID, "env": env, "cases": cases})
+                                "machine_id": MACHINE_ID, "env": env, "cases": cases, "stops": stops})
         entries.append({"golden": name, "source": mirror.source(
             tag, box.path, "the tag's script (@configdir_POST@ set to a temp dir, machine-id paths under a fake root "
             "holding machine_id) run by /bin/sh with `env -i` plus the case's argv and env, which are "
-            "payload.daemon_call of tests/sample.py's facts at that version; the curl stand-in stored the body")})
+            "payload.daemon_call of tests/sample.py's facts at that version; the curl stand-in stored the body; `stops`: "
+            "START again with each opt-out of STOP_CASES (the opt-out file or a directory in its config dir, or the "
+            "variable added to its env), and whether it still sent")})
     return entries
 
 
@@ -262,6 +278,34 @@ INSTALLER_CASES = (
                                                     "/var/lib/dbus/machine-id": "d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0\n"}),
     ("no-machine-id", "INSTALL_SUCCESS", "", {}, {"/proc/meminfo": MEMINFO, "/etc/os-release": DEBIAN}),
 )
+
+
+def os_release_quoting_cases(count: int = 40) -> list[tuple]:
+    """os-release files whose NAME, VERSION and ID_LIKE are double-quoted (with escapes), single-quoted or bare, drawn
+    from a fixed seed: kickstart evals the file, so each quoting must read as the shell reads it."""
+    import random
+
+    draw = random.Random(24)
+
+    def text(alphabet: str) -> str:
+        return "".join(draw.choice(alphabet) for _ in range(draw.randint(0, 12)))
+
+    def value() -> str:
+        kind = draw.choice(("double", "single", "bare"))
+        if kind == "double":
+            return '"' + "".join("\\" + ch if ch in '"`$\\' else ch for ch in text("abc 019._-'()\\$\"`")) + '"'
+        if kind == "single":
+            return "'" + text("abc 019._-\"()\\$`") + "'"
+        return text("abcXYZ019._-/+")
+
+    cases = []
+    for n in range(count):
+        lines = [f"NAME={value()}", f"ID_LIKE={value()}", "ID=x"] + ([f"VERSION={value()}"] if n % 4 else [])
+        cases.append((f"os-release-quoting-{n}", "INSTALL_SUCCESS", "", {},
+                      {**DEFAULT_ROOT, "/etc/os-release": "\n".join(lines) + "\n"}))
+    return cases
+
+
 INSTALLER_FACTS = {"NETDATA_SYSTEM_KERNEL_NAME": UNAME["-s"], "NETDATA_SYSTEM_KERNEL_VERSION": UNAME["-r"],
                    "NETDATA_SYSTEM_ARCHITECTURE": UNAME["-m"]}
 OPTION_SETS = ("", "--claim-token abc123 --stable-channel", "--nightly-channel --no-updates --reinstall",
@@ -375,7 +419,8 @@ def generate_installer(mirror: Mirror, tmp: Path, out: Path) -> list[dict]:
         messages = fatal_messages(script)
         failed = [(f"fatal-{code}-{n}", "INSTALL_FAILED", "", {"message": text, "error_code": code}, DEFAULT_ROOT)
                   for n, (code, text) in enumerate(messages, 1)]
-        for n, (case, event, options, params, files) in enumerate([*INSTALLER_CASES, *failed]):
+        quoting = os_release_quoting_cases() if revision.name == "master" else []
+        for n, (case, event, options, params, files) in enumerate([*INSTALLER_CASES, *failed, *quoting]):
             work = tmp / f"ks-{revision.name}-{n}"
             root = write_root(work / "root", files)
             facts, full, channel = installer_resolved(root, revision.name, event, options, params)

@@ -1,13 +1,10 @@
 """The agent-events gate (src/daemon/status-file.c check_crash_reports_config + daemon_status_file_check_crash)."""
 
-import subprocess
-
 import pytest
 from hypothesis import given, strategies as st
 
 from audit.channels.agent_events import gate
 from audit.channels.agent_events.gate import GateInput
-from tests import mirror
 
 CLAIMED = ("claim_id 6b5a4c3d-2e1f-4a0b-9c8d-7e6f5a4b3c2d in the saved status",)
 FILE = ("opt-out file",)
@@ -137,18 +134,6 @@ def test_rules_table_keyed_by_version():
     assert gate.rules_for("v2.3.1").ci_lifted_at == 3
     assert gate.rules_for("v2.3.2") is gate.rules_for("v2.11.0")
     assert gate.rules_for("v2.11.0").dedup_in == "dedup-netdata.dat"
-
-
-def test_v23_gate_lines_are_the_daemons():
-    v230 = subprocess.run(["git", "-C", str(mirror.require()), "show", "v2.3.0:src/daemon/daemon-status-file.c"],
-                          capture_output=True, text=True, check=True).stdout.splitlines()
-    assert 'strcasecmp(ci, "true") == 0' in v230[1005 - 1]
-    assert "restarts >= 10 || !is_ci()" in v230[1245 - 1]
-    assert "!crash_report_ignore" in v230[1242 - 1]
-    v231 = subprocess.run(["git", "-C", str(mirror.require()), "show", "v2.3.1:src/daemon/daemon-status-file.c"],
-                          capture_output=True, text=True, check=True).stdout.splitlines()
-    assert "(!no_previous_status || (daemon_status_file_saved && (last_session_status.restarts > 2 || " \
-           "!is_ci())))" in v231[1320 - 1]
 
 
 # `crash reports = crashes` posts only after a crash: the crash flag of the exit-cause table

@@ -74,6 +74,26 @@ def test_payload_from_facts_equals_the_real_script_of_each_release(golden, case)
     assert payload.build(facts, case["event"], case["params"]).wire.decode() == case["body"]
 
 
+@pytest.mark.parametrize("path", STATISTICS, ids=lambda p: p.stem)
+def test_what_stops_each_releases_script_is_what_the_tool_says(tmp_path, path):
+    """The opt-out file stops the script (a directory there does not: `[ -f ]`); which variables it reads, and that
+    any non-empty value stops it, is per release (v1.33 knew only DO_NOT_TRACK)."""
+    from audit.core import optout
+    from audit.plumbing.system import System
+
+    golden = load(path)
+    for n, stop in enumerate(golden["stops"]):
+        files = {"/usr/sbin/netdata": "", "/etc/netdata/netdata.conf": "[global]\n",
+                 "/usr/libexec/netdata/plugins.d/anonymous-statistics.sh": "#!/bin/sh\n"}
+        if stop["optout"] == "file":
+            files["/etc/netdata/.opt-out-from-anonymous-statistics"] = ""
+        root = goldens.write_root(tmp_path / str(n), files)
+        if stop["optout"] == "directory":
+            (root / "etc/netdata/.opt-out-from-anonymous-statistics").mkdir()
+        verdict = optout.evaluate(System(root=str(root), env=stop["env"]), "/etc/netdata", golden["tag"])
+        assert verdict.components["script"].sends is stop["sent"], stop
+
+
 def test_the_statistics_goldens_distinct_id_is_what_the_tool_reads_from_their_machine_id(tmp_path):
     from audit.facts.agent import _system_distinct_id
     from audit.plumbing.system import System

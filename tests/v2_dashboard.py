@@ -15,15 +15,15 @@ import subprocess
 import sys
 from pathlib import Path
 
-MIRROR = Path(os.environ.get("NETDATA_MIRROR", "/work/.mirror/netdata+netdata/repo"))
+from tests.mirror import HOW, MIRROR, present
 TAG = "v1.47.0"
 V2_DIR = "src/web/gui/v2"
 OPT_OUT_FILE = ".opt-out-from-anonymous-statistics"
 
 
 def missing() -> str | None:
-    if not MIRROR.exists():
-        return f"no netdata/netdata mirror at {MIRROR} (set NETDATA_MIRROR): the v1.47.0 bundle is read from it"
+    if not present():
+        return f"no Netdata mirror at {MIRROR}: the v1.47.0 bundle is read from it: {HOW}"
     r = subprocess.run(["git", "-C", str(MIRROR), "cat-file", "-e", f"{TAG}:{V2_DIR}/index.html"],
                        capture_output=True)
     return None if r.returncode == 0 else f"the mirror at {MIRROR} has no {TAG}:{V2_DIR}"
