@@ -37,6 +37,18 @@ def no_installed_agent(request, monkeypatch):
         monkeypatch.setattr("audit.facts.installed.DPKG_INFO", "/nonexistent/dpkg/info")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def daemon_gathering_started_early(request, tmp_path_factory):
+    """The packaged daemon of the analytics-gathering test starts with the session (see tests/test_real_agent.py)."""
+    module = next((item.module for item in request.session.items
+                   if item.originalname == "test_exit_after_the_first_analytics_gathering_is_what_payload_prints"), None)
+    if module is not None:
+        module.start_early(tmp_path_factory.mktemp("gathering-agent"))
+    yield
+    if module is not None:
+        module.stop_early()
+
+
 def pytest_terminal_summary(terminalreporter):
     """The skip count, before pytest's own closing line (which CI reads) and its list of reasons (-rs)."""
     skipped = len(terminalreporter.stats.get("skipped", []))

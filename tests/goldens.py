@@ -6,9 +6,10 @@
 The real scripts are copied from the mirror (NETDATA_MIRROR, tests/mirror.py) into a temp dir and run there, never
 committed. Nothing is contacted: stand-ins first in PATH replace curl (stores each -d body and prints 200), uname,
 date and uuidgen; the paths the scripts read a machine from (/etc/machine-id, /etc/os-release, /proc/meminfo...)
-are rewritten, in the temp copy only, to lie under a fake root written from fixed data. The environment is fixed
-(`env -i`, LC_ALL=C). So the output depends on the mirror and on /bin/sh, dash and bash only, and a regeneration
-is byte-identical on any machine. Each golden's manifest entry names its source (ref, commit, file, commit date)
+are rewritten, in the temp copy only, to lie under a fake root written from fixed data. system-info.sh loses its
+cloud-metadata block and runs with a PATH of only shell tools and its fake machine's command stand-ins. The
+environment is fixed (`env -i`, LC_ALL=C). So the output depends on the mirror and on /bin/sh, dash, bash, mawk and
+the coreutils only, and a regeneration is byte-identical on any Debian-like machine. Each golden's manifest entry names its source (ref, commit, file, commit date)
 and how it was run.
 """
 
@@ -465,7 +466,7 @@ def generate_ci_variables(mirror: Mirror, out: Path) -> list[dict]:
                                                                 "source")}]
 
 
-# --------------------------------------------------- system-info.sh, every minor v1.33..v2.5, on three fake machines
+# ---------------------------------------------------- system-info.sh, every minor v1.33..v2.5, on four fake machines
 
 SYSTEM_INFO = "daemon/system-info.sh"
 _DEVICES = ("Character devices:\n  1 mem\n  4 tty\n\nBlock devices:\n  7 loop\n  8 sd\n 11 sr\n179 mmc\n"
