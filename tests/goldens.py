@@ -713,6 +713,10 @@ CAPTURE_SOURCES = (
      "src/daemon/status-file.c", "as v2.3.0's (see the README beside it)"),
     ("data/agent-events-v2.8.0", "v2.8.0", "661d37bedda1561cc1a1cbee8c4ed12dabc0b0a5", "2025-11-19",
      "src/daemon/status-file.c", "as v2.3.0's (see the README beside it)"),
+    ("data/agent-events-v2.6.0", "v2.6.0", "6a25dc26840e9f98e06c54486f76cc78862d2a01", "2025-07-17",
+     "src/daemon/status-file.c", "as v2.3.0's (see the README beside it)"),
+    ("data/agent-events-v2.10.0", "v2.10.0", "e1d4352a88384886ab120b5fe7138383d65cd684", "2026-04-09",
+     "src/daemon/status-file.c", "as v2.3.0's (see the README beside it)"),
 )
 
 
