@@ -87,7 +87,7 @@ def _live_system(request: FactsRequest) -> System:
     from audit.facts.installed import buildinfo_commands
     from audit.facts.sysinfo import commands_run
 
-    system = System(root=request.root)
+    system = System(root=request.root).remembering()  # one gathering: each file question once
     if not system.confined:  # start the commands at once: their run times overlap
         system.prefetch(commands_run(system) + buildinfo_commands(system))
     return system

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 
 def has_raw_bytes(text: str) -> bool:
-    return any("\udc80" <= c <= "\udcff" for c in text)
+    return not text.isascii() and any("\udc80" <= c <= "\udcff" for c in text)
 
 
 def readable(text: str) -> str:
