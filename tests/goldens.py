@@ -648,19 +648,23 @@ def fake_machine(root: Path, machine: dict):
 
 
 def generate_system_info(mirror: Mirror, tmp: Path, out: Path) -> list[dict]:
+    from concurrent.futures import ThreadPoolExecutor
+
+    paths = {tag: mirror.find(tag, SYSTEM_INFO) for tag in STATISTICS_TAGS}
+    scripts = {tag: system_info_script(mirror.show(tag, path)) for tag, path in paths.items()}
+    with ThreadPoolExecutor(max_workers=4) as pool:  # each run is mostly process starts: overlap them
+        runs = {(tag, name): pool.submit(run_system_info, tmp / f"si-{tag}-{name}", scripts[tag], machine)
+                for tag in paths for name, machine in SYSTEM_INFO_MACHINES.items()}
     entries = []
-    for tag in STATISTICS_TAGS:
-        path = mirror.find(tag, SYSTEM_INFO)
-        script = system_info_script(mirror.show(tag, path))
-        machines = {name: run_system_info(tmp / f"si-{tag}-{name}", script, machine)
-                    for name, machine in SYSTEM_INFO_MACHINES.items()}
+    for tag, path in paths.items():
         name = f"system-info/{tag}.json"
-        write_json(out / name, {"tag": tag, "machines": machines})
+        write_json(out / name, {"tag": tag, "machines": {m: runs[tag, m].result() for m in SYSTEM_INFO_MACHINES}})
         entries.append({"golden": name, "source": mirror.source(
             tag, path, "the tag's script, its cloud-metadata block deleted and its machine paths (/proc, /sys, /etc, "
-            "/host, /bin/running-in-container, /.dockerenv) moved under a fake root holding the machine's files, run by /bin/sh "
-            "with `env -i` plus the machine's env, LC_ALL=C and a PATH of only shell tools and the machine's command "
-            "stand-ins (tests/goldens.py SYSTEM_INFO_MACHINES); the NAME=value lines the daemon reads")})
+            "/host, /bin/running-in-container, /.dockerenv) moved under a fake root holding the machine's files, run "
+            "by /bin/sh with `env -i` plus the machine's env, LC_ALL=C and a PATH of only shell tools and the "
+            "machine's command stand-ins (tests/goldens.py SYSTEM_INFO_MACHINES); the NAME=value lines the daemon "
+            "reads")})
     return entries
 
 
