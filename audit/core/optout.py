@@ -237,7 +237,6 @@ def evaluate(system: System, config_dir: str, version: str, hello: dict | None =
              lib_dir: str | None = None) -> Verdict:
     """`hello`: what a running agent answered to the registry hello (see transport.agent_hello), if asked;
     `lib_dir`: the agent's var-lib dir when not netdata.conf's (or /var/lib/netdata)."""
-    system = system.remembering()  # one verdict reads the machine at one instant: each file question once
     m = mechanisms(system, config_dir)
     state = locate.collect(system, config_dir, lib_dir)
     m.update(_agent_mechanisms(state))
