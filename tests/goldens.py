@@ -721,6 +721,8 @@ CAPTURE_SOURCES = (
      "src/daemon/status-file.c", "as v2.3.0's (see the README beside it)"),
     ("data/agent-events-v2.10.0", "v2.10.0", "e1d4352a88384886ab120b5fe7138383d65cd684", "2026-04-09",
      "src/daemon/status-file.c", "as v2.3.0's (see the README beside it)"),
+    ("data/agent-events-v2.7.0", "v2.7.0", "4ed7d239c49e56432cb99cc9ff2368abfe4c24e9", "2025-09-25",
+     "src/daemon/status-file.c", "as v2.3.0's (see the README beside it)"),
 )
 
 

@@ -206,7 +206,7 @@ def test_ci_variables_are_the_v2_11_daemons():
     assert tuple(golden["variables"]) == gate.CI_VARIABLES
 
 
-# ------------------------------------------------------------- agent-events: real daemons of other releases (v2.3.0)
+# --------------------------------------------------- agent-events: real daemons of every other modelled release
 
 def _other_captures() -> list:
     """post-<n>-<cause>.json beside status-before-<cause>.json in each real daemon's folder but v2.11.0's restarts."""
@@ -234,8 +234,13 @@ def test_a_real_daemons_post_of_each_captured_release_is_rebuilt_byte_for_byte(r
     assert built.wire == body
 
 
-def test_every_modelled_agent_events_release_with_a_capture_is_checked():
-    assert {ref for _, ref, *_ in goldens.CAPTURE_SOURCES} >= {"v2.3.0", "v2.11.0"}
+def test_every_modelled_agent_events_release_has_a_real_daemons_capture_that_is_checked():
+    from audit.channels.agent_events import releases as agent_releases
+
+    captured = {ref for _, ref, *_ in goldens.CAPTURE_SOURCES}
+    assert captured == {release.tag for release in agent_releases.RELEASES}
+    checked = {param.values[0] for param in _other_captures()} | {"v2.11.0"}  # v2.11.0: the restarts above
+    assert checked == captured
 
 
 @pytest.mark.parametrize("ref, before, want", _other_captures())
