@@ -723,6 +723,8 @@ CAPTURE_SOURCES = (
      "src/daemon/status-file.c", "as v2.3.0's (see the README beside it)"),
     ("data/agent-events-v2.7.0", "v2.7.0", "4ed7d239c49e56432cb99cc9ff2368abfe4c24e9", "2025-09-25",
      "src/daemon/status-file.c", "as v2.3.0's (see the README beside it)"),
+    ("data/agent-events-v2.9.0", "v2.9.0", "845e8de2be2f2e5d6d0ba2f7c0c9b38de996ff01", "2026-02-16",
+     "src/daemon/status-file.c", "as v2.3.0's (see the README beside it)"),
 )
 
 
