@@ -5,7 +5,8 @@ without a mirror; tests/mirror.py says how to provide one):
   is the real statistics script's;
 - random os-release files read as the real kickstart evals them (master's telemetry_event; the golden holds 40 drawn
   from a fixed seed);
-- the v2.3 gate lines the tool's rules cite say what the rules say."""
+- the v2.3 gate lines the tool's rules cite say what the rules say;
+- the privacy check's key is found in v1.47.0's own dashboard bundle (which cannot be committed)."""
 
 import shlex
 import subprocess
@@ -85,3 +86,16 @@ def test_os_release_quoting_matches_the_real_eval(tmp_path_factory, kickstart_ma
     resolved = channel.resolve(facts, "INSTALL_SUCCESS", params)
     real = goldens.run_telemetry_event(tmp, kickstart_master, root, resolved, shlex.split(""))
     assert channel.build(facts, "INSTALL_SUCCESS", params).wire == real
+
+
+def test_the_privacy_keys_reader_finds_the_key_in_the_real_bundle():
+    import v2_dashboard
+    from audit.channels.dashboard import privacy
+
+    if v2_dashboard.missing():
+        pytest.skip(v2_dashboard.missing())
+    raw = v2_dashboard.bundle_file("7471.*.chunk.js")
+    chunk = raw.decode()
+    key = privacy.key_in(raw)
+    assert key is not None and f'enc.Hex.parse("{key.hex()}")' in chunk and f'"{privacy.URL}"' in chunk
+    assert "i.AES.encrypt(o,a,{iv:r})" in chunk and "i.HmacSHA256(i.enc.Hex.parse(c),a)" in chunk
