@@ -40,8 +40,8 @@ def no_installed_agent(request, monkeypatch):
 @pytest.fixture(scope="session", autouse=True)
 def daemon_gathering_started_early(request, tmp_path_factory):
     """The packaged daemon of the analytics-gathering test starts with the session (see tests/test_real_agent.py)."""
-    module = next((item.module for item in request.session.items
-                   if item.originalname == "test_exit_after_the_first_analytics_gathering_is_what_payload_prints"), None)
+    wanted = "test_exit_after_the_first_analytics_gathering_is_what_payload_prints"
+    module = next((item.module for item in request.session.items if item.originalname == wanted), None)
     if module is not None:
         module.start_early(tmp_path_factory.mktemp("gathering-agent"))
     yield

@@ -9,8 +9,8 @@ date and uuidgen; the paths the scripts read a machine from (/etc/machine-id, /e
 are rewritten, in the temp copy only, to lie under a fake root written from fixed data. system-info.sh loses its
 cloud-metadata block and runs with a PATH of only shell tools and its fake machine's command stand-ins. The
 environment is fixed (`env -i`, LC_ALL=C). So the output depends on the mirror and on /bin/sh, dash, bash, mawk and
-the coreutils only, and a regeneration is byte-identical on any Debian-like machine. Each golden's manifest entry names its source (ref, commit, file, commit date)
-and how it was run.
+the coreutils only, and a regeneration is byte-identical on any Debian-like machine. Each golden's manifest entry
+names its source (ref, commit, file, commit date) and how it was run.
 """
 
 import argparse
@@ -212,8 +212,8 @@ def generate_statistics(mirror: Mirror, tmp: Path, out: Path) -> list[dict]:
         entries.append({"golden": name, "source": mirror.source(
             tag, box.path, "the tag's script (@configdir_POST@ set to a temp dir, machine-id paths under a fake root "
             "holding machine_id) run by /bin/sh with `env -i` plus the case's argv and env, which are "
-            "payload.daemon_call of tests/sample.py's facts at that version; the curl stand-in stored the body; `stops`: "
-            "START again with each opt-out of STOP_CASES (the opt-out file or a directory in its config dir, or the "
+            "payload.daemon_call of tests/sample.py's facts at that version; the curl stand-in stored the body; "
+            "`stops`: START again with each opt-out of STOP_CASES (the opt-out file or a directory in its config dir, or the "
             "variable added to its env), and whether it still sent")})
     return entries
 
@@ -553,7 +553,8 @@ SYSTEM_INFO_MACHINES = {
                   "/proc/cpuinfo": _cpuinfo(16, "vmx", "1000.000"), **_cpus(16),
                   "/sys/devices/system/cpu/cpu0/cpufreq/base_frequency": "2400000\n",
                   "/sys/devices/system/cpu/cpu0/cpufreq/cpuinfo_max_freq": "3200000\n",
-                  **_sys_block({"nvme0n1": _block("259:0", "1000215216", "0"), "sdb": _block("8:16", "62531584", "1")})},
+                  **_sys_block({"nvme0n1": _block("259:0", "1000215216", "0"),
+                                "sdb": _block("8:16", "62531584", "1")})},
         "commands": {"uname": _uname("6.5.13-1-pve", False), "lscpu": {"": (0, _LSCPU_METAL)},
                      "dmidecode": {"-s system-product-name": (0, "PowerEdge R640\n")}, "nproc": {"": (0, "16\n")},
                      "pgrep": {"kubelet": (1, "")}, "pveversion": {"": (0, "pve-manager/8.1.4/ec5affc9e41f1d79\n")},
