@@ -27,8 +27,9 @@ def bundle_dir(tmp_path: Path, key: bytes = KEY) -> Path:
     """An agent's web files with a v2 chunk that writes the privacy check's key, as v1.47.0's 7471.*.chunk.js does."""
     chunk = tmp_path / "web" / "v2" / "7471.0123.chunk.js"
     chunk.parent.mkdir(parents=True)
-    chunk.write_text(f'var a=i.enc.Hex.parse("{key.hex()}");fetch("{privacy.URL}?data="+d)')
-    (chunk.parent / "1.other.chunk.js").write_text('i.enc.Hex.parse("' + "ab" * 32 + '")')  # not the privacy chunk
+    chunk.write_text(f'// stand-in\nconst key = CryptoJS.enc.Hex.parse("{key.hex()}");\nconst url = "{privacy.URL}";\n')
+    (chunk.parent / "1.other.chunk.js").write_text(  # not the privacy chunk: it names no privacy URL
+        '// stand-in\nconst other = CryptoJS.enc.Hex.parse("' + "ab" * 32 + '");\n')
     return tmp_path / "web"
 
 

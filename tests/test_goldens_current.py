@@ -97,5 +97,5 @@ def test_the_privacy_keys_reader_finds_the_key_in_the_real_bundle():
     raw = v2_dashboard.bundle_file("7471.*.chunk.js")
     chunk = raw.decode()
     key = privacy.key_in(raw)
-    assert key is not None and f'enc.Hex.parse("{key.hex()}")' in chunk and f'"{privacy.URL}"' in chunk
-    assert "i.AES.encrypt(o,a,{iv:r})" in chunk and "i.HmacSHA256(i.enc.Hex.parse(c),a)" in chunk
+    assert key is not None and key.hex() in chunk and privacy.URL in chunk
+    assert "AES.encrypt" in chunk and "HmacSHA256" in chunk  # what privacy.decode undoes: AES-CBC, then an HMAC
