@@ -697,35 +697,32 @@ def generate_emitter_members(mirror: Mirror, out: Path) -> list[dict]:
 # ------------------------------------------------------------ real daemon captures (not regenerable: kept as is)
 
 CAPTURES = "data/agent-events-v2.11.0"
-# Real daemons' captures (not regenerable: a real daemon made them), each with its README: folder, tag, commit, date
+# Real daemons' captures (not regenerable: a real daemon made them), each with its README: folder, tag, commit, date,
+# the tag's status-file source and how it was run
+_AS_V230 = "as v2.3.0's (see the README beside it)"
+
+
+def _captured(tag: str, commit: str, date: str, file: str = "src/daemon/status-file.c", run: str = _AS_V230) -> tuple:
+    return f"data/agent-events-{tag}", tag, commit, date, file, run
+
+
 CAPTURE_SOURCES = (
-    ("data/agent-events-v2.11.0", "v2.11.0", "bb8f509e99cad230d3acc1fdfc840224f3b3db3a", "2026-08-12",
-     "src/daemon/status-file.c",
-     "a v2.11.0 daemon built from the tag ran in a Debian 12 container; its libcurl POST was intercepted in-process "
-     "and status-netdata.json copied from its lib dir (see the README beside it)"),
-    ("data/agent-events-v2.3.0", "v2.3.0", "040942cf5bb6b35cc97e208a33a2eaad084a6721", "2025-03-19",
-     "src/daemon/daemon-status-file.c",
-     "a v2.3.0 daemon built from the tag (C core only) ran sealed (unshare -n) in a Debian 12 container; an "
-     "LD_PRELOAD shim wrote its libcurl POST to a file instead of sending it, and status-netdata.json was copied "
-     "from its lib dir before each start (see the README beside it)"),
-    ("data/agent-events-v2.3.1", "v2.3.1", "3417b1eeda82e77e3873de7ff15925b10c9f59e0", "2025-03-24",
-     "src/daemon/daemon-status-file.c", "as v2.3.0's (see the README beside it)"),
-    ("data/agent-events-v2.3.2", "v2.3.2", "38d751453d39d92b7d58493ecfebcacd0349fd88", "2025-04-02",
-     "src/daemon/status-file.c", "as v2.3.0's (see the README beside it)"),
-    ("data/agent-events-v2.4.0", "v2.4.0", "bfe1e17e1163334ecb7afb2bed90df754c4a5662", "2025-04-14",
-     "src/daemon/status-file.c", "as v2.3.0's (see the README beside it)"),
-    ("data/agent-events-v2.5.0", "v2.5.0", "35cc14df9a911f41e68d7231ca34874507e8488c", "2025-05-05",
-     "src/daemon/status-file.c", "as v2.3.0's (see the README beside it)"),
-    ("data/agent-events-v2.8.0", "v2.8.0", "661d37bedda1561cc1a1cbee8c4ed12dabc0b0a5", "2025-11-19",
-     "src/daemon/status-file.c", "as v2.3.0's (see the README beside it)"),
-    ("data/agent-events-v2.6.0", "v2.6.0", "6a25dc26840e9f98e06c54486f76cc78862d2a01", "2025-07-17",
-     "src/daemon/status-file.c", "as v2.3.0's (see the README beside it)"),
-    ("data/agent-events-v2.10.0", "v2.10.0", "e1d4352a88384886ab120b5fe7138383d65cd684", "2026-04-09",
-     "src/daemon/status-file.c", "as v2.3.0's (see the README beside it)"),
-    ("data/agent-events-v2.7.0", "v2.7.0", "4ed7d239c49e56432cb99cc9ff2368abfe4c24e9", "2025-09-25",
-     "src/daemon/status-file.c", "as v2.3.0's (see the README beside it)"),
-    ("data/agent-events-v2.9.0", "v2.9.0", "845e8de2be2f2e5d6d0ba2f7c0c9b38de996ff01", "2026-02-16",
-     "src/daemon/status-file.c", "as v2.3.0's (see the README beside it)"),
+    _captured("v2.3.0", "040942cf5bb6b35cc97e208a33a2eaad084a6721", "2025-03-19", "src/daemon/daemon-status-file.c",
+              "a v2.3.0 daemon built from the tag (C core only) ran sealed (unshare -n) in a Debian 12 container; an "
+              "LD_PRELOAD shim wrote its libcurl POST to a file instead of sending it, and status-netdata.json was "
+              "copied from its lib dir before each start (see the README beside it)"),
+    _captured("v2.3.1", "3417b1eeda82e77e3873de7ff15925b10c9f59e0", "2025-03-24", "src/daemon/daemon-status-file.c"),
+    _captured("v2.3.2", "38d751453d39d92b7d58493ecfebcacd0349fd88", "2025-04-02"),
+    _captured("v2.4.0", "bfe1e17e1163334ecb7afb2bed90df754c4a5662", "2025-04-14"),
+    _captured("v2.5.0", "35cc14df9a911f41e68d7231ca34874507e8488c", "2025-05-05"),
+    _captured("v2.6.0", "6a25dc26840e9f98e06c54486f76cc78862d2a01", "2025-07-17"),
+    _captured("v2.7.0", "4ed7d239c49e56432cb99cc9ff2368abfe4c24e9", "2025-09-25"),
+    _captured("v2.8.0", "661d37bedda1561cc1a1cbee8c4ed12dabc0b0a5", "2025-11-19"),
+    _captured("v2.9.0", "845e8de2be2f2e5d6d0ba2f7c0c9b38de996ff01", "2026-02-16"),
+    _captured("v2.10.0", "e1d4352a88384886ab120b5fe7138383d65cd684", "2026-04-09"),
+    _captured("v2.11.0", "bb8f509e99cad230d3acc1fdfc840224f3b3db3a", "2026-08-12", run=(
+        "a v2.11.0 daemon built from the tag ran in a Debian 12 container; its libcurl POST was intercepted "
+        "in-process and status-netdata.json copied from its lib dir (see the README beside it)")),
 )
 
 
